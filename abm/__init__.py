@@ -1,0 +1,7 @@
+"""EGFR-mutant lung cancer resistance simulator on Mesa.
+
+The biology is defined once (``mechanisms``, ``drugs``, ``parameters``, ``rules``,
+``schedule``); the models (``spatial``) and the command line (``cli``) use it.
+"""
+
+__version__ = "0.1.0"

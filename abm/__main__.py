@@ -1,0 +1,7 @@
+"""``python -m abm``."""
+
+import sys
+
+from abm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,116 @@
+"""The ``abm`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from abm.errors import InputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="abm",
+        description="Simulate EGFR-mutant lung cancer evolving resistance under TKI, AXL- and MET-inhibitor schedules.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run one scenario on the spatial model")
+    run.add_argument("scenario", nargs="?", help="scenario TOML file (default: built-in osimertinib continuous)")
+    run.add_argument("--seed", type=int, help="random seed (overrides model.seed)")
+    run.add_argument("--days", type=int, help="days to simulate (overrides model.days)")
+    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario file name>)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameter or model setting, e.g. --set persister_entry_rate=0.01 --set model.width=50",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+    commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
+    commands.add_parser("drugs", help="list the drugs and the routes they block")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 for bad input)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "parameters":
+            return _parameters()
+        if args.command == "drugs":
+            return _drugs()
+    except InputError as error:
+        print(f"abm: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("abm: interrupted", file=sys.stderr)
+        return 130
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from abm import scenario as scenarios
+    from abm.output import write_csv, write_json
+    from abm.run import run_scenario
+
+    overrides = dict(scenarios.parse_assignment(text) for text in args.set)
+    if args.seed is not None:
+        overrides["model.seed"] = args.seed
+    if args.days is not None:
+        overrides["model.days"] = args.days
+    scenario = scenarios.load(args.scenario, overrides)
+    out = args.out or Path("results") / (Path(args.scenario).stem if args.scenario else "default")
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "exists and is not a folder")
+
+    result = run_scenario(scenario, progress=False if args.quiet else None)
+    write_csv(result.timeseries, out / "timeseries.csv")
+    write_json(result.summary, out / "summary.json")
+    if not args.quiet:
+        _print_summary(result.summary, out)
+    return 0
+
+
+def _print_summary(summary: dict, out: Path) -> None:
+    first, last = summary["initial"], summary["final"]
+    print(f"{summary['scenario']} (seed {summary['seed']}): {summary['days_simulated']} days")
+    print(
+        f"  cells {first['total']:,} -> {last['total']:,} "
+        f"(fraction alive {summary['fraction_alive']:.4g}; nadir {summary['nadir']['total']:,} "
+        f"on day {summary['nadir']['day']})"
+    )
+    carried = ", ".join(f"{k} {v:,}" for k, v in last.items() if k != "total" and v)
+    print(f"  final: {carried or 'no cells'}")
+    timing = summary["timing"]
+    print(f"  {timing['loop_s']:.2f} s ({timing['cell_steps_per_s'] or 0:,} cell-steps/s)")
+    print(f"  wrote {out / 'timeseries.csv'} and {out / 'summary.json'}")
+
+
+def _parameters() -> int:
+    from abm.parameters import Parameters
+
+    for row in Parameters.describe():
+        print(f"{row['name']} = {row['default']!r}  [{row['allowed']}]")
+        print(f"    {row['meaning']}")
+        print(f"    source: {row['source']}")
+    return 0
+
+
+def _drugs() -> int:
+    from abm.drugs import DRUGS
+
+    for drug in DRUGS.values():
+        blocks = ", ".join(f"{route.value} {strength:.0%}" for route, strength in drug.blocks.items())
+        print(f"{drug.name:12s} {drug.drug_class:26s} blocks {blocks}  ({drug.source})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The drugs, as data: which signalling routes each blocks, and how strongly.
+
+A new drug is one new row in ``DRUGS``. Nothing elsewhere names a drug: models, schedules
+and outputs read this table.
+
+``blocks[route]`` is the fraction of that route's signalling a standard dose (relative
+dose 1.0) shuts off. The seeds give which drug hits which route (biology.md 'Drugs',
+003 §1, §4.1-§4.3) but no potencies; the strengths are modelling assumptions: a standard
+dose nearly silences its target.
+
+Dose response and combinations follow one rule, Bliss independence: a relative dose x of a
+drug with strength b blocks 1 - (1 - b)**x of the route, and drugs hitting the same route
+act independently, so the unblocked fractions multiply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from abm.mechanisms import Route
+
+
+@dataclass(frozen=True)
+class Drug:
+    """One drug: its name as used in scenario files and outputs, and what it blocks."""
+
+    name: str
+    drug_class: str
+    blocks: MappingProxyType[Route, float]
+    source: str
+
+    def block(self, route: Route, dose: float) -> float:
+        """Fraction of ``route`` blocked at relative ``dose`` (Bliss: 1 - (1 - b)**dose)."""
+        strength = self.blocks.get(route, 0.0)
+        if dose <= 0.0 or strength <= 0.0:
+            return 0.0
+        return 1.0 - (1.0 - strength) ** dose
+
+
+def _drug(name: str, drug_class: str, source: str, **blocks: float) -> Drug:
+    return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source)
+
+
+DRUGS: dict[str, Drug] = {
+    d.name: d
+    for d in (
+        # 1st-generation EGFR TKIs block the sensitising driver, not T790M (003 §1).
+        _drug("gefitinib", "EGFR TKI, 1st generation", "003 §1; biology.md 'Drugs'", egfr_sensitive=0.95),
+        _drug("erlotinib", "EGFR TKI, 1st generation", "003 §1; biology.md 'Drugs'", egfr_sensitive=0.95),
+        # Afatinib is a 2nd-generation EGFR TKI and a pan-ErbB (HER2) inhibitor (003 §1, §4.2).
+        _drug(
+            "afatinib",
+            "EGFR TKI, 2nd generation",
+            "003 §1, §4.2",
+            egfr_sensitive=0.95,
+            her2=0.5,
+        ),
+        # Osimertinib was designed to hit T790M as well as the driver; C797S escapes it (003 §1).
+        _drug(
+            "osimertinib",
+            "EGFR TKI, 3rd generation",
+            "003 §1; biology.md 'Drugs'",
+            egfr_sensitive=0.97,
+            egfr_t790m=0.97,
+        ),
+        # No AXL inhibitor is approved; bemcentinib is the one in EGFR-TKI trials (003 §4.3; 000 Table 2).
+        _drug("bemcentinib", "AXL inhibitor", "003 §4.3; 001", axl=0.9),
+        # MET inhibitor used with EGFR TKIs in TATTON / with gefitinib (003 §4.1).
+        _drug("savolitinib", "MET inhibitor", "003 §4.1", met=0.9),
+        # HER2 antibody in trials against HER2-amplified TKI resistance (003 §4.2).
+        _drug("trastuzumab", "HER2 antibody", "003 §4.2", her2=0.8),
+    )
+}
+DRUG_NAMES: tuple[str, ...] = tuple(DRUGS)
+
+
+def route_blocks(doses: dict[str, float]) -> dict[Route, float]:
+    """Fraction of each route blocked by a combination of drugs at the given relative doses."""
+    open_fraction = {route: 1.0 for route in Route}
+    for name, dose in doses.items():
+        drug = DRUGS[name]
+        for route in drug.blocks:
+            open_fraction[route] *= 1.0 - drug.block(route, dose)
+    return {route: 1.0 - f for route, f in open_fraction.items()}

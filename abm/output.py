@@ -1,0 +1,39 @@
+"""Writing results: files appear whole or not at all.
+
+Each file is written to a temporary name in the target folder and renamed into place, so an
+interrupted or failed run never leaves a half-written file or clobbers a good one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+
+def atomic_write(path: Path, write: Callable[[IO[str]], None]) -> None:
+    """Write a text file through ``write(handle)`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """A DataFrame as CSV, written atomically, floats in a stable shortest form."""
+    atomic_write(path, lambda f: df.to_csv(f, index=False, lineterminator="\n"))
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """A dict as pretty JSON, written atomically."""
+    atomic_write(path, lambda f: f.write(json.dumps(data, indent=2, sort_keys=False) + "\n"))

@@ -1,0 +1,201 @@
+"""The parameter set: every rate and frequency of the biology, typed, bounded and cited.
+
+One step of every model is one day, so rates are probabilities per day (or per division for
+mutations). Each default names its source: a seed file and section where the seeds give the
+number, or 'assumption' with what constrains it where they do not. Scenario files override
+any of them under ``[parameters]``; ``abm run --set NAME=VALUE`` overrides them again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Allowed-value phrases, used in the one-line error messages.
+KINDS = {
+    "probability": ("probability per day, 0 to 1", 0.0, 1.0),
+    "per_division": ("probability per division, 0 to 1", 0.0, 1.0),
+    "fraction": ("fraction, 0 to 1", 0.0, 1.0),
+    "factor": ("multiplier, at least 1", 1.0, None),
+}
+
+
+def param(default: float, kind: str, source: str, doc: str) -> Any:
+    """A bounded, documented, cited parameter field."""
+    allowed, low, high = KINDS[kind]
+    return Field(
+        default,
+        ge=low,
+        le=high,
+        description=doc,
+        json_schema_extra={"kind": kind, "allowed": allowed, "source": source},
+    )
+
+
+class Parameters(BaseModel):
+    """Rates of the biology (biology.md). Frozen and hashable: models cache rule tables on it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    # --- growth and drug kill of non-persister cells -------------------------------------
+    division_rate: float = param(
+        0.05,
+        "probability",
+        "assumption: untreated lattice tumour doubles in ~2-3 weeks; time to resistance 1-2 years (003 §1)",
+        "Division probability per day of an uncontrolled cell; scaled by (1 - control).",
+    )
+    death_rate: float = param(
+        0.01,
+        "probability",
+        "assumption: low background death of an untreated tumour",
+        "Death probability per day of an uncontrolled cell.",
+    )
+    death_rate_controlled: float = param(
+        0.08,
+        "probability",
+        "assumption: a controlled tumour shrinks by about half in 2 weeks, responses are the rule (003 §1)",
+        "Death probability per day of a cell whose every route is blocked (control = 1).",
+    )
+    # --- drug-tolerant persisters (003 §5.2) ---------------------------------------------
+    persister_entry_rate: float = param(
+        0.02,
+        "probability",
+        "003 §5.2: 0.3-5% of cells survive early TKI exposure as DTPs; rate set to land in that range",
+        "Probability per day that a controlled cell enters the persister state; scaled by control.",
+    )
+    persister_reversion_rate: float = param(
+        0.01,
+        "probability",
+        "003 §5.2 (DTPs are reversible) and biology.md 'Cell states' (reverts off drug); assumption for the value",
+        "Probability per day that a persister reverts; scaled by (1 - control), so it happens off drug.",
+    )
+    persister_division_rate: float = param(
+        0.005,
+        "probability",
+        "003 §5.2: DTPs are slow-cycling; assumption for the value",
+        "Division probability per day of a persister, on or off drug.",
+    )
+    persister_death_rate: float = param(
+        0.005,
+        "probability",
+        "003 §5.2: DTPs survive TKI; assumption for the value",
+        "Death probability per day of a persister without an AXL inhibitor.",
+    )
+    # --- AXL upregulation (003 §3.3, §5.2; 000 'EMT') ------------------------------------
+    axl_induction_rate: float = param(
+        1e-3,
+        "probability",
+        "003 §3.3.2: ~20% of 1st-gen TKI resistance shows AXL up; non-genetic (003 §3.3.1); assumption for the value",
+        "Probability per day that a non-persister cell upregulates AXL; scaled by its EGFR-route block.",
+    )
+    axl_induction_rate_persister: float = param(
+        0.05,
+        "probability",
+        "003 §5.2 (Taniguchi): PC-9 DTPs after 9 days of osimertinib show AXL up",
+        "Probability per day that a persister upregulates AXL; scaled by its EGFR-route block.",
+    )
+    axl_reversion_rate: float = param(
+        0.005,
+        "probability",
+        "003 §3.3.1: AXL-high is transcriptional, hence reversible; assumption for the value",
+        "Probability per day that an AXL-high cell returns to AXL-low; scaled by (1 - EGFR-route block).",
+    )
+    axl_high_motility: float = param(
+        0.1,
+        "probability",
+        "000 'EMT': AXL drives EMT, a mesenchymal, motile phenotype; assumption for the value",
+        "Probability per day that an AXL-high cell moves to an empty neighbouring site (spatial model).",
+    )
+    # --- MET amplification (003 §3.1.2, §5.2) --------------------------------------------
+    met_amplified_initial_fraction: float = param(
+        1e-3,
+        "fraction",
+        "003 §5.2 (Turke): MET-amplified cells are <1% of a tumour before EGFR TKI",
+        "Fraction of initial cells that are MET-amplified.",
+    )
+    met_amplification_rate: float = param(
+        1e-7,
+        "per_division",
+        "003 §3.1.2: MET amplification arises under TKI (5-22% of 1st-gen resistance); assumption for the value",
+        "Probability per division that a daughter acquires MET amplification.",
+    )
+    # --- on-target EGFR mutations (003 §1; 000 'DNA damage and DDR') ---------------------
+    t790m_initial_fraction: float = param(
+        1e-4,
+        "fraction",
+        "biology.md 'Cell states': T790M is pre-existing or acquired; assumption for the value",
+        "Fraction of initial cells carrying EGFR T790M.",
+    )
+    t790m_mutation_rate: float = param(
+        1e-6,
+        "per_division",
+        "003 §1: T790M in ~60% of 1st-gen TKI resistance; assumption for the value",
+        "Probability per division that a daughter acquires T790M (before mutability factors).",
+    )
+    c797s_mutation_rate: float = param(
+        1e-7,
+        "per_division",
+        "003 §3.1.2: C797S co-occurs in ~7% of MET-amplified osimertinib resistance; assumption for the value",
+        "Probability per division that a daughter acquires C797S (before mutability factors).",
+    )
+    axl_mutability_factor: float = param(
+        10.0,
+        "factor",
+        "000 'DNA damage and DDR': AXL -> MYC/purine imbalance and RAD18 error-prone synthesis raise mutability",
+        "Point-mutation rate multiplier in AXL-high cells, undone by AXL block.",
+    )
+    persister_mutability_factor: float = param(
+        10.0,
+        "factor",
+        "000 'DNA damage and DDR' and 003 §5.2: DTPs acquire permanent resistance; AXL-driven",
+        "Point-mutation rate multiplier in persisters, undone by AXL block.",
+    )
+    # --- HER2 amplification (003 §3.5) ---------------------------------------------------
+    her2_amplified_initial_fraction: float = param(
+        0.0,
+        "fraction",
+        "003 §3.5: 1% of untreated patients; assumption: none at cell level by default",
+        "Fraction of initial cells that are HER2-amplified.",
+    )
+    her2_amplification_rate: float = param(
+        1e-8,
+        "per_division",
+        "003 §3.5: ~12% of 1st-gen TKI resistance; assumption for the value",
+        "Probability per division that a daughter acquires HER2 amplification.",
+    )
+    # --- what an AXL inhibitor does beyond blocking the AXL route (003 §5.2) -------------
+    axl_persister_entry_dependence: float = param(
+        0.8,
+        "fraction",
+        "003 §5.2 (Taniguchi): osimertinib + AXL inhibitor prevents DTP formation",
+        "Share of persister entry that needs AXL; entry is scaled by (1 - this x AXL block).",
+    )
+    axl_inhibitor_persister_death_rate: float = param(
+        0.1,
+        "probability",
+        "003 §5.2 (Taniguchi): AXL inhibition removes DTPs; assumption for the value",
+        "Extra death probability per day of a persister at full AXL block.",
+    )
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """One row per parameter: name, default, allowed range, source, meaning."""
+        rows = []
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            rows.append(
+                {
+                    "name": name,
+                    "default": field.default,
+                    "allowed": extra["allowed"],
+                    "source": extra["source"],
+                    "meaning": field.description,
+                }
+            )
+        return rows
+
+
+def allowed(name: str) -> str:
+    """The allowed-values phrase of a parameter."""
+    return Parameters.model_fields[name].json_schema_extra["allowed"]  # type: ignore[index]

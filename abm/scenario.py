@@ -1,0 +1,185 @@
+"""Scenario files (TOML): model settings, parameter overrides and a drug schedule.
+
+    name = "osimertinib continuous"
+    [model]
+    width = 100
+    days = 365
+    [parameters]
+    persister_entry_rate = 0.02
+    [[schedule]]
+    drug = "osimertinib"
+
+Everything is validated on load; a problem becomes one ``InputError`` naming the file, the
+field and what is allowed, before anything runs or is written.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from abm.errors import InputError, from_validation_error
+from abm.parameters import Parameters
+from abm.schedule import DosingBlock
+
+# Memory per lattice site of the spatial model: Mesa's Cell with its connections dict and
+# neighbourhood cache (~2 KB, measured on a 400x400 grid) plus the agent and numpy arrays.
+BYTES_PER_SITE = 2500
+MAX_DAYS = 100_000
+
+
+class ModelSettings(BaseModel):
+    """What is simulated: the lattice, the initial tumour, how long."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["spatial"] = "spatial"
+    width: int = Field(100, ge=3, description="lattice sites along x")
+    height: int = Field(100, ge=3, description="lattice sites along y")
+    initial_cells: int = Field(1000, ge=1, description="tumour cells on day 0")
+    layout: Literal["disc", "scattered"] = Field(
+        "disc", description="disc: a compact tumour in the centre; scattered: cells seeded at random, as in a dish"
+    )
+    days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
+    seed: int = Field(0, ge=0, description="random seed")
+    stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")
+
+    @model_validator(mode="after")
+    def _fits(self) -> ModelSettings:
+        sites = self.width * self.height
+        if self.initial_cells > sites:
+            raise ValueError(f"initial_cells {self.initial_cells} exceeds the {sites} lattice sites")
+        return self
+
+
+class Scenario(BaseModel):
+    """A complete, validated description of one run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = "osimertinib continuous"
+    description: str = ""
+    model: ModelSettings = ModelSettings()
+    parameters: Parameters = Parameters()
+    schedule: tuple[DosingBlock, ...] = (DosingBlock(drug="osimertinib"),)
+
+
+DEFAULT_SCENARIO = Scenario(description="Built-in default: osimertinib at the standard dose from day 0.")
+
+
+def available_memory() -> int:
+    """Bytes of memory this process could use (MemAvailable, or physical memory)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_memory(scenario: Scenario, source: str) -> None:
+    """Refuse a lattice that would not fit in memory, before allocating it."""
+    m = scenario.model
+    need = m.width * m.height * BYTES_PER_SITE
+    have = available_memory()
+    if need > have:
+        raise InputError(
+            source,
+            "model.width x model.height",
+            f"a {m.width} x {m.height} lattice needs about {need / 2**30:.1f} GiB, "
+            f"more than the {have / 2**30:.1f} GiB available; "
+            f"allowed: at most about {have // BYTES_PER_SITE:,} sites",
+        )
+
+
+def validate(data: dict[str, Any], source: str) -> Scenario:
+    """A Scenario from plain data (parsed TOML), or an InputError."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise from_validation_error(error, source) from None
+    check_memory(scenario, source)
+    return scenario
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parsed TOML, or an InputError naming the file and the syntax problem."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise InputError(str(path), "", "no such scenario file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(str(path), "", f"not valid TOML: {error}") from None
+    except OSError as error:
+        raise InputError(str(path), "", f"cannot read: {error.strerror}") from None
+
+
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a scenario file (or the built-in default) and apply dotted overrides."""
+    if path is None:
+        data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=False)
+        source = "built-in default scenario"
+    else:
+        data = read_toml(Path(path))
+        source = str(path)
+    if overrides:
+        data = apply_overrides(data, overrides)
+        source += " (with --set)"
+    return validate(data, source)
+
+
+def resolve_name(name: str) -> tuple[str, ...]:
+    """A --set name as a path: 'persister_entry_rate' -> ('parameters', 'persister_entry_rate')."""
+    parts = tuple(name.split("."))
+    if len(parts) > 1:
+        return parts
+    if name in Parameters.model_fields:
+        return ("parameters", name)
+    if name in ModelSettings.model_fields:
+        return ("model", name)
+    if name in ("name", "description"):
+        return (name,)
+    raise InputError(
+        "--set",
+        name,
+        "unknown name; allowed: a parameter ("
+        + ", ".join(Parameters.model_fields)
+        + "), a model setting ("
+        + ", ".join(ModelSettings.model_fields)
+        + ") or a dotted path such as model.width",
+    )
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` with each dotted-path override set."""
+    import copy
+
+    data = copy.deepcopy(data)
+    for name, value in overrides.items():
+        node = data
+        *parents, leaf = resolve_name(name)
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise InputError("--set", name, f"{part} is not a table")
+        node[leaf] = value
+    return data
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """'NAME=VALUE' with VALUE read as a TOML value (number, bool, quoted string), else text."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise InputError("--set", text, "expected NAME=VALUE, e.g. --set persister_entry_rate=0.02")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return name.strip(), value

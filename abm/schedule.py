@@ -1,0 +1,174 @@
+"""Drug schedules: which drug, at what relative dose, on which day.
+
+A schedule is a list of dosing blocks. Each block gives one drug at one dose from a start
+to a stop, optionally intermittently (days on / days off) or adaptively (paused while the
+tumour is small, resumed when it regrows). A start or stop is a day, or a *trigger*: a
+condition on a readout the model reports each day (``burden_fraction``, a mechanism's
+fraction, and in richer models progression or a ctDNA fraction). A trigger fires the first
+day its condition holds and stays fired, so "add savolitinib when MET is detected" and
+"switch to osimertinib at progression" are data, not code.
+
+Every user-facing form (the 'Schedules users want to compare' of biology.md) is a few
+blocks: continuous, intermittent, switch at a day, add a drug for a window, upfront
+combination, adaptive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from abm.drugs import DRUG_NAMES, DRUGS
+from abm.readouts import READOUT_NAMES
+
+
+def _known_readout(name: str) -> str:
+    if name not in READOUT_NAMES:
+        raise ValueError(f"unknown readout {name!r}; allowed: {', '.join(READOUT_NAMES)}")
+    return name
+
+
+ReadoutName = Annotated[str, AfterValidator(_known_readout)]
+
+
+class Trigger(BaseModel):
+    """Fires the first day ``readout`` is above (or below) a threshold; stays fired after."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    readout: ReadoutName
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Trigger:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+    def holds(self, readouts: dict[str, float]) -> bool:
+        """True when the condition holds for today's readouts."""
+        value = readouts[self.readout]
+        return value > self.above if self.above is not None else value < self.below  # type: ignore[operator]
+
+
+class Adaptive(BaseModel):
+    """Adaptive dosing: pause when ``readout`` falls below ``pause_below``, resume at ``resume_at``.
+
+    With the default readout (tumour burden relative to its value on day 0) this is the
+    classic rule: stop below a set fraction of baseline, restart when back at baseline.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    readout: ReadoutName = "burden_fraction"
+    pause_below: float = Field(0.5, gt=0)
+    resume_at: float = Field(1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Adaptive:
+        if self.resume_at < self.pause_below:
+            raise ValueError("resume_at must be at least pause_below")
+        return self
+
+
+class DosingBlock(BaseModel):
+    """One drug at one relative dose over a window of days (``stop`` is exclusive)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    drug: str
+    dose: float = Field(1.0, ge=0.0, description="relative dose: 1.0 is the standard dose")
+    start: int | Trigger = Field(0, description="first day, or a trigger")
+    stop: int | Trigger | None = Field(None, description="first day off, or a trigger; none: never")
+    on_days: int | None = Field(None, ge=1, description="intermittent: days on per cycle")
+    off_days: int = Field(0, ge=0, description="intermittent: days off per cycle")
+    adaptive: Adaptive | None = None
+
+    @field_validator("drug")
+    @classmethod
+    def _known_drug(cls, name: str) -> str:
+        if name not in DRUGS:
+            raise ValueError(f"unknown drug {name!r}; allowed: {', '.join(DRUG_NAMES)}")
+        return name
+
+    @field_validator("start", "stop")
+    @classmethod
+    def _non_negative_day(cls, value: int | Trigger | None) -> int | Trigger | None:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("a day must be 0 or more")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> DosingBlock:
+        if isinstance(self.start, int) and isinstance(self.stop, int) and self.stop <= self.start:
+            raise ValueError("stop must be after start")
+        if self.off_days and self.on_days is None:
+            raise ValueError("off_days needs on_days")
+        return self
+
+    def triggers(self) -> list[Trigger]:
+        """The triggers this block uses (for checking their readouts exist)."""
+        found = [t for t in (self.start, self.stop) if isinstance(t, Trigger)]
+        if self.adaptive is not None:
+            found.append(Trigger(readout=self.adaptive.readout, below=self.adaptive.pause_below))
+        return found
+
+
+@dataclass
+class _BlockState:
+    start_day: int | None = None
+    stop_day: int | None = None
+    paused: bool = False
+
+
+@dataclass
+class ScheduleRun:
+    """A schedule being followed in one run: remembers fired triggers and adaptive pauses."""
+
+    blocks: tuple[DosingBlock, ...]
+    _state: list[_BlockState] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._state = [_BlockState() for _ in self.blocks]
+
+    def doses(self, day: int, readouts: dict[str, float]) -> dict[str, float]:
+        """Relative dose of every drug on ``day``, given the readouts at the start of that day.
+
+        Call once per day in increasing day order: triggers and pauses are stateful.
+        """
+        doses = dict.fromkeys(DRUG_NAMES, 0.0)
+        for block, state in zip(self.blocks, self._state, strict=True):
+            if block_dose := _block_dose(block, state, day, readouts):
+                doses[block.drug] += block_dose
+        return doses
+
+
+def _fired(when: int | Trigger, day: int, readouts: dict[str, float]) -> bool:
+    return day >= when if isinstance(when, int) else when.holds(readouts)
+
+
+def _block_dose(block: DosingBlock, state: _BlockState, day: int, readouts: dict[str, float]) -> float:
+    if state.start_day is None:
+        if not _fired(block.start, day, readouts):
+            return 0.0
+        state.start_day = day
+    if state.stop_day is None and block.stop is not None and _fired(block.stop, day, readouts):
+        state.stop_day = day
+    if state.stop_day is not None:
+        return 0.0
+    if block.adaptive is not None:
+        value = readouts[block.adaptive.readout]
+        if state.paused and value >= block.adaptive.resume_at:
+            state.paused = False
+        elif not state.paused and value < block.adaptive.pause_below:
+            state.paused = True
+        if state.paused:
+            return 0.0
+    if block.on_days is not None:
+        cycle = block.on_days + block.off_days
+        if (day - state.start_day) % cycle >= block.on_days:
+            return 0.0
+    return block.dose
