@@ -66,7 +66,7 @@ SENSITIVE_STATE = 0  # drug-naive, EGFR-driven, no resistance mechanism
 
 # Output columns: `sensitive` is a cell with no mechanism at all; a cell carrying two
 # mechanisms counts in both columns.
-COUNT_COLUMNS: tuple[str, ...] = ("sensitive",) + tuple(m.name for m in MECHANISMS)
+COUNT_COLUMNS: tuple[str, ...] = ("sensitive", *(m.name for m in MECHANISMS))
 
 
 def bit(mechanism: Mechanism) -> int:

@@ -84,9 +84,10 @@ class Parameters(BaseModel):
     )
     # --- AXL upregulation (003 §3.3, §5.2; 000 'EMT') ------------------------------------
     axl_induction_rate: float = param(
-        1e-3,
+        2e-4,
         "probability",
-        "003 §3.3.2: ~20% of 1st-gen TKI resistance shows AXL up; non-genetic (003 §3.3.1); assumption for the value",
+        "003 §3.3.2: ~20% of 1st-gen TKI resistance shows AXL up; non-genetic (003 §3.3.1); value: rarer than "
+        "from persisters (003 §5.2), checked by the PC-9 dish test (0.3-5% survive 9 days of osimertinib)",
         "Probability per day that a non-persister cell upregulates AXL; scaled by its EGFR-route block.",
     )
     axl_induction_rate_persister: float = param(

@@ -276,4 +276,3 @@ class SpatialTumour(mesa.Model):
         """One row per day: day, total, one count column per mechanism, one dose column per drug."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         return df.astype({"day": "int64", "total": "int64", **dict.fromkeys(COUNT_COLUMNS, "int64")})
-
