@@ -32,7 +32,8 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
     """The first problem of a pydantic error, as a one-line InputError."""
     from abm.parameters import KINDS, Parameters
 
-    problem = error.errors(include_url=False)[0]
+    # In a union (a day or a trigger) the most specific complaint is the useful one.
+    problem = max(error.errors(include_url=False), key=lambda e: len(e["loc"]))
     loc = [p for p in problem["loc"] if not (isinstance(p, str) and ("[" in p or p in ("int", "Trigger")))]
     path = field_path(loc, prefix)
     message = problem["msg"].removeprefix("Value error, ")
@@ -48,8 +49,9 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
         allowed = _allowed_keys(error, loc)
         if allowed:
             message += f"; allowed: {', '.join(allowed)}"
-    elif given is not None and problem["type"] not in ("value_error",) and not isinstance(given, dict | list):
-        message = f"{given!r}: {message}"
+    elif message.startswith("Input should be ") and not isinstance(given, dict | list):
+        wanted = message.removeprefix("Input should be ").split(",")[0]
+        message = f"{given!r} is not allowed; allowed: {wanted}"
     return InputError(source, path, message)
 
 

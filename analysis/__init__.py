@@ -1,0 +1,1 @@
+"""Turning result files into tables and figures (see the report issue)."""

@@ -1,0 +1,124 @@
+"""`abm run` end to end: outputs, reproducibility, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from abm.drugs import DRUG_NAMES
+from abm.mechanisms import COUNT_COLUMNS
+from tests.conftest import ROOT, SCENARIOS
+
+SMALL = ["--set", "model.width=30", "--set", "model.height=30", "--set", "model.initial_cells=200"]
+
+
+def abm(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "abm", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def test_run_default_scenario_writes_documented_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "default"
+    done = abm("run", "--days", "20", "--out", out, *SMALL)
+    assert done.returncode == 0, done.stderr
+    df = pd.read_csv(out / "timeseries.csv")
+    assert list(df.columns) == ["day", "total", *COUNT_COLUMNS, *DRUG_NAMES]
+    assert list(df["day"]) == list(range(21))
+    assert (df["osimertinib"] == 1.0).all() and (df["gefitinib"] == 0.0).all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["final"]["total"] == df["total"].iloc[-1]
+    assert summary["scenario"] == "osimertinib continuous"
+    assert "fraction alive" in done.stdout
+
+
+def test_same_scenario_and_seed_give_byte_identical_timeseries(tmp_path: Path) -> None:
+    scenario = SCENARIOS / "osimertinib-axl-days0-9.toml"
+    runs = [abm("run", scenario, "--seed", "3", "--days", "60", "--out", tmp_path / n, *SMALL) for n in "ab"]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    other = abm("run", scenario, "--seed", "4", "--days", "60", "--out", tmp_path / "c", *SMALL)
+    assert other.returncode == 0
+    a, b, c = ((tmp_path / n / "timeseries.csv").read_bytes() for n in "abc")
+    assert a == b
+    assert a != c
+
+
+def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "abm"
+    done = subprocess.run([script, "drugs"], capture_output=True, text=True)
+    assert done.returncode == 0 and "osimertinib" in done.stdout
+    assert abm("drugs").stdout == done.stdout
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs(path: Path, tmp_path: Path) -> None:
+    done = abm("run", path, "--days", "15", "--out", tmp_path, "--quiet", *SMALL)
+    assert done.returncode == 0, done.stderr
+
+
+BAD_SCENARIOS = {
+    "unknown drug": (
+        '[[schedule]]\ndrug = "aspirin"\n',
+        "schedule[0].drug",
+        "unknown drug 'aspirin'; allowed: gefitinib",
+    ),
+    "unknown key": ("[model]\nwidht = 10\n", "model.widht", "unknown key; allowed: kind, width"),
+    "wrong type": ('[model]\nwidth = "wide"\n', "model.width", "integer"),
+    "probability above 1": (
+        "[parameters]\npersister_entry_rate = 1.5\n",
+        "parameters.persister_entry_rate",
+        "allowed: probability per day, 0 to 1",
+    ),
+    "negative dose": (
+        '[[schedule]]\ndrug = "osimertinib"\ndose = -0.5\n',
+        "schedule[0].dose",
+        "greater than or equal to 0",
+    ),
+    "lattice too large": ("[model]\nwidth = 100000\nheight = 100000\n", "model.width x model.height", "GiB"),
+    "malformed TOML": ("[model\nwidth = 3\n", "", "not valid TOML"),
+    "unknown parameter": ("[parameters]\nmagic = 1\n", "parameters.magic", "unknown key; allowed: division_rate"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SCENARIOS))
+def test_bad_scenario_gives_one_line_exit_2_and_keeps_earlier_output(case: str, tmp_path: Path) -> None:
+    text, field, fragment = BAD_SCENARIOS[case]
+    out = tmp_path / "out"
+    good = abm("run", "--days", "5", "--out", out, *SMALL)
+    assert good.returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    done = abm("run", bad, "--out", out)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert str(bad) in lines[0] and field in lines[0] and fragment in lines[0], lines[0]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["--set", "persister_entry_rate=2"],
+            "parameters.persister_entry_rate: 2 is not allowed; allowed: probability",
+        ),
+        (["--set", "nonsense=1"], "--set: nonsense: unknown name"),
+        (["--set", "no-equals-sign"], "expected NAME=VALUE"),
+        (["--days", "-3"], "model.days"),
+        (["does-not-exist.toml"], "no such scenario file"),
+    ],
+)
+def test_bad_command_line_gives_one_line_exit_2(args: list[str], fragment: str, tmp_path: Path) -> None:
+    done = abm("run", *args, "--out", tmp_path)
+    assert done.returncode == 2
+    assert fragment in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
