@@ -89,7 +89,10 @@ def _print_summary(summary: dict, out: Path) -> None:
     carried = ", ".join(f"{k} {v:,}" for k, v in last.items() if k != "total" and v)
     print(f"  final: {carried or 'no cells'}")
     timing = summary["timing"]
-    print(f"  {timing['loop_s']:.2f} s ({timing['cell_steps_per_s'] or 0:,} cell-steps/s)")
+    speed = f"{timing['days_per_s']:,} days/s"
+    if timing["cell_steps_per_s"]:
+        speed += f", {timing['cell_steps_per_s']:,} cell-steps/s"
+    print(f"  {timing['loop_s']:.2f} s ({speed})")
     print(f"  wrote {out / 'timeseries.csv'} and {out / 'summary.json'}")
 
 

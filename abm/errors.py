@@ -6,6 +6,9 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import ValidationError
 
+# Names pydantic puts in an error's location for the branch of a union; not field names.
+UNION_TAGS = ("int", "Trigger", "spatial", "clone")
+
 
 class InputError(Exception):
     """Bad input from a scenario file or the command line. The CLI prints it and exits 2."""
@@ -34,7 +37,7 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
 
     # In a union (a day or a trigger) the most specific complaint is the useful one.
     problem = max(error.errors(include_url=False), key=lambda e: len(e["loc"]))
-    loc = [p for p in problem["loc"] if not (isinstance(p, str) and ("[" in p or p in ("int", "Trigger")))]
+    loc = [p for p in problem["loc"] if not (isinstance(p, str) and ("[" in p or p in UNION_TAGS))]
     path = field_path(loc, prefix)
     message = problem["msg"].removeprefix("Value error, ")
     given = problem.get("input")
@@ -44,6 +47,9 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
         kind = (Parameters.model_fields[name].json_schema_extra or {}).get("kind")
         if kind in KINDS:
             message = f"{given!r} is not allowed; allowed: {KINDS[kind][0]}"
+    elif problem["type"] == "union_tag_invalid":
+        path = field_path([*loc, "kind"], prefix)
+        message = f"{problem['ctx']['tag']!r} is not allowed; allowed: {problem['ctx']['expected_tags']}"
     elif problem["type"] == "extra_forbidden":
         message = "unknown key"
         allowed = _allowed_keys(error, loc)

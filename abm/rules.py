@@ -164,16 +164,30 @@ def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
     return tables
 
 
+def initial_state_distribution(p: Parameters) -> np.ndarray:
+    """Probability of each state for a cell of the initial tumour.
+
+    Sensitive, except that each pre-existing mechanism is carried independently at its
+    initial fraction (003 §5.2: MET-amplified cells <1% before EGFR TKI).
+    """
+    fractions = {
+        bit(T790M): p.t790m_initial_fraction,
+        bit(MET_AMPLIFIED): p.met_amplified_initial_fraction,
+        bit(HER2_AMPLIFIED): p.her2_amplified_initial_fraction,
+    }
+    dist = np.zeros(N_STATES)
+    for chosen in product((False, True), repeat=len(fractions)):
+        state, prob = 0, 1.0
+        for (b, f), carried in zip(fractions.items(), chosen, strict=True):
+            prob *= f if carried else 1.0 - f
+            state |= b if carried else 0
+        dist[state] += prob
+    return dist
+
+
 def draw_initial_states(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
-    """States of ``n`` initial cells: sensitive, with pre-existing subclones at their fractions."""
-    states = np.zeros(n, dtype=np.int8)
-    for mechanism, fraction in (
-        (T790M, p.t790m_initial_fraction),
-        (MET_AMPLIFIED, p.met_amplified_initial_fraction),
-        (HER2_AMPLIFIED, p.her2_amplified_initial_fraction),
-    ):
-        states[rng.random(n) < fraction] |= bit(mechanism)
-    return states
+    """States of ``n`` initial cells drawn from ``initial_state_distribution``."""
+    return rng.choice(N_STATES, size=n, p=initial_state_distribution(p)).astype(np.int8)
 
 
 def draw_transitions(states: np.ndarray, matrix: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -25,6 +25,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from abm import __version__
+from abm.clone import CloneTumour
 from abm.mechanisms import COUNT_COLUMNS
 from abm.scenario import Scenario
 from abm.spatial import SpatialTumour
@@ -44,7 +45,7 @@ def run_scenario(scenario: Scenario, *, progress: bool | None = None) -> RunResu
     ``progress``: show a progress bar (None: only on a terminal).
     """
     started = time.perf_counter()
-    model = SpatialTumour(scenario)
+    model = model_for(scenario)
     built = time.perf_counter()
     bar = tqdm(total=model.days, unit="day", disable=None if progress is None else not progress, leave=False)
     with bar:
@@ -57,6 +58,11 @@ def run_scenario(scenario: Scenario, *, progress: bool | None = None) -> RunResu
     return RunResult(df, summarise(scenario, df, setup_s=built - started, loop_s=finished - built))
 
 
+def model_for(scenario: Scenario) -> SpatialTumour | CloneTumour:
+    """The model a scenario asks for (``model.kind``)."""
+    return CloneTumour(scenario) if scenario.model.kind == "clone" else SpatialTumour(scenario)
+
+
 def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: float) -> dict[str, Any]:
     """The run's key figures, its inputs and versions, as plain JSON-able data."""
     first, last = df.iloc[0], df.iloc[-1]
@@ -67,7 +73,7 @@ def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: f
         "description": scenario.description,
         "seed": scenario.model.seed,
         "days_simulated": int(last["day"]),
-        "lattice": [scenario.model.width, scenario.model.height],
+        "kind": scenario.model.kind,
         "initial": {c: int(first[c]) for c in ("total", *COUNT_COLUMNS)},
         "final": {c: int(last[c]) for c in ("total", *COUNT_COLUMNS)},
         "fraction_alive": float(last["total"] / first["total"]) if first["total"] else 0.0,
@@ -76,7 +82,8 @@ def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: f
         "timing": {
             "setup_s": round(setup_s, 3),
             "loop_s": round(loop_s, 3),
-            "cell_steps_per_s": round(cell_steps / loop_s) if loop_s > 0 else None,
+            "days_per_s": round(len(df) / loop_s, 1) if loop_s > 0 else None,
+            "cell_steps_per_s": round(cell_steps / loop_s) if loop_s > 0 and scenario.model.kind == "spatial" else None,
         },
         "model": scenario.model.model_dump(),
         "parameters": scenario.parameters.model_dump(),

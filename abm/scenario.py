@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from abm.errors import InputError, from_validation_error
 from abm.parameters import Parameters
@@ -32,8 +32,8 @@ BYTES_PER_SITE = 2500
 MAX_DAYS = 100_000
 
 
-class ModelSettings(BaseModel):
-    """What is simulated: the lattice, the initial tumour, how long."""
+class SpatialSettings(BaseModel):
+    """The spatial model: the lattice, the initial tumour, how long."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -49,11 +49,40 @@ class ModelSettings(BaseModel):
     stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")
 
     @model_validator(mode="after")
-    def _fits(self) -> ModelSettings:
+    def _fits(self) -> SpatialSettings:
         sites = self.width * self.height
         if self.initial_cells > sites:
             raise ValueError(f"initial_cells {self.initial_cells} exceeds the {sites} lattice sites")
         return self
+
+
+class CloneSettings(BaseModel):
+    """The clone-level model: a whole tumour as clones with cell counts, no space."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["clone"]
+    initial_cells: int = Field(10**10, ge=1, le=10**13, description="tumour cells on day 0")
+    carrying_capacity: int = Field(
+        10**12, ge=1, le=10**15, description="logistic limit on cells (a lethal burden is ~10^12 cells)"
+    )
+    days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
+    seed: int = Field(0, ge=0, description="random seed")
+    stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")
+
+
+def _model_kind(value: Any) -> str:
+    """The model kind of settings data; files without ``kind`` are spatial."""
+    if isinstance(value, dict):
+        return value.get("kind", "spatial")
+    return getattr(value, "kind", "spatial")
+
+
+ModelSettings = Annotated[
+    Annotated[SpatialSettings, Tag("spatial")] | Annotated[CloneSettings, Tag("clone")],
+    Discriminator(_model_kind),
+]
+MODEL_SETTING_NAMES = tuple(dict.fromkeys([*SpatialSettings.model_fields, *CloneSettings.model_fields]))
 
 
 class Scenario(BaseModel):
@@ -63,7 +92,7 @@ class Scenario(BaseModel):
 
     name: str = "osimertinib continuous"
     description: str = ""
-    model: ModelSettings = ModelSettings()
+    model: ModelSettings = SpatialSettings()
     parameters: Parameters = Parameters()
     schedule: tuple[DosingBlock, ...] = (DosingBlock(drug="osimertinib"),)
 
@@ -86,6 +115,8 @@ def available_memory() -> int:
 def check_memory(scenario: Scenario, source: str) -> None:
     """Refuse a lattice that would not fit in memory, before allocating it."""
     m = scenario.model
+    if not isinstance(m, SpatialSettings):
+        return
     need = m.width * m.height * BYTES_PER_SITE
     have = available_memory()
     if need > have:
@@ -124,7 +155,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load a scenario file (or the built-in default) and apply dotted overrides."""
     if path is None:
-        data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=False)
+        data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=True)
         source = "built-in default scenario"
     else:
         data = read_toml(Path(path))
@@ -142,7 +173,7 @@ def resolve_name(name: str) -> tuple[str, ...]:
         return parts
     if name in Parameters.model_fields:
         return ("parameters", name)
-    if name in ModelSettings.model_fields:
+    if name in MODEL_SETTING_NAMES:
         return ("model", name)
     if name in ("name", "description"):
         return (name,)
@@ -152,7 +183,7 @@ def resolve_name(name: str) -> tuple[str, ...]:
         "unknown name; allowed: a parameter ("
         + ", ".join(Parameters.model_fields)
         + "), a model setting ("
-        + ", ".join(ModelSettings.model_fields)
+        + ", ".join(MODEL_SETTING_NAMES)
         + ") or a dotted path such as model.width",
     )
 

@@ -1,0 +1,79 @@
+"""The clone-level model: conservation, clinical scale, ancestry, and agreement with the
+spatial model's well-mixed limit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from abm.clone import CloneTumour
+from abm.scenario import Scenario
+from abm.spatial import SpatialTumour
+
+PARAMS = {"persister_entry_rate": 0.05, "axl_induction_rate": 0.002, "met_amplified_initial_fraction": 0.01}
+
+
+def clone_scenario(schedule: list[dict], **model) -> Scenario:
+    return Scenario.model_validate(
+        {"name": "clone test", "model": {"kind": "clone", **model}, "parameters": PARAMS, "schedule": schedule}
+    )
+
+
+def test_counts_add_up_and_every_clone_knows_its_parent() -> None:
+    model = CloneTumour(clone_scenario([{"drug": "gefitinib"}], initial_cells=10**6, days=120), rng=2)
+    while model.running:
+        model.step()
+        assert (model._counts >= 0).all()
+        assert model.counts["total"] == int(model._counts.sum()) == int(model.counts_by_state.sum())
+    ancestry = model.ancestry()
+    ids = set(ancestry["clone"])
+    founders = ancestry[ancestry["parent"].isna()]
+    assert (founders["founded_day"] == 0).all()
+    assert set(ancestry["parent"].dropna()) <= ids
+    # one clone per (lineage, state)
+    assert not ancestry.duplicated(["lineage", "state"]).any()
+    assert len(model.agents) == len(ancestry)
+
+
+def test_handles_1e11_cells_for_five_years() -> None:
+    sc = clone_scenario([{"drug": "osimertinib"}], initial_cells=10**11, days=5 * 365)
+    model = CloneTumour(sc, rng=0)
+    while model.running:
+        model.step()
+    df = model.timeseries()
+    assert len(df) == 5 * 365 + 1
+    assert df["total"].min() > 0
+    assert df["total"].max() <= sc.model.carrying_capacity * 1.01
+    assert df["clones"].iloc[-1] < 1000
+
+
+@pytest.mark.slow
+def test_mean_dynamics_agree_with_the_spatial_well_mixed_limit() -> None:
+    """Scattered cells on a roomy lattice vs the clone model: same means within sampling error."""
+    days, n0, reps = 12, 400, 16
+    schedule = [{"drug": "osimertinib", "start": 3}]
+    spatial_sc = Scenario.model_validate(
+        {
+            "name": "well mixed",
+            "model": {"width": 160, "height": 160, "initial_cells": n0, "layout": "scattered", "days": days},
+            "parameters": {**PARAMS, "axl_high_motility": 0.0},
+            "schedule": schedule,
+        }
+    )
+    clone_sc = clone_scenario(schedule, initial_cells=n0, days=days, carrying_capacity=10**15)
+    columns = ["total", "sensitive", "persister", "axl_high", "met_amplified"]
+    results = {}
+    for name, cls, sc in (("spatial", SpatialTumour, spatial_sc), ("clone", CloneTumour, clone_sc)):
+        finals = []
+        for seed in range(reps):
+            m = cls(sc, rng=seed)
+            while m.running:
+                m.step()
+            finals.append(m.timeseries()[columns].to_numpy()[[4, days]])  # after growth; at the end
+        results[name] = np.array(finals, dtype=float)
+    for k, column in enumerate(columns):
+        for when in (0, 1):
+            a, b = results["spatial"][:, when, k], results["clone"][:, when, k]
+            se = np.sqrt(a.var(ddof=1) / reps + b.var(ddof=1) / reps) + 1.0
+            # crowding makes the lattice grow a little slower: allow 4 SE or 5%, whichever is larger
+            assert abs(a.mean() - b.mean()) <= max(4 * se, 0.05 * b.mean()), (column, when, a.mean(), b.mean())
