@@ -1,0 +1,52 @@
+"""RECIST-style readouts from cell counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from abm.clinical import Recist, sum_of_diameters
+
+
+def test_diameter_scales_as_cube_root() -> None:
+    assert sum_of_diameters(1e9) == pytest.approx(12.407, rel=1e-3)
+    assert sum_of_diameters(8e9) == pytest.approx(2 * sum_of_diameters(1e9))
+    assert sum_of_diameters(0) == 0.0
+
+
+def scans(counts: list[float], every: int = 56) -> Recist:
+    r = Recist()
+    for k, n in enumerate(counts):
+        r.scan(k * every, n)
+    return r
+
+
+def test_partial_response_then_progression_over_nadir() -> None:
+    # 1e10 cells -> 1e9 (diameter halves-ish: -54%) -> regrowth
+    r = scans([1e10, 1e9, 1.2e9, 2e9, 3e9])
+    assert r.best_response == "PR" and r.responded
+    # nadir 12.4 mm; 2e9 -> 15.6 mm (+26%, +3.2 mm: under 5 mm, not PD); 3e9 -> 17.9 mm (+44%, +5.5 mm)
+    assert r.progression_day == 4 * 56
+    assert r.best_change == pytest.approx(12.407 / 26.73 - 1, rel=1e-3)
+
+
+def test_stable_disease_is_neither_response_nor_progression() -> None:
+    r = scans([1e10, 0.6e10, 0.5e10, 0.55e10])  # -21% at best
+    assert r.best_response == "SD"
+    assert not r.progressed
+
+
+def test_primary_resistance_is_progression_at_the_first_scan() -> None:
+    r = scans([1e10, 3e10])
+    assert r.progression_day == 56
+    assert r.best_response == "PD"
+    assert not r.responded
+
+
+def test_complete_response() -> None:
+    assert scans([1e10, 0.0]).best_response == "CR"
+
+
+def test_shrinkage_after_progression_does_not_count_as_response() -> None:
+    r = scans([1e10, 4e10, 1e9])
+    assert r.progression_day == 56
+    assert r.best_response == "PD"
