@@ -14,19 +14,16 @@ phenotype and the number of clones stays small however large the tumour.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import COUNT_COLUMNS, MECHANISMS, N_STATES, count_matrix, describe
-from abm.readouts import readouts
-from abm.rules import doses_key, initial_state_distribution, rule_tables
-from abm.scenario import Scenario, apply_overrides, load, validate
-from abm.schedule import ScheduleRun
+from abm.mechanisms import MECHANISMS, N_STATES, describe
+from abm.rules import initial_state_distribution
+from abm.scenario import Scenario
+from abm.tumour import TumourModel
 
 GENETIC_MASK = sum(1 << i for i, m in enumerate(MECHANISMS) if m.genetic)
 
@@ -51,19 +48,11 @@ class Clone(mesa.Agent):
         return f"Clone({self.unique_id}, {describe(self.state)}, n={self.count}, parent={self.parent})"
 
 
-def _count(model: CloneTumour, column: str) -> int:
-    return model.counts[column]
-
-
 def _living_clones(model: CloneTumour) -> int:
     return int((model._counts > 0).sum())
 
 
-def _dose(model: CloneTumour, drug: str) -> float:
-    return model.doses[drug]
-
-
-class CloneTumour(mesa.Model):
+class CloneTumour(TumourModel):
     """A whole tumour as clones with cell counts, under a drug schedule.
 
     Args:
@@ -72,40 +61,18 @@ class CloneTumour(mesa.Model):
         **overrides: any parameter or model setting by name.
     """
 
+    kind = "clone"
+
     def __init__(self, scenario: Scenario | str | Path | None = None, rng: Any = None, **overrides: Any) -> None:
-        if not isinstance(scenario, Scenario):
-            scenario = load(scenario, {"model.kind": "clone", **overrides})
-        elif overrides:
-            scenario = validate(apply_overrides(scenario.model_dump(), overrides), f"{scenario.name} (overrides)")
-        super().__init__(rng=scenario.model.seed if rng is None else rng)
-        self.config = scenario
-        self.params = scenario.parameters
-        self.days = scenario.model.days
-        self.capacity = getattr(scenario.model, "carrying_capacity", None)
-        self.day = 0
+        super().__init__(scenario, rng, overrides)
+        self.capacity = self.config.model.carrying_capacity
         self._clones: list[Clone] = []
         self._by_key: dict[tuple[int, int], int] = {}  # (lineage, state) -> index
         self._mutant_lineages: dict[tuple[int, int], int] = {}  # (parent lineage, genotype) -> lineage
         self._states = np.zeros(0, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
-        self._count_matrix = np.array(count_matrix(), dtype=np.int64)
-        self._seed_tumour(scenario.model.initial_cells)
-
-        self.schedule = ScheduleRun(scenario.schedule)
-        self._update_counts()
-        self.baseline = self.counts["total"]
-        self._decide_doses()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "day": "day",
-                "total": partial(_count, column="total"),
-                **{c: partial(_count, column=c) for c in COUNT_COLUMNS},
-                **{d: partial(_dose, drug=d) for d in DRUG_NAMES},
-                "clones": _living_clones,
-            }
-        )
-        self.datacollector.collect(self)
-        self.running = self.days > 0
+        self._seed_tumour(self.config.model.initial_cells)
+        self._start_tracking({"clones": _living_clones})
 
     # --- clones --------------------------------------------------------------------------
     def _seed_tumour(self, n: int) -> None:
@@ -148,19 +115,8 @@ class CloneTumour(mesa.Model):
         return list(self._clones)
 
     # --- one day -----------------------------------------------------------------------
-    def _update_counts(self) -> None:
-        by_state = np.bincount(self._states, weights=self._counts, minlength=N_STATES).astype(np.int64)
-        columns = self._count_matrix @ by_state
-        self.counts = {"total": int(by_state.sum()), **{c: int(v) for c, v in zip(COUNT_COLUMNS, columns, strict=True)}}
-        self.counts_by_state = by_state
-
-    def readouts(self) -> dict[str, float]:
-        """Today's readouts (see ``abm.readouts``), for schedule triggers."""
-        return readouts(self.day, self.counts, self.baseline)
-
-    def _decide_doses(self) -> None:
-        self.doses = self.schedule.doses(self.day, self.readouts())
-        self.tables = rule_tables(self.params, doses_key(self.doses))
+    def _state_counts(self) -> np.ndarray:
+        return np.bincount(self._states, weights=self._counts, minlength=N_STATES)
 
     def _flows(self, sources: np.ndarray, movers: np.ndarray, matrix: np.ndarray) -> list[tuple[int, int, int]]:
         """Where ``movers[i]`` cells leaving clone ``sources[i]`` go: (source, target state, n)."""
@@ -197,19 +153,9 @@ class CloneTumour(mesa.Model):
             index = self._destination(self._clones[source], target, genetic)  # may grow self._counts
             self._counts[index] += n
 
-        self.day += 1
-        self._update_counts()
-        self._decide_doses()
-        self.datacollector.collect(self)
-        if self.day >= self.days or self.counts["total"] == 0:
-            self.running = False
+        self._end_of_day()
 
     # --- results -----------------------------------------------------------------------
-    def timeseries(self):  # -> pandas.DataFrame
-        """One row per day: day, total, one count column per mechanism, one dose column per drug, clones."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return df.astype({"day": "int64", "total": "int64", **dict.fromkeys(COUNT_COLUMNS, "int64")})
-
     def ancestry(self):  # -> pandas.DataFrame
         """One row per clone: id, parent id, lineage, state, mechanisms, founding day, final count."""
         import pandas as pd

@@ -17,20 +17,16 @@ sites still empty, as it would in a sequential sweep. Daughters act from the nex
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import COUNT_COLUMNS, N_STATES, Mechanism, count_matrix, describe, has, mechanisms_of
-from abm.readouts import readouts
-from abm.rules import doses_key, draw_initial_states, draw_transitions, rule_tables
-from abm.scenario import Scenario, apply_overrides, load, validate
-from abm.schedule import ScheduleRun
+from abm.mechanisms import N_STATES, Mechanism, describe, has, mechanisms_of
+from abm.rules import draw_initial_states, draw_transitions
+from abm.scenario import Scenario
+from abm.tumour import TumourModel
 
 EMPTY = -1
 WALL = -2  # the padding ring around the lattice: never empty, never a cell
@@ -74,15 +70,7 @@ class TumourCell(CellAgent):
         return f"TumourCell({self.unique_id}, {self.cell.coordinate}, {describe(self.state)})"
 
 
-def _count(model: SpatialTumour, column: str) -> int:
-    return model.counts[column]
-
-
-def _dose(model: SpatialTumour, drug: str) -> float:
-    return model.doses[drug]
-
-
-class SpatialTumour(mesa.Model):
+class SpatialTumour(TumourModel):
     """A tumour on a lattice under a drug schedule.
 
     Args:
@@ -92,18 +80,11 @@ class SpatialTumour(mesa.Model):
             ``mesa.batch_run`` can vary them.
     """
 
+    kind = "spatial"
+
     def __init__(self, scenario: Scenario | str | Path | None = None, rng: Any = None, **overrides: Any) -> None:
-        if not isinstance(scenario, Scenario):
-            scenario = load(scenario, overrides)
-        elif overrides:
-            scenario = validate(apply_overrides(scenario.model_dump(), overrides), f"{scenario.name} (overrides)")
-        super().__init__(rng=scenario.model.seed if rng is None else rng)
-        self.config = scenario
-        self.params = scenario.parameters
-        settings = scenario.model
-        self.width, self.height = settings.width, settings.height
-        self.days = settings.days
-        self.day = 0
+        super().__init__(scenario, rng, overrides)
+        self.width, self.height = self.config.model.width, self.config.model.height
 
         self.grid = OrthogonalMooreGrid((self.width, self.height), torus=False, capacity=1, random=self.random)
         # Padded lattice: a WALL ring means neighbour lookups never leave the array.
@@ -119,23 +100,7 @@ class SpatialTumour(mesa.Model):
             self._cells_at[self.site_of(cell.coordinate)] = cell
 
         self._seed_tumour()
-        self._count_matrix = np.array(count_matrix(), dtype=np.int64)
-        self.schedule = ScheduleRun(scenario.schedule)
-        self.counts: dict[str, int] = {}
-        self._update_counts()
-        self.baseline = self.counts["total"]
-        self.doses: dict[str, float] = {}
-        self._decide_doses()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "day": "day",
-                "total": partial(_count, column="total"),
-                **{c: partial(_count, column=c) for c in COUNT_COLUMNS},
-                **{d: partial(_dose, drug=d) for d in DRUG_NAMES},
-            }
-        )
-        self.datacollector.collect(self)
-        self.running = self.days > 0
+        self._start_tracking()
 
     # --- geometry -------------------------------------------------------------------
     def site_of(self, coordinate: tuple[int, int]) -> int:
@@ -185,20 +150,8 @@ class SpatialTumour(mesa.Model):
             agents[source] = None
 
     # --- one day ---------------------------------------------------------------------
-    def _update_counts(self) -> None:
-        live = self.lattice_flat[self.lattice_flat >= 0]
-        by_state = np.bincount(live, minlength=N_STATES)
-        columns = self._count_matrix @ by_state
-        self.counts = {"total": int(live.size), **{c: int(v) for c, v in zip(COUNT_COLUMNS, columns, strict=True)}}
-        self.counts_by_state = by_state
-
-    def readouts(self) -> dict[str, float]:
-        """Today's readouts (see ``abm.readouts``), for schedule triggers."""
-        return readouts(self.day, self.counts, self.baseline)
-
-    def _decide_doses(self) -> None:
-        self.doses = self.schedule.doses(self.day, self.readouts())
-        self.tables = rule_tables(self.params, doses_key(self.doses))
+    def _state_counts(self) -> np.ndarray:
+        return np.bincount(self.lattice_flat[self.lattice_flat >= 0], minlength=N_STATES)
 
     def _place(self, sources: np.ndarray) -> np.ndarray:
         """For each source site (in priority order) a random empty Moore neighbour, or -1.
@@ -263,16 +216,4 @@ class SpatialTumour(mesa.Model):
             lattice[sources] = EMPTY
             self._move_agents(sources, targets)
 
-        self.day += 1
-        self._update_counts()
-        self._decide_doses()
-        self.datacollector.collect(self)
-        extinct = self.counts["total"] == 0 and self.config.model.stop_when_extinct
-        if self.day >= self.days or extinct:
-            self.running = False
-
-    # --- results ---------------------------------------------------------------------
-    def timeseries(self):  # -> pandas.DataFrame
-        """One row per day: day, total, one count column per mechanism, one dose column per drug."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return df.astype({"day": "int64", "total": "int64", **dict.fromkeys(COUNT_COLUMNS, "int64")})
+        self._end_of_day()
