@@ -20,12 +20,10 @@ from typing import Any
 import mesa
 import numpy as np
 
-from abm.mechanisms import MECHANISMS, N_STATES, describe
+from abm.mechanisms import GENETIC_MASK, N_STATES, describe
 from abm.rules import initial_state_distribution
 from abm.scenario import Scenario
 from abm.tumour import TumourModel
-
-GENETIC_MASK = sum(1 << i for i, m in enumerate(MECHANISMS) if m.genetic)
 
 
 class Clone(mesa.Agent):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 # Names pydantic puts in an error's location for the branch of a union; not field names.
 UNION_TAGS = ("int", "Trigger", "spatial", "clone")
@@ -52,7 +53,7 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
         message = f"{problem['ctx']['tag']!r} is not allowed; allowed: {problem['ctx']['expected_tags']}"
     elif problem["type"] == "extra_forbidden":
         message = "unknown key"
-        allowed = _allowed_keys(error, loc)
+        allowed = _allowed_keys(problem["loc"])
         if allowed:
             message += f"; allowed: {', '.join(allowed)}"
     elif message.startswith("Input should be ") and not isinstance(given, dict | list):
@@ -61,28 +62,39 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
     return InputError(source, path, message)
 
 
-def _allowed_keys(error: ValidationError, loc: list) -> list[str]:
-    """Field names of the model that rejected an unknown key (best effort)."""
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation can hold (through unions, lists, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in get_args(annotation):
+        found += _models_in(arg)
+    return found
+
+
+def _is_branch(model: type[BaseModel], part: str) -> bool:
+    """Whether a location part names this union branch: its 'kind' value or its class name."""
+    kind = model.model_fields.get("kind")
+    kinds = get_args(kind.annotation) if kind is not None else ()
+    return part in kinds or model.__name__ == part or part.endswith(f" {model.__name__}]")
+
+
+def _allowed_keys(raw_loc: Sequence[str | int]) -> list[str]:
+    """Field names of the model in which the unknown key at ``raw_loc`` was found."""
     from abm.scenario import Scenario
 
-    model = Scenario
-    for part in loc[:-1]:
+    candidates: list[type[BaseModel]] = [Scenario]
+    for part in raw_loc[:-1]:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part)
+        chosen = [m for m in candidates if _is_branch(m, part)]
+        if chosen:
+            candidates = chosen
+            continue
+        field = candidates[0].model_fields.get(part)
         if field is None:
             return []
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        for c in candidates:
-            inner = getattr(c, "__args__", None)
-            for t in [c, *(inner or ())]:
-                if isinstance(t, type) and hasattr(t, "model_fields"):
-                    model = t
-                    break
-            else:
-                continue
-            break
-        else:
+        candidates = _models_in(field.annotation)
+        if not candidates:
             return []
-    return list(model.model_fields)
+    return list(candidates[0].model_fields) if len(candidates) == 1 else []

@@ -60,8 +60,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
     C797S,
     HER2_AMPLIFIED,
 )
-BY_NAME: dict[str, Mechanism] = {m.name: m for m in MECHANISMS}
 N_STATES = 1 << len(MECHANISMS)
+GENETIC_MASK = sum(1 << i for i, m in enumerate(MECHANISMS) if m.genetic)  # bits never lost
 SENSITIVE_STATE = 0  # drug-naive, EGFR-driven, no resistance mechanism
 
 # Output columns: `sensitive` is a cell with no mechanism at all; a cell carrying two

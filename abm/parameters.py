@@ -195,8 +195,3 @@ class Parameters(BaseModel):
                 }
             )
         return rows
-
-
-def allowed(name: str) -> str:
-    """The allowed-values phrase of a parameter."""
-    return Parameters.model_fields[name].json_schema_extra["allowed"]  # type: ignore[index]

@@ -15,6 +15,7 @@ field and what is allowed, before anything runs or is written.
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from pathlib import Path
@@ -190,8 +191,6 @@ def resolve_name(name: str) -> tuple[str, ...]:
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``data`` with each dotted-path override set."""
-    import copy
-
     data = copy.deepcopy(data)
     for name, value in overrides.items():
         node = data

@@ -109,13 +109,6 @@ class DosingBlock(BaseModel):
             raise ValueError("off_days needs on_days")
         return self
 
-    def triggers(self) -> list[Trigger]:
-        """The triggers this block uses (for checking their readouts exist)."""
-        found = [t for t in (self.start, self.stop) if isinstance(t, Trigger)]
-        if self.adaptive is not None:
-            found.append(Trigger(readout=self.adaptive.readout, below=self.adaptive.pause_below))
-        return found
-
 
 @dataclass
 class _BlockState:

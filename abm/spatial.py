@@ -91,9 +91,8 @@ class SpatialTumour(TumourModel):
         self._padded = np.full((self.width + 2, self.height + 2), WALL, dtype=np.int8)
         self._padded[1:-1, 1:-1] = EMPTY
         self.lattice_flat = self._padded.reshape(-1)
-        stride = self.height + 2
-        self._stride = stride
-        self._offsets = np.array([di * stride + dj for di, dj in MOORE], dtype=np.int64)
+        self._stride = self.height + 2
+        self._offsets = np.array([di * self._stride + dj for di, dj in MOORE], dtype=np.int64)
         self._agents_at = np.empty(self.lattice_flat.size, dtype=object)
         self._cells_at = np.empty(self.lattice_flat.size, dtype=object)
         for cell in self.grid.all_cells:
@@ -112,7 +111,8 @@ class SpatialTumour(TumourModel):
         """The state of every site as a (width, height) array; -1 where empty (a view)."""
         return self._padded[1:-1, 1:-1]
 
-    def _interior_sites(self) -> np.ndarray:
+    def _interior_sites(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Padded flat index, row and column of every lattice site."""
         i, j = np.meshgrid(np.arange(self.width), np.arange(self.height), indexing="ij")
         return ((i + 1) * self._stride + j + 1).reshape(-1), i.reshape(-1), j.reshape(-1)
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.mechanisms import AXL_HIGH, MET_AMPLIFIED, N_STATES, PERSISTER, SENSITIVE_STATE, T790M, bit, state_of
+from abm.mechanisms import (
+    AXL_HIGH,
+    GENETIC_MASK,
+    MET_AMPLIFIED,
+    N_STATES,
+    PERSISTER,
+    SENSITIVE_STATE,
+    T790M,
+    Route,
+    bit,
+    state_of,
+)
 from abm.parameters import Parameters
 from abm.rules import doses_key, draw_initial_states, draw_transitions, mutability, rule_tables
 
@@ -26,7 +37,7 @@ def test_tables_are_probabilities(doses: dict[str, float]) -> None:
 
 def test_genetic_mechanisms_are_never_lost() -> None:
     t = rule_tables(Parameters(), doses_key({"osimertinib": 1.0}))
-    genetic = bit(T790M) | bit(MET_AMPLIFIED)
+    genetic = GENETIC_MASK
     for s in range(N_STATES):
         for target in np.flatnonzero(t.daughter[s] + t.switch[s]):
             assert (target & genetic) & (s & genetic) == (s & genetic)
@@ -40,15 +51,9 @@ def test_axl_raises_mutability_and_the_axl_inhibitor_undoes_it() -> None:
     axl = state_of(AXL_HIGH)
     sens_rate = t_off.daughter[SENSITIVE_STATE, t790m]
     assert t_off.daughter[axl, axl | t790m] == pytest.approx(8.0 * sens_rate, rel=0.01)
-    assert mutability(state_of(PERSISTER), p, {r: 0.0 for r in _routes()}) == pytest.approx(4.0)
+    assert mutability(state_of(PERSISTER), p, dict.fromkeys(Route, 0.0)) == pytest.approx(4.0)
     # 90% AXL block removes 90% of the excess
     assert t_on.daughter[axl, axl | t790m] == pytest.approx((1 + 7 * 0.1) * sens_rate, rel=0.01)
-
-
-def _routes():
-    from abm.mechanisms import Route
-
-    return list(Route)
 
 
 def test_draw_transitions_matches_the_matrix() -> None:
