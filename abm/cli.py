@@ -31,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
+    trial = commands.add_parser("trial", help="run a virtual trial: every arm on the same virtual patients")
+    trial.add_argument("trial", type=Path, help="trial TOML file (see scenarios/trial-*.toml)")
+    trial.add_argument("--patients", type=int, help="patients (overrides trial.patients)")
+    trial.add_argument("--seed", type=int, help="root seed (overrides trial.seed)")
+    trial.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    trial.add_argument("--out", type=Path, help="output folder (default: results/<trial file name>)")
+    trial.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
     commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
     commands.add_parser("drugs", help="list the drugs and the routes they block")
     return parser
@@ -42,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "trial":
+            return _trial(args)
         if args.command == "parameters":
             return _parameters()
         if args.command == "drugs":
@@ -75,6 +85,30 @@ def _run(args: argparse.Namespace) -> int:
     write_json(result.summary, out / "summary.json")
     if not args.quiet:
         _print_summary(result.summary, out)
+    return 0
+
+
+def _trial(args: argparse.Namespace) -> int:
+    import json
+
+    from abm.output import write_csv, write_json
+    from abm.trial import load_trial, run_trial
+    from abm.trial_stats import format_summary, summarise_trial
+
+    overrides = {k: v for k, v in (("patients", args.patients), ("seed", args.seed)) if v is not None}
+    trial = load_trial(args.trial, overrides)
+    if args.workers < 1:
+        raise InputError("--workers", str(args.workers), "allowed: 1 or more")
+    out = args.out or Path("results") / args.trial.stem
+    table = run_trial(trial, workers=args.workers, progress=False if args.json else None)
+    summary = {"trial": trial.name, "seed": trial.trial.seed, **summarise_trial(table, [a.name for a in trial.arms])}
+    write_csv(table, out / "patients.csv")
+    write_json(summary, out / "summary.json")
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(format_summary(f"{trial.name} (seed {trial.trial.seed})", summary))
+        print(f"  wrote {out / 'patients.csv'} and {out / 'summary.json'}")
     return 0
 
 

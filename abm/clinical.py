@@ -27,34 +27,44 @@ def sum_of_diameters(cells: float) -> float:
 
 @dataclass
 class Recist:
-    """RECIST assessment over successive imaging visits of one patient."""
+    """RECIST assessment over successive imaging visits of one patient.
+
+    After a progression the nadir restarts from the progression scan, so a later line of
+    therapy can progress again (PFS2). Best response is that of the first line.
+    """
 
     baseline_mm: float | None = None
     nadir_mm: float | None = None
-    best_change: float = 0.0  # smallest relative change from baseline seen at a visit
-    progression_day: int | None = None
+    best_change: float = 0.0  # smallest relative change from baseline before first progression
+    progression_days: list[int] = field(default_factory=list)
     visits: list[tuple[int, float]] = field(default_factory=list)
 
     def scan(self, day: int, cells: float) -> bool:
-        """Record a visit; True when this visit shows progression (the first such is kept)."""
+        """Record a visit; True when this visit shows progression."""
         mm = sum_of_diameters(cells)
         self.visits.append((day, mm))
-        if self.baseline_mm is None:
+        if self.baseline_mm is None or self.nadir_mm is None:
             self.baseline_mm = self.nadir_mm = mm
             return False
-        assert self.nadir_mm is not None
         progressed = mm >= self.nadir_mm * (1 + PROGRESSION_GROWTH) and mm - self.nadir_mm >= PROGRESSION_MIN_MM
-        if progressed and self.progression_day is None:
-            self.progression_day = day
-        self.nadir_mm = min(self.nadir_mm, mm)
-        if self.progression_day is None and self.baseline_mm > 0:
+        if not self.progression_days and self.baseline_mm > 0:
             self.best_change = min(self.best_change, mm / self.baseline_mm - 1.0)
+        if progressed:
+            self.progression_days.append(day)
+            self.nadir_mm = mm  # the next line of therapy is judged from here
+        else:
+            self.nadir_mm = min(self.nadir_mm, mm)
         return progressed
+
+    @property
+    def progression_day(self) -> int | None:
+        """Day of the first progression, None while there is none."""
+        return self.progression_days[0] if self.progression_days else None
 
     @property
     def progressed(self) -> bool:
         """Progression seen at some visit."""
-        return self.progression_day is not None
+        return bool(self.progression_days)
 
     @property
     def best_response(self) -> str:

@@ -61,12 +61,16 @@ class CloneTumour(TumourModel):
 
     kind = "clone"
 
-    def __init__(self, scenario: Scenario | str | Path | None = None, rng: Any = None, **overrides: Any) -> None:
-        super().__init__(scenario, rng, overrides)
+    def __init__(
+        self, scenario: Scenario | str | Path | None = None, rng: Any = None, record: bool = True, **overrides: Any
+    ) -> None:
+        super().__init__(scenario, rng, overrides, record)
         self.capacity = self.config.model.carrying_capacity
         self._clones: list[Clone] = []
         self._by_key: dict[tuple[int, int], int] = {}  # (lineage, state) -> index
         self._mutant_lineages: dict[tuple[int, int], int] = {}  # (parent lineage, genotype) -> lineage
+        # [genetic, source clone, target state] -> receiving clone index, -1 until first used
+        self._destination_table = np.full((2, 64, N_STATES), -1, dtype=np.int64)
         self._states = np.zeros(0, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
         self._seed_tumour(self.config.model.initial_cells)
@@ -116,16 +120,20 @@ class CloneTumour(TumourModel):
     def _state_counts(self) -> np.ndarray:
         return np.bincount(self._states, weights=self._counts, minlength=N_STATES)
 
-    def _flows(self, sources: np.ndarray, movers: np.ndarray, matrix: np.ndarray) -> list[tuple[int, int, int]]:
-        """Where ``movers[i]`` cells leaving clone ``sources[i]`` go: (source, target state, n)."""
-        flows = []
-        for index, n in zip(sources.tolist(), movers.tolist(), strict=True):
-            state = int(self._states[index])
-            row = matrix[state].copy()
-            row[state] = 0.0
-            for target in np.flatnonzero(split := self.rng.multinomial(n, row / row.sum())).tolist():
-                flows.append((index, target, int(split[target])))
-        return flows
+    def _flows(
+        self, movers: np.ndarray, moves: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Split the cells leaving each clone over their new states, all clones at once.
+
+        ``moves`` is ``rules.moves`` of the transition matrix. Returns parallel arrays
+        (source clone index, target state, cells).
+        """
+        sources = np.flatnonzero(movers)
+        targets, probs = moves
+        states = self._states[sources]
+        split = self.rng.multinomial(movers[sources], probs[states])
+        which, column = np.nonzero(split)
+        return sources[which], targets[states[which], column], split[which, column]
 
     def step(self) -> None:
         """Advance one day."""
@@ -141,17 +149,31 @@ class CloneTumour(TumourModel):
         switchers = rng.binomial(survivors, tables.switch_any[states])
         new_counts = survivors + births - mutants - switchers
 
-        flows = []
-        for movers, matrix, genetic in ((mutants, tables.daughter, True), (switchers, tables.switch, False)):
-            sources = np.flatnonzero(movers)
-            for source, target, n in self._flows(sources, movers[sources], matrix):
-                flows.append((source, target, n, genetic))
-        self._counts = new_counts
-        for source, target, n, genetic in flows:
-            index = self._destination(self._clones[source], target, genetic)  # may grow self._counts
-            self._counts[index] += n
+        moves = [
+            (*self._flows(mutants, tables.daughter_moves), True),
+            (*self._flows(switchers, tables.switch_moves), False),
+        ]
+        destinations = [self._destinations(sources, targets, genetic) for sources, targets, _, genetic in moves]
+        self._counts = np.zeros(len(self._states), dtype=np.int64)  # new clones may have been founded
+        self._counts[: new_counts.size] = new_counts
+        for (_, _, cells, _), dest in zip(moves, destinations, strict=True):
+            np.add.at(self._counts, dest, cells)
 
         self._end_of_day()
+
+    def _destinations(self, sources: np.ndarray, targets: np.ndarray, genetic: bool) -> np.ndarray:
+        """Clone index receiving each flow, founding clones the first time a flow appears."""
+        table = self._destination_table[int(genetic)]
+        if table.shape[0] < len(self._clones):  # grow with the clones
+            grown = np.full((2, 2 * len(self._clones), N_STATES), -1, dtype=np.int64)
+            grown[:, : table.shape[0]] = self._destination_table
+            self._destination_table, table = grown, grown[int(genetic)]
+        out = table[sources, targets]
+        for k in np.flatnonzero(out < 0).tolist():
+            source, target = int(sources[k]), int(targets[k])
+            out[k] = self._destination(self._clones[source], target, genetic)
+            self._destination_table[int(genetic), source, target] = out[k]
+        return out
 
     # --- results -----------------------------------------------------------------------
     def ancestry(self):  # -> pandas.DataFrame

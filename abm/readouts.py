@@ -6,14 +6,33 @@ Schedule triggers and adaptive rules name these readouts; models compute them wi
 
 from __future__ import annotations
 
-from abm.mechanisms import COUNT_COLUMNS
+from abm.mechanisms import COUNT_COLUMNS, MECHANISMS
+
+MECHANISM_COLUMNS = tuple(m.name for m in MECHANISMS)
 
 READOUT_NAMES: dict[str, str] = {
     "day": "days since the start of the run",
     "burden": "number of tumour cells",
     "burden_fraction": "number of tumour cells relative to day 0",
     **{f"fraction_{c}": f"share of tumour cells counted as {c}" for c in COUNT_COLUMNS},
+    "progressions": "RECIST progressions seen at imaging so far (0, 1, 2, ...)",
+    "progressed": "1 once a RECIST progression has been seen at imaging, else 0",
+    **{
+        f"ctdna_{m}": f"share of tumour cells carrying {m} in the last liquid biopsy; 0 below the detection limit"
+        for m in MECHANISM_COLUMNS
+    },
 }
+
+
+def liquid_biopsy(counts: dict[str, int], detection_limit: float) -> dict[str, float]:
+    """Each mechanism's share of the tumour as a ctDNA assay reports it: 0 below the limit.
+
+    Assumes every cell sheds DNA alike, so a mechanism's share of tumour DNA is its share of
+    tumour cells (assumption; 003 §5.2 on ctDNA monitoring gives no shedding rates).
+    """
+    total = counts["total"]
+    shares = {m: counts[m] / total if total else 0.0 for m in MECHANISM_COLUMNS}
+    return {f"ctdna_{m}": (v if v >= detection_limit else 0.0) for m, v in shares.items()}
 
 
 def readouts(day: int, counts: dict[str, int], baseline: int) -> dict[str, float]:

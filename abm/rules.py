@@ -12,7 +12,7 @@ has of how much of each route the drugs block. A cell with one open route is unc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import product
 
 import numpy as np
@@ -130,6 +130,16 @@ class RuleTables:
     motility: np.ndarray  # (S,) per day
     control: np.ndarray  # (S,) fraction of signalling blocked
 
+    @cached_property
+    def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """``moves(switch)``: where a switching cell goes, compactly."""
+        return moves(self.switch)
+
+    @cached_property
+    def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """``moves(daughter)``: what a mutant daughter becomes, compactly."""
+        return moves(self.daughter)
+
     @property
     def switch_any(self) -> np.ndarray:
         """Probability per day that a cell changes state at all."""
@@ -139,6 +149,27 @@ class RuleTables:
     def mutate_any(self) -> np.ndarray:
         """Probability that a daughter differs from its parent."""
         return 1.0 - np.diag(self.daughter)
+
+
+def moves(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The off-diagonal part of a transition matrix as (targets, probabilities), (S, K) each.
+
+    Row s lists the K states a cell in state s can change to (padded with s itself at
+    probability 0) and the probability of each given that it changes. K is small (a few
+    reversible bits, a few mutations), so drawing over K columns is cheap.
+    """
+    off = matrix.copy()
+    np.fill_diagonal(off, 0.0)
+    k = max(1, int((off > 0).sum(axis=1).max()))
+    targets = np.repeat(np.arange(N_STATES)[:, None], k, axis=1)
+    probs = np.zeros((N_STATES, k))
+    for s in range(N_STATES):
+        (cols,) = np.nonzero(off[s])
+        targets[s, : cols.size] = cols
+        total = off[s].sum()
+        if total > 0:
+            probs[s, : cols.size] = off[s, cols] / total
+    return targets, probs
 
 
 def doses_key(doses: dict[str, float]) -> tuple[float, ...]:

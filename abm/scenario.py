@@ -72,6 +72,18 @@ class CloneSettings(BaseModel):
     stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")
 
 
+class ClinicalSettings(BaseModel):
+    """How the tumour is watched: imaging visits (RECIST) and liquid biopsies (ctDNA)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    imaging_interval_days: int = Field(56, ge=1, description="days between scans (8 weeks, as in most TKI trials)")
+    ctdna_interval_days: int = Field(28, ge=1, description="days between liquid biopsies")
+    ctdna_detection_limit: float = Field(
+        0.01, ge=0.0, le=1.0, description="smallest share of tumour DNA a ctDNA assay reports (assumption)"
+    )
+
+
 def _model_kind(value: Any) -> str:
     """The model kind of settings data; files without ``kind`` are spatial."""
     if isinstance(value, dict):
@@ -95,6 +107,7 @@ class Scenario(BaseModel):
     description: str = ""
     model: ModelSettings = SpatialSettings()
     parameters: Parameters = Parameters()
+    clinical: ClinicalSettings = ClinicalSettings()
     schedule: tuple[DosingBlock, ...] = (DosingBlock(drug="osimertinib"),)
 
 

@@ -82,8 +82,10 @@ class SpatialTumour(TumourModel):
 
     kind = "spatial"
 
-    def __init__(self, scenario: Scenario | str | Path | None = None, rng: Any = None, **overrides: Any) -> None:
-        super().__init__(scenario, rng, overrides)
+    def __init__(
+        self, scenario: Scenario | str | Path | None = None, rng: Any = None, record: bool = True, **overrides: Any
+    ) -> None:
+        super().__init__(scenario, rng, overrides, record)
         self.width, self.height = self.config.model.width, self.config.model.height
 
         self.grid = OrthogonalMooreGrid((self.width, self.height), torus=False, capacity=1, random=self.random)

@@ -14,9 +14,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from abm.clinical import Recist
 from abm.drugs import DRUG_NAMES
 from abm.mechanisms import COUNT_COLUMNS, count_matrix
-from abm.readouts import readouts
+from abm.readouts import liquid_biopsy, readouts
 from abm.rules import doses_key, rule_tables
 from abm.scenario import Scenario, apply_overrides, load, validate
 from abm.schedule import ScheduleRun
@@ -48,8 +49,11 @@ class TumourModel(mesa.Model):
 
     kind: ClassVar[str]
 
-    def __init__(self, scenario: Scenario | str | Path | None, rng: Any, overrides: dict[str, Any]) -> None:
+    def __init__(
+        self, scenario: Scenario | str | Path | None, rng: Any, overrides: dict[str, Any], record: bool = True
+    ) -> None:
         scenario = resolve_scenario(scenario, overrides, self.kind)
+        self.record = record  # False: no daily DataCollector rows (virtual trials need only the visits)
         super().__init__(rng=scenario.model.seed if rng is None else rng)
         self.config = scenario
         self.params = scenario.parameters
@@ -63,8 +67,12 @@ class TumourModel(mesa.Model):
     def _start_tracking(self, extra_reporters: dict[str, Any] | None = None) -> None:
         """Call once the initial tumour exists: day-0 counts, doses and the first record."""
         self.schedule = ScheduleRun(self.config.schedule)
+        self.recist = Recist()
+        self.clinical_readouts: dict[str, float] = {"progressions": 0.0, "progressed": 0.0}
+        self.at_progression: list[dict[str, float]] = []  # mechanism shares at each progression scan
         self._update_counts()
         self.baseline = self.counts["total"]
+        self._visit()
         self._decide_doses()
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -87,9 +95,19 @@ class TumourModel(mesa.Model):
             **{c: int(v) for c, v in zip(COUNT_COLUMNS, columns, strict=True)},
         }
 
+    def _visit(self) -> None:
+        """Scans and liquid biopsies due today; their results stay readouts until the next one."""
+        clinical = self.config.clinical
+        if self.day % clinical.imaging_interval_days == 0 and self.recist.scan(self.day, self.counts["total"]):
+            self.clinical_readouts["progressions"] += 1
+            self.clinical_readouts["progressed"] = 1.0
+            self.at_progression.append(liquid_biopsy(self.counts, 0.0))
+        if self.day % clinical.ctdna_interval_days == 0:
+            self.clinical_readouts.update(liquid_biopsy(self.counts, clinical.ctdna_detection_limit))
+
     def readouts(self) -> dict[str, float]:
         """Today's readouts (see ``abm.readouts``), for schedule triggers."""
-        return readouts(self.day, self.counts, self.baseline)
+        return {**readouts(self.day, self.counts, self.baseline), **self.clinical_readouts}
 
     def _decide_doses(self) -> None:
         self.doses = self.schedule.doses(self.day, self.readouts())
@@ -98,8 +116,10 @@ class TumourModel(mesa.Model):
     def _end_of_day(self) -> None:
         self.day += 1
         self._update_counts()
+        self._visit()
         self._decide_doses()
-        self.datacollector.collect(self)
+        if self.record:
+            self.datacollector.collect(self)
         extinct = self.counts["total"] == 0 and self.config.model.stop_when_extinct
         if self.day >= self.days or extinct:
             self.running = False

@@ -50,3 +50,10 @@ def test_shrinkage_after_progression_does_not_count_as_response() -> None:
     r = scans([1e10, 4e10, 1e9])
     assert r.progression_day == 56
     assert r.best_response == "PD"
+
+
+def test_second_progression_is_judged_from_the_first_progression_scan() -> None:
+    # PD at 3e9 (from nadir 1e9); then the new line shrinks it and it regrows past +20% / +5 mm
+    r = scans([1e10, 1e9, 3e9, 2e9, 2.5e9, 6e9])
+    assert r.progression_days == [2 * 56, 5 * 56]
+    assert r.best_response == "PR"

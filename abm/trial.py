@@ -1,0 +1,267 @@
+"""Virtual trials: a cohort of virtual patients, each treated on every arm, on the clone model.
+
+A trial file (TOML) names the cohort (which patient characteristics vary, drawn from stated
+distributions), the arms (schedules), how patients are watched (imaging, liquid biopsy) and
+for how long. Every arm sees the same patients with the same random stream (common random
+numbers), so arms differ only by their schedule. Patient i's seeds are spawned from the
+trial's root seed with numpy's SeedSequence, so results do not depend on how many worker
+processes run them.
+
+    name = "first-line gefitinib vs osimertinib"
+    [trial]
+    patients = 200
+    follow_up_days = 1825
+    [cohort]
+    initial_cells = { distribution = "lognormal", median = 1e10, sigma = 0.7, low = 1e9, high = 1e11 }
+    [[arms]]
+    name = "gefitinib"
+    schedule = [{ drug = "gefitinib" }]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from tqdm import tqdm
+
+from abm.clone import CloneTumour
+from abm.errors import from_validation_error
+from abm.parameters import KINDS, Parameters
+from abm.readouts import MECHANISM_COLUMNS
+from abm.scenario import ClinicalSettings, Scenario, read_toml
+from abm.schedule import DosingBlock
+
+# Mechanisms reported at progression: what a biopsy shows (persisters are a state, not a finding).
+REPORTED_MECHANISMS = tuple(m for m in MECHANISM_COLUMNS if m != "persister")
+
+
+class Distribution(BaseModel):
+    """How one patient characteristic varies across the cohort; draws are clipped to [low, high]."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    distribution: Literal["uniform", "loguniform", "normal", "lognormal"]
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = Field(None, ge=0)
+    median: float | None = Field(None, gt=0)
+    sigma: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Distribution:
+        needs = {
+            "uniform": ("low", "high"),
+            "loguniform": ("low", "high"),
+            "normal": ("mean", "sd"),
+            "lognormal": ("median", "sigma"),
+        }[self.distribution]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{self.distribution} needs {' and '.join(missing)}")
+        if self.distribution == "loguniform" and (self.low or 0) <= 0:
+            raise ValueError("loguniform needs low > 0")
+        if self.low is not None and self.high is not None and self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+    def draw(self, rng: np.random.Generator) -> float:
+        """One value."""
+        if self.distribution == "uniform":
+            value = rng.uniform(self.low, self.high)
+        elif self.distribution == "loguniform":
+            value = float(np.exp(rng.uniform(np.log(self.low), np.log(self.high))))  # type: ignore[arg-type]
+        elif self.distribution == "normal":
+            value = rng.normal(self.mean, self.sd)
+        else:
+            value = float(self.median * np.exp(rng.normal(0.0, self.sigma)))  # type: ignore[operator]
+        return float(np.clip(value, self.low if self.low is not None else -np.inf, self.high or np.inf))
+
+
+class TrialSettings(BaseModel):
+    """Cohort size, seed and follow-up."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    patients: int = Field(200, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0)
+    follow_up_days: int = Field(1825, ge=1, le=36_500, description="days each patient is followed")
+    initial_cells: int = Field(
+        10**10, ge=1, le=10**13, description="tumour cells at diagnosis, unless the cohort varies it"
+    )
+    carrying_capacity: int = Field(10**12, ge=1, le=10**15)
+
+
+class Arm(BaseModel):
+    """One treatment arm: a name and a schedule."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    schedule: tuple[DosingBlock, ...]
+
+    def lines_of_therapy(self) -> int:
+        """1 + the number of schedule changes triggered by progression: how many progressions matter."""
+        thresholds = set()
+        for block in self.schedule:
+            for when in (block.start, block.stop):
+                if not isinstance(when, int) and when is not None and when.readout in ("progressed", "progressions"):
+                    thresholds.add((when.readout, when.above, when.below))
+        return 1 + len(thresholds)
+
+
+CohortValue = float | Distribution
+
+
+class Trial(BaseModel):
+    """A validated trial file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str = ""
+    trial: TrialSettings = TrialSettings()
+    clinical: ClinicalSettings = ClinicalSettings()
+    parameters: Parameters = Parameters()
+    cohort: dict[str, CohortValue] = {}
+    arms: tuple[Arm, ...] = Field(min_length=1)
+
+    @field_validator("cohort")
+    @classmethod
+    def _known_characteristics(cls, cohort: dict[str, CohortValue]) -> dict[str, CohortValue]:
+        allowed = ("initial_cells", *Parameters.model_fields)
+        for name in cohort:
+            if name not in allowed:
+                raise ValueError(f"unknown characteristic {name!r}; allowed: {', '.join(allowed)}")
+        return cohort
+
+    @field_validator("arms")
+    @classmethod
+    def _unique_names(cls, arms: tuple[Arm, ...]) -> tuple[Arm, ...]:
+        names = [a.name for a in arms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arm names must be unique, got {names}")
+        return arms
+
+
+def load_trial(path: str | Path, overrides: dict[str, Any] | None = None) -> Trial:
+    """A Trial from a TOML file (``overrides`` set keys of ``[trial]``), or an InputError."""
+    data = read_toml(Path(path))
+    if overrides:
+        data = {**data, "trial": {**data.get("trial", {}), **overrides}}
+    try:
+        return Trial.model_validate(data)
+    except ValidationError as error:
+        raise from_validation_error(error, str(path)) from None
+
+
+# --- patients ----------------------------------------------------------------------------
+def patient_seeds(trial: Trial) -> list[np.random.SeedSequence]:
+    """One SeedSequence per patient, spawned from the trial's root seed."""
+    return np.random.SeedSequence(trial.trial.seed).spawn(trial.trial.patients)
+
+
+def _child(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
+    """The k-th child of a patient's seed, the same on every call (``spawn`` would count on)."""
+    return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, k))
+
+
+def patient_characteristics(trial: Trial, seed: np.random.SeedSequence) -> dict[str, float]:
+    """The patient's drawn characteristics, clipped into each parameter's allowed range."""
+    rng = np.random.default_rng(_child(seed, 0))
+    values: dict[str, float] = {}
+    for name, spec in trial.cohort.items():  # file order: stable across runs
+        value = spec.draw(rng) if isinstance(spec, Distribution) else float(spec)
+        if name in Parameters.model_fields:
+            kind = (Parameters.model_fields[name].json_schema_extra or {})["kind"]
+            _, low, high = KINDS[kind]  # type: ignore[index]
+            value = float(np.clip(value, low, np.inf if high is None else high))
+        values[name] = value
+    return values
+
+
+def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) -> Scenario:
+    """The clone-model scenario of one patient on one arm."""
+    params = {k: v for k, v in characteristics.items() if k != "initial_cells"}
+    initial = int(characteristics.get("initial_cells", trial.trial.initial_cells))
+    return Scenario(
+        name=arm.name,
+        model={  # type: ignore[arg-type]
+            "kind": "clone",
+            "initial_cells": initial,
+            "carrying_capacity": trial.trial.carrying_capacity,
+            "days": trial.trial.follow_up_days,
+        },
+        parameters=trial.parameters.model_copy(update=params),
+        clinical=trial.clinical,
+        schedule=arm.schedule,
+    )
+
+
+def simulate_patient(trial: Trial, arm: Arm, patient: int, seed: np.random.SeedSequence) -> dict[str, Any]:
+    """Follow one patient on one arm until the endpoints are known or follow-up ends."""
+    characteristics = patient_characteristics(trial, seed)
+    scenario = patient_scenario(trial, arm, characteristics)
+    sim_seed = int(_child(seed, 1).generate_state(1, dtype=np.uint32)[0])  # same on every arm
+    model = CloneTumour(scenario, rng=sim_seed, record=False)
+    needed = arm.lines_of_therapy()
+    while model.running and len(model.recist.progression_days) < min(needed, 2):
+        model.step()
+    recist = model.recist
+    follow_up = trial.trial.follow_up_days
+    days = recist.progression_days
+    detection = trial.clinical.ctdna_detection_limit
+    found = model.at_progression[0] if model.at_progression else {}
+    return {
+        "arm": arm.name,
+        "patient": patient,
+        "pfs_days": days[0] if days else follow_up,
+        "progressed": bool(days),
+        "best_response": recist.best_response,
+        "responded": recist.responded,
+        "mechanisms_at_progression": ";".join(
+            m for m in REPORTED_MECHANISMS if (share := found.get(f"ctdna_{m}", 0.0)) > 0 and share >= detection
+        ),
+        "pfs2_days": days[1] if len(days) > 1 else follow_up,
+        "progressed2": len(days) > 1,
+        "days_simulated": model.day,
+        "final_cells": model.counts["total"],
+        **{f"patient_{k}": v for k, v in characteristics.items()},
+    }
+
+
+def _simulate_chunk(trial: Trial, patients: list[int]) -> list[dict[str, Any]]:
+    seeds = patient_seeds(trial)
+    return [simulate_patient(trial, arm, i, seeds[i]) for i in patients for arm in trial.arms]
+
+
+def run_trial(trial: Trial, workers: int = 1, progress: bool | None = None) -> pd.DataFrame:
+    """Every arm on every patient; one row per (arm, patient), sorted, independent of ``workers``."""
+    n = trial.trial.patients
+    chunk = max(1, min(25, n // (4 * max(workers, 1)) or 1))
+    chunks = [list(range(i, min(n, i + chunk))) for i in range(0, n, chunk)]
+    rows: list[dict[str, Any]] = []
+    bar = tqdm(total=n, unit="patient", disable=None if progress is None else not progress, leave=False)
+    with bar:
+        if workers <= 1:
+            for patients in chunks:
+                rows += _simulate_chunk(trial, patients)
+                bar.update(len(patients))
+        else:
+            # spawn, not fork: the parent may run threads (BLAS, a progress bar)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = {pool.submit(_simulate_chunk, trial, patients): len(patients) for patients in chunks}
+                for future in as_completed(futures):
+                    rows += future.result()
+                    bar.update(futures[future])
+    order = {arm.name: k for k, arm in enumerate(trial.arms)}
+    df = pd.DataFrame(rows)
+    df["_arm"] = df["arm"].map(order)
+    return df.sort_values(["_arm", "patient"]).drop(columns="_arm").reset_index(drop=True)

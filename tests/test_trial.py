@@ -1,0 +1,128 @@
+"""Virtual trials: reproducibility across workers, cohorts, endpoints and the printed summary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abm.trial import Distribution, Trial, load_trial, patient_characteristics, patient_seeds, run_trial
+from abm.trial_stats import median_pfs, summarise_trial
+from tests.conftest import ROOT, SCENARIOS
+
+FIRST_LINE = SCENARIOS / "trial-first-line.toml"
+
+
+def small(path: Path = FIRST_LINE, patients: int = 12, **trial) -> Trial:
+    return load_trial(path, {"patients": patients, "follow_up_days": 400, **trial})
+
+
+def test_same_table_with_one_and_two_workers() -> None:
+    trial = small(patients=10)
+    one, two = run_trial(trial, workers=1, progress=False), run_trial(trial, workers=2, progress=False)
+    pd.testing.assert_frame_equal(one, two)
+    assert list(one["arm"].unique()) == ["gefitinib", "osimertinib"]
+    assert one.groupby("arm", sort=False)["patient"].apply(list).tolist() == [list(range(10))] * 2
+
+
+def test_arms_see_the_same_patients() -> None:
+    table = run_trial(small(patients=6), progress=False)
+    cols = [c for c in table.columns if c.startswith("patient_")]
+    by_arm = [g[cols].reset_index(drop=True) for _, g in table.groupby("arm")]
+    pd.testing.assert_frame_equal(*by_arm)
+
+
+def test_different_seed_different_patients() -> None:
+    a = patient_characteristics(small(), patient_seeds(small())[0])
+    b = patient_characteristics(small(seed=1), patient_seeds(small(seed=1))[0])
+    assert a != b
+
+
+@pytest.mark.parametrize(
+    ("spec", "check"),
+    [
+        (
+            {"distribution": "uniform", "low": 2, "high": 4},
+            lambda x: (x.min() >= 2) & (x.max() <= 4) & (abs(x.mean() - 3) < 0.05),
+        ),
+        ({"distribution": "loguniform", "low": 1e-6, "high": 1e-2}, lambda x: abs(np.log10(x).mean() + 4) < 0.05),
+        ({"distribution": "normal", "mean": 1, "sd": 0.1, "low": 0.9}, lambda x: x.min() >= 0.9),
+        ({"distribution": "lognormal", "median": 1e10, "sigma": 0.5}, lambda x: abs(np.median(x) / 1e10 - 1) < 0.05),
+    ],
+)
+def test_distributions(spec: dict, check) -> None:
+    d = Distribution.model_validate(spec)
+    rng = np.random.default_rng(0)
+    assert check(np.array([d.draw(rng) for _ in range(20_000)]))
+
+
+def test_kaplan_meier_median_with_censoring() -> None:
+    durations = pd.Series([10, 20, 30, 40, 50, 60])
+    events = pd.Series([1, 1, 0, 1, 1, 0])
+    median, ci = median_pfs(durations, events)
+    # KM: S drops to 5/6, 4/6, (censor), 4/6*2/3=0.444 at 40 -> median 40
+    assert median == 40
+    assert ci[0] is None or ci[0] <= 40
+
+
+def test_summary_shares_and_rates_are_fractions() -> None:
+    trial = small(patients=15)
+    table = run_trial(trial, progress=False)
+    summary = summarise_trial(table, [a.name for a in trial.arms])
+    for arm, s in summary["arms"].items():
+        rows = table[table["arm"] == arm]
+        assert s["patients"] == len(rows)
+        assert s["orr"] == pytest.approx(rows["responded"].mean())
+        assert all(0 <= v <= 1 for v in s["mechanisms_at_progression"].values())
+        if s["median_pfs_days"] is not None:
+            assert rows["pfs_days"].min() <= s["median_pfs_days"] <= rows["pfs_days"].max()
+    (hr,) = summary["hazard_ratios"]
+    assert hr["arm"] == "osimertinib" and hr["reference"] == "gefitinib"
+
+
+def test_cli_json_has_the_documented_shape(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "abm",
+            "trial",
+            FIRST_LINE,
+            "--patients",
+            "8",
+            "--seed",
+            "3",
+            "--out",
+            tmp_path,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    for arm in ("gefitinib", "osimertinib"):
+        s = data["arms"][arm]
+        assert s["patients"] == 8
+        assert {"median_pfs_days", "median_pfs_ci", "orr", "mechanisms_at_progression"} <= set(s)
+    assert data["hazard_ratios"][0]["reference"] == "gefitinib"
+    table = pd.read_csv(tmp_path / "patients.csv")
+    assert {"arm", "patient", "pfs_days", "progressed", "best_response", "mechanisms_at_progression"} <= set(
+        table.columns
+    )
+
+
+def test_bad_trial_file_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[cohort]\nmood = 1\n[[arms]]\nname = "a"\nschedule = [{ drug = "osimertinib" }]\n')
+    done = subprocess.run([sys.executable, "-m", "abm", "trial", bad], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2
+    assert "cohort" in done.stderr and "unknown characteristic 'mood'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
