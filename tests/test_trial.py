@@ -126,3 +126,11 @@ def test_bad_trial_file_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "cohort" in done.stderr and "unknown characteristic 'mood'" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("trial-*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_trial_runs(path: Path) -> None:
+    trial = load_trial(path, {"patients": 3, "follow_up_days": 200})
+    table = run_trial(trial, progress=False)
+    assert len(table) == 3 * len(trial.arms)
+    summarise_trial(table, [a.name for a in trial.arms])

@@ -1,0 +1,68 @@
+"""Schedules driven by what the clinic sees: progression on imaging, MET in a liquid biopsy."""
+
+from __future__ import annotations
+
+from abm.clone import CloneTumour
+from abm.readouts import liquid_biopsy
+from abm.scenario import Scenario
+
+ON_PROGRESSION = {"readout": "progressions", "above": 0.5}
+
+
+def run(schedule: list[dict], clinical: dict | None = None, **parameters) -> CloneTumour:
+    sc = Scenario.model_validate(
+        {
+            "name": "readout schedule",
+            "model": {"kind": "clone", "initial_cells": 10**9, "days": 900},
+            "parameters": {"met_amplified_initial_fraction": 1e-4, "t790m_initial_fraction": 1e-4, **parameters},
+            "clinical": clinical or {},
+            "schedule": schedule,
+        }
+    )
+    model = CloneTumour(sc, rng=4)
+    while model.running:
+        model.step()
+    return model
+
+
+def test_switch_drug_at_progression() -> None:
+    model = run(
+        [{"drug": "gefitinib", "stop": ON_PROGRESSION}, {"drug": "osimertinib", "start": ON_PROGRESSION}],
+        axl_induction_rate=0.0,
+        axl_induction_rate_persister=0.0,
+    )
+    day = model.recist.progression_day
+    assert day is not None and day % 56 == 0  # seen at an 8-weekly scan
+    df = model.timeseries().set_index("day")
+    assert (df.loc[: day - 1, "gefitinib"] == 1).all() and (df.loc[: day - 1, "osimertinib"] == 0).all()
+    assert (df.loc[day:, "gefitinib"] == 0).all() and (df.loc[day:, "osimertinib"] == 1).all()
+    # the first line failed by T790M and/or MET: what was there at progression
+    found = model.at_progression[0]
+    assert found["ctdna_t790m"] + found["ctdna_met_amplified"] > 0.5
+
+
+def test_add_drug_when_liquid_biopsy_detects_met() -> None:
+    limit = 0.01
+    model = run(
+        [{"drug": "osimertinib"}, {"drug": "savolitinib", "start": {"readout": "ctdna_met_amplified", "above": 0.0}}],
+        clinical={"ctdna_interval_days": 14, "ctdna_detection_limit": limit},
+        axl_induction_rate=0.0,
+        axl_induction_rate_persister=0.0,
+    )
+    df = model.timeseries()
+    started = df.loc[df["savolitinib"] > 0, "day"]
+    assert len(started), "MET never detected"
+    first = int(started.iloc[0])
+    assert first % 14 == 0  # only a biopsy day can reveal it
+    row = df.set_index("day").loc[first]
+    assert row["met_amplified"] / row["total"] >= limit
+    # two weeks earlier the biopsy did not see it
+    earlier = df.set_index("day").loc[first - 14]
+    assert earlier["met_amplified"] / earlier["total"] < limit
+
+
+def test_liquid_biopsy_hides_what_is_below_the_limit() -> None:
+    counts = {"total": 1000, "t790m": 5, "met_amplified": 20, "axl_high": 0, "persister": 0, "c797s": 0}
+    counts["her2_amplified"] = 0
+    seen = liquid_biopsy(counts, 0.01)
+    assert seen["ctdna_t790m"] == 0.0 and seen["ctdna_met_amplified"] == 0.02
