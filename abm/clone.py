@@ -14,23 +14,29 @@ phenotype and the number of clones stays small however large the tumour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 
+from abm.course import Course
 from abm.mechanisms import GENETIC_MASK, N_STATES, describe
-from abm.rules import initial_state_distribution
+from abm.parameters import Parameters
+from abm.rules import MUTATION_TARGETS, SWITCH_TARGETS, initial_state_distribution
 from abm.scenario import Scenario
 from abm.tumour import TumourModel
 
 
 class Clone(mesa.Agent):
-    """Cells of one state and one lineage. ``count`` is read from the model's arrays."""
+    """Cells of one state and one lineage of one tumour. ``count`` is read from the model's arrays."""
 
-    def __init__(self, model: CloneTumour, state: int, lineage: int | None, parent: int | None, day: int) -> None:
+    def __init__(
+        self, model: CloneTumour, patient: int, state: int, lineage: int | None, parent: int | None, day: int
+    ) -> None:
         super().__init__(model)
+        self.patient = patient  # which tumour (course) of the model
         self.state = state
         self.parent = parent  # unique_id of the clone it arose from (None for founders)
         self.lineage = self.unique_id if lineage is None else lineage
@@ -51,43 +57,65 @@ def _living_clones(model: CloneTumour) -> int:
 
 
 class CloneTumour(TumourModel):
-    """A whole tumour as clones with cell counts, under a drug schedule.
+    """Whole tumours as clones with cell counts, each under its own drug schedule.
 
     Args:
         scenario: a ``Scenario`` (``model.kind = "clone"``), a path to one, or None.
         rng: seed or numpy Generator; None takes the scenario's ``model.seed``.
+        record: collect a DataCollector row (of the first tumour) every day.
+        cohort: several tumours at once, one ``Course`` each (virtual patients); they share the
+            model's random stream and are drawn together, which is what makes trials fast.
         **overrides: any parameter or model setting by name.
     """
 
     kind = "clone"
 
     def __init__(
-        self, scenario: Scenario | str | Path | None = None, rng: Any = None, record: bool = True, **overrides: Any
+        self,
+        scenario: Scenario | str | Path | None = None,
+        rng: Any = None,
+        record: bool = True,
+        cohort: Sequence[Course] | None = None,
+        **overrides: Any,
     ) -> None:
         super().__init__(scenario, rng, overrides, record)
-        self.capacity = self.config.model.carrying_capacity
+        if cohort is not None:
+            self.courses = list(cohort)
+        n = len(self.courses)
         self._clones: list[Clone] = []
         self._by_key: dict[tuple[int, int], int] = {}  # (lineage, state) -> index
         self._mutant_lineages: dict[tuple[int, int], int] = {}  # (parent lineage, genotype) -> lineage
         # [genetic, source clone, target state] -> receiving clone index, -1 until first used
         self._destination_table = np.full((2, 64, N_STATES), -1, dtype=np.int64)
+        self._patients = np.zeros(0, dtype=np.int64)
         self._states = np.zeros(0, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
-        self._seed_tumour(self.config.model.initial_cells)
+        # Per-tumour rule tables as (tumours, states) arrays, refreshed when a course's doses change.
+        self._tables_of: list[object] = [None] * n
+        self._division, self._death, self._switch_any, self._mutate_any = (np.zeros((n, N_STATES)) for _ in range(4))
+        self._switch_targets = np.zeros((n, N_STATES, SWITCH_TARGETS), dtype=np.int64)
+        self._switch_probs = np.zeros((n, N_STATES, SWITCH_TARGETS))
+        self._daughter_targets = np.zeros((n, N_STATES, MUTATION_TARGETS), dtype=np.int64)
+        self._daughter_probs = np.zeros((n, N_STATES, MUTATION_TARGETS))
+        self._capacity = np.array([c.config.model.carrying_capacity for c in self.courses], dtype=float)
+        self._totals = np.zeros(n)
+        for patient, course in enumerate(self.courses):
+            self._seed_tumour(patient, course.config.model.initial_cells, course.params)
         self._start_tracking({"clones": _living_clones})
 
     # --- clones --------------------------------------------------------------------------
-    def _seed_tumour(self, n: int) -> None:
+    def _seed_tumour(self, patient: int, n: int, params: Parameters) -> None:
         """Founding clones: the sensitive bulk and the pre-existing subclones (003 §5.2)."""
-        founders = self.rng.multinomial(n, initial_state_distribution(self.params))
+        founders = self.rng.multinomial(n, initial_state_distribution(params))
         for state in np.flatnonzero(founders).tolist():
-            index = self._new_clone(state, lineage=None, parent=None)  # grows self._counts
+            index = self._new_clone(patient, state, lineage=None, parent=None)  # grows self._counts
             self._counts[index] = founders[state]
 
-    def _new_clone(self, state: int, lineage: int | None, parent: int | None) -> int:
-        clone = Clone(self, state, lineage, parent, self.day)
+    def _new_clone(self, patient: int, state: int, lineage: int | None, parent: int | None) -> int:
+        clone = Clone(self, patient, state, lineage, parent, self.day)
         self._clones.append(clone)
         self._by_key[(clone.lineage, state)] = clone.index
+        self._patients = np.append(self._patients, patient)
         self._states = np.append(self._states, state)
         self._counts = np.append(self._counts, 0)
         return clone.index
@@ -103,12 +131,12 @@ class CloneTumour(TumourModel):
             key = (source.lineage, state & GENETIC_MASK)
             lineage = self._mutant_lineages.get(key)
             if lineage is None:
-                index = self._new_clone(state, lineage=None, parent=source.unique_id)
+                index = self._new_clone(source.patient, state, lineage=None, parent=source.unique_id)
                 self._mutant_lineages[key] = self._clones[index].lineage
                 return index
         index = self._by_key.get((lineage, state))
         if index is None:
-            index = self._new_clone(state, lineage=lineage, parent=source.unique_id)
+            index = self._new_clone(source.patient, state, lineage=lineage, parent=source.unique_id)
         return index
 
     @property
@@ -118,40 +146,59 @@ class CloneTumour(TumourModel):
 
     # --- one day -----------------------------------------------------------------------
     def _state_counts(self) -> np.ndarray:
-        return np.bincount(self._states, weights=self._counts, minlength=N_STATES)
+        n = len(self.courses)
+        flat = np.bincount(self._patients * N_STATES + self._states, weights=self._counts, minlength=n * N_STATES)
+        by_state = flat.reshape(n, N_STATES)
+        self._totals = by_state.sum(axis=1)
+        return by_state
+
+    def _refresh_tables(self) -> None:
+        """Copy each course's rule tables into the per-tumour arrays when they changed."""
+        for p, course in enumerate(self.courses):
+            tables = course.tables if course.active else None  # a finished tumour stands still
+            if tables is self._tables_of[p]:
+                continue
+            self._tables_of[p] = tables
+            if tables is None:
+                for array in (self._division, self._death, self._switch_any, self._mutate_any):
+                    array[p] = 0.0
+                continue
+            self._division[p], self._death[p] = tables.division, tables.death
+            self._switch_any[p], self._mutate_any[p] = tables.switch_any, tables.mutate_any
+            self._switch_targets[p], self._switch_probs[p] = tables.switch_moves
+            self._daughter_targets[p], self._daughter_probs[p] = tables.daughter_moves
 
     def _flows(
-        self, movers: np.ndarray, moves: tuple[np.ndarray, np.ndarray]
+        self, movers: np.ndarray, targets: np.ndarray, probs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Split the cells leaving each clone over their new states, all clones at once.
 
-        ``moves`` is ``rules.moves`` of the transition matrix. Returns parallel arrays
-        (source clone index, target state, cells).
+        ``targets``/``probs`` are the per-tumour ``rules.moves`` arrays. Returns parallel
+        arrays (source clone index, target state, cells).
         """
         sources = np.flatnonzero(movers)
-        targets, probs = moves
-        states = self._states[sources]
-        split = self.rng.multinomial(movers[sources], probs[states])
+        if not sources.size:
+            return sources, sources, sources
+        patients, states = self._patients[sources], self._states[sources]
+        split = self.rng.multinomial(movers[sources], probs[patients, states])
         which, column = np.nonzero(split)
-        return sources[which], targets[states[which], column], split[which, column]
+        return sources[which], targets[patients[which], states[which], column], split[which, column]
 
     def step(self) -> None:
         """Advance one day."""
-        rng, tables = self.rng, self.tables
-        states, counts = self._states, self._counts
-        deaths = rng.binomial(counts, tables.death[states])
+        self._refresh_tables()
+        rng, patients, states, counts = self.rng, self._patients, self._states, self._counts
+        room = np.clip(1.0 - self._totals / self._capacity, 0.0, None)  # logistic limit per tumour
+        deaths = rng.binomial(counts, self._death[patients, states])
         survivors = counts - deaths
-        division = tables.division[states]
-        if self.capacity:
-            division = division * max(0.0, 1.0 - self.counts["total"] / self.capacity)
-        births = rng.binomial(survivors, division)
-        mutants = rng.binomial(births, tables.mutate_any[states])
-        switchers = rng.binomial(survivors, tables.switch_any[states])
+        births = rng.binomial(survivors, self._division[patients, states] * room[patients])
+        mutants = rng.binomial(births, self._mutate_any[patients, states])
+        switchers = rng.binomial(survivors, self._switch_any[patients, states])
         new_counts = survivors + births - mutants - switchers
 
         moves = [
-            (*self._flows(mutants, tables.daughter_moves), True),
-            (*self._flows(switchers, tables.switch_moves), False),
+            (*self._flows(mutants, self._daughter_targets, self._daughter_probs), True),
+            (*self._flows(switchers, self._switch_targets, self._switch_probs), False),
         ]
         destinations = [self._destinations(sources, targets, genetic) for sources, targets, _, genetic in moves]
         self._counts = np.zeros(len(self._states), dtype=np.int64)  # new clones may have been founded
@@ -183,6 +230,7 @@ class CloneTumour(TumourModel):
         return pd.DataFrame(
             [
                 {
+                    "patient": c.patient,
                     "clone": c.unique_id,
                     "parent": pd.NA if c.parent is None else c.parent,
                     "lineage": c.lineage,

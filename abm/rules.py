@@ -22,101 +22,98 @@ from abm.mechanisms import (
     AXL_HIGH,
     C797S,
     HER2_AMPLIFIED,
+    MECHANISMS,
     MET_AMPLIFIED,
     N_STATES,
     PERSISTER,
     T790M,
     Route,
     bit,
-    has,
     routes,
 )
 from abm.parameters import Parameters
 
 EGFR_ROUTES = (Route.EGFR_SENSITIVE, Route.EGFR_T790M, Route.EGFR_C797S)
+ROUTES = tuple(Route)
+
+# The rules below are vectorised over every state at once: arrays indexed by state.
+STATES = np.arange(N_STATES)
+CARRIES = {m: (STATES & bit(m)) > 0 for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
+HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (states, routes)
+EGFR_ROUTE = np.array([ROUTES.index(next(r for r in routes(s) if r in EGFR_ROUTES)) for s in STATES])
 
 
-def control(state: int, blocks: dict[Route, float]) -> float:
-    """Fraction of a cell's survival signalling shut off: every route must be blocked."""
-    c = 1.0
-    for route in routes(state):
-        c *= blocks[route]
-    return c
+def control(blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: fraction of a cell's survival signalling shut off; every route must be blocked."""
+    b = np.array([blocks[r] for r in ROUTES])
+    return np.where(HAS_ROUTE, b, 1.0).prod(axis=1)
 
 
-def egfr_block(state: int, blocks: dict[Route, float]) -> float:
-    """How much of the cell's own EGFR allele the drugs block: the TKI pressure it feels."""
-    (egfr,) = (r for r in routes(state) if r in EGFR_ROUTES)
-    return blocks[egfr]
+def egfr_block(blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: how much of the cell's own EGFR allele the drugs block, the TKI pressure it feels."""
+    return np.array([blocks[r] for r in ROUTES])[EGFR_ROUTE]
 
 
-def division_probability(state: int, p: Parameters, blocks: dict[Route, float]) -> float:
-    """Probability per day that a cell divides (if it has room)."""
-    if has(state, PERSISTER):
-        return p.persister_division_rate
-    return p.division_rate * (1.0 - control(state, blocks))
+def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: probability per day that a cell divides (if it has room)."""
+    return np.where(CARRIES[PERSISTER], p.persister_division_rate, p.division_rate * (1.0 - control(blocks)))
 
 
-def death_probability(state: int, p: Parameters, blocks: dict[Route, float]) -> float:
-    """Probability per day that a cell dies."""
-    if has(state, PERSISTER):
-        # DTP survival leans on AXL (003 §5.2, Taniguchi): an AXL block kills persisters.
-        return min(1.0, p.persister_death_rate + p.axl_inhibitor_persister_death_rate * blocks[Route.AXL])
-    return p.death_rate + (p.death_rate_controlled - p.death_rate) * control(state, blocks)
+def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: probability per day that a cell dies."""
+    # DTP survival leans on AXL (003 §5.2, Taniguchi): an AXL block kills persisters.
+    persister = min(1.0, p.persister_death_rate + p.axl_inhibitor_persister_death_rate * blocks[Route.AXL])
+    return np.where(
+        CARRIES[PERSISTER], persister, p.death_rate + (p.death_rate_controlled - p.death_rate) * control(blocks)
+    )
 
 
-def switch_probabilities(state: int, p: Parameters, blocks: dict[Route, float]) -> dict[int, float]:
-    """Per-day probability that a living cell flips each reversible bit (persister, AXL-high)."""
-    c = control(state, blocks)
-    tki = egfr_block(state, blocks)
-    flips = {}
-    if has(state, PERSISTER):
-        flips[bit(PERSISTER)] = p.persister_reversion_rate * (1.0 - c)
-    else:
-        axl_needed = 1.0 - p.axl_persister_entry_dependence * blocks[Route.AXL]
-        flips[bit(PERSISTER)] = p.persister_entry_rate * c * axl_needed
-    if has(state, AXL_HIGH):
-        flips[bit(AXL_HIGH)] = p.axl_reversion_rate * (1.0 - tki)
-    else:
-        rate = p.axl_induction_rate_persister if has(state, PERSISTER) else p.axl_induction_rate
-        flips[bit(AXL_HIGH)] = rate * tki
-    return flips
+def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
+    """Per bit, per state: probability per day that a living cell flips it (persister, AXL-high)."""
+    c, tki = control(blocks), egfr_block(blocks)
+    persister, axl = CARRIES[PERSISTER], CARRIES[AXL_HIGH]
+    entry = p.persister_entry_rate * c * (1.0 - p.axl_persister_entry_dependence * blocks[Route.AXL])
+    induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
+    return {
+        bit(PERSISTER): np.where(persister, p.persister_reversion_rate * (1.0 - c), entry),
+        bit(AXL_HIGH): np.where(axl, p.axl_reversion_rate * (1.0 - tki), induction),
+    }
 
 
-def mutability(state: int, p: Parameters, blocks: dict[Route, float]) -> float:
-    """Point-mutation rate multiplier: AXL-driven error-prone replication (000 'DNA damage and DDR').
+def mutability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: point-mutation rate multiplier, AXL-driven error-prone replication (000 'DNA damage and DDR').
 
     Raised in AXL-high cells and persisters; an AXL block undoes it (003 §5.2).
     """
-    excess = (p.axl_mutability_factor - 1.0) * has(state, AXL_HIGH)
-    excess += (p.persister_mutability_factor - 1.0) * has(state, PERSISTER)
+    excess = (p.axl_mutability_factor - 1.0) * CARRIES[AXL_HIGH]
+    excess = excess + (p.persister_mutability_factor - 1.0) * CARRIES[PERSISTER]
     return 1.0 + excess * (1.0 - blocks[Route.AXL])
 
 
-def mutation_probabilities(state: int, p: Parameters, blocks: dict[Route, float]) -> dict[int, float]:
-    """Per-division probability that the daughter acquires each genetic mechanism it lacks."""
-    m = mutability(state, p, blocks)
+def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
+    """Per bit, per state: probability per division that the daughter gains a genetic mechanism it lacks."""
+    m = mutability(p, blocks)
     rates = {
-        bit(T790M): p.t790m_mutation_rate * m,
-        bit(C797S): p.c797s_mutation_rate * m,
-        bit(MET_AMPLIFIED): p.met_amplification_rate,
-        bit(HER2_AMPLIFIED): p.her2_amplification_rate,
+        T790M: p.t790m_mutation_rate * m,
+        C797S: p.c797s_mutation_rate * m,
+        MET_AMPLIFIED: np.full(N_STATES, p.met_amplification_rate),
+        HER2_AMPLIFIED: np.full(N_STATES, p.her2_amplification_rate),
     }
-    return {b: min(1.0, r) for b, r in rates.items() if not state & b}
+    return {bit(mech): np.where(CARRIES[mech], 0.0, np.minimum(1.0, r)) for mech, r in rates.items()}
 
 
-def _flip_row(state: int, flips: dict[int, float]) -> np.ndarray:
-    """Row of a transition matrix when each bit in ``flips`` flips independently."""
-    row = np.zeros(N_STATES)
+def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:
+    """The transition matrix when each bit in ``flips`` flips independently with its per-state probability."""
+    matrix = np.zeros((N_STATES, N_STATES))
     items = list(flips.items())
     for chosen in product((False, True), repeat=len(items)):
-        prob, target = 1.0, state
+        prob, target = np.ones(N_STATES), STATES.copy()
         for (b, q), flip in zip(items, chosen, strict=True):
-            prob *= q if flip else 1.0 - q
+            prob = prob * (q if flip else 1.0 - q)
             if flip:
                 target ^= b
-        row[target] += prob
-    return row
+        np.add.at(matrix, (STATES, target), prob)
+    return matrix
 
 
 @dataclass(frozen=True)
@@ -133,47 +130,51 @@ class RuleTables:
     @cached_property
     def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """``moves(switch)``: where a switching cell goes, compactly."""
-        return moves(self.switch)
+        return moves(self.switch, SWITCH_TARGETS)
 
     @cached_property
     def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """``moves(daughter)``: what a mutant daughter becomes, compactly."""
-        return moves(self.daughter)
+        return moves(self.daughter, MUTATION_TARGETS)
 
-    @property
+    @cached_property
     def switch_any(self) -> np.ndarray:
         """Probability per day that a cell changes state at all."""
         return 1.0 - np.diag(self.switch)
 
-    @property
+    @cached_property
     def mutate_any(self) -> np.ndarray:
         """Probability that a daughter differs from its parent."""
         return 1.0 - np.diag(self.daughter)
 
 
-def moves(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The off-diagonal part of a transition matrix as (targets, probabilities), (S, K) each.
+# Most states a cell can change to in one switch (any non-empty subset of the reversible bits
+# flipping) or one mutation (any non-empty subset of the genetic bits gained).
+SWITCH_TARGETS = (1 << sum(not m.genetic for m in MECHANISMS)) - 1
+MUTATION_TARGETS = (1 << sum(m.genetic for m in MECHANISMS)) - 1
 
-    Row s lists the K states a cell in state s can change to (padded with s itself at
-    probability 0) and the probability of each given that it changes. K is small (a few
-    reversible bits, a few mutations), so drawing over K columns is cheap.
+
+def moves(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The off-diagonal part of a transition matrix as (targets, probabilities), (S, k) each.
+
+    Row s lists the states a cell in state s can change to (padded with s itself at
+    probability 0) and the probability of each given that it changes. k is small (a few
+    reversible bits, a few mutations), so drawing over k columns is cheap.
     """
     off = matrix.copy()
     np.fill_diagonal(off, 0.0)
-    k = max(1, int((off > 0).sum(axis=1).max()))
-    targets = np.repeat(np.arange(N_STATES)[:, None], k, axis=1)
-    probs = np.zeros((N_STATES, k))
-    for s in range(N_STATES):
-        (cols,) = np.nonzero(off[s])
-        targets[s, : cols.size] = cols
-        total = off[s].sum()
-        if total > 0:
-            probs[s, : cols.size] = off[s, cols] / total
-    return targets, probs
+    assert (off > 0).sum(axis=1).max() <= k
+    targets = np.argsort(off <= 0, axis=1, kind="stable")[:, :k]  # the possible targets first
+    probs = np.take_along_axis(off, targets, axis=1)
+    targets = np.where(probs > 0, targets, STATES[:, None])
+    total = probs.sum(axis=1, keepdims=True)
+    return targets, np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)
 
 
 def doses_key(doses: dict[str, float]) -> tuple[float, ...]:
     """Doses as a hashable tuple in registry order (missing drugs are 0)."""
+    if len(doses) == len(DRUG_NAMES) and tuple(doses) == DRUG_NAMES:  # as a schedule returns them
+        return tuple(doses.values())
     return tuple(float(doses.get(name, 0.0)) for name in DRUG_NAMES)
 
 
@@ -181,14 +182,13 @@ def doses_key(doses: dict[str, float]) -> tuple[float, ...]:
 def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
     """The rule tables for parameters ``p`` and doses in ``DRUG_NAMES`` order."""
     blocks = route_blocks(dict(zip(DRUG_NAMES, doses, strict=True)))
-    states = range(N_STATES)
     tables = RuleTables(
-        division=np.array([division_probability(s, p, blocks) for s in states]),
-        death=np.array([death_probability(s, p, blocks) for s in states]),
-        switch=np.array([_flip_row(s, switch_probabilities(s, p, blocks)) for s in states]),
-        daughter=np.array([_flip_row(s, mutation_probabilities(s, p, blocks)) for s in states]),
-        motility=np.array([p.axl_high_motility if has(s, AXL_HIGH) else 0.0 for s in states]),
-        control=np.array([control(s, blocks) for s in states]),
+        division=division_probability(p, blocks),
+        death=death_probability(p, blocks),
+        switch=flip_matrix(switch_probabilities(p, blocks)),
+        daughter=flip_matrix(mutation_probabilities(p, blocks)),
+        motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
+        control=control(blocks),
     )
     for array in (tables.division, tables.death, tables.switch, tables.daughter, tables.motility):
         array.setflags(write=False)

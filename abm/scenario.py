@@ -174,6 +174,8 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
     else:
         data = read_toml(Path(path))
         source = str(path)
+        if "arms" in data:
+            raise InputError(source, "", "a trial file; run it with `abm trial`")
     if overrides:
         data = apply_overrides(data, overrides)
         source += " (with --set)"

@@ -127,6 +127,16 @@ class ScheduleRun:
     def __post_init__(self) -> None:
         self._state = [_BlockState() for _ in self.blocks]
 
+    @property
+    def needs_readouts(self) -> bool:
+        """Whether any block reacts to readouts (a trigger or adaptive dosing)."""
+        return any(
+            block.adaptive is not None
+            or not isinstance(block.start, int)
+            or (block.stop is not None and not isinstance(block.stop, int))
+            for block in self.blocks
+        )
+
     def doses(self, day: int, readouts: dict[str, float]) -> dict[str, float]:
         """Relative dose of every drug on ``day``, given the readouts at the start of that day.
 

@@ -153,7 +153,7 @@ class SpatialTumour(TumourModel):
 
     # --- one day ---------------------------------------------------------------------
     def _state_counts(self) -> np.ndarray:
-        return np.bincount(self.lattice_flat[self.lattice_flat >= 0], minlength=N_STATES)
+        return np.bincount(self.lattice_flat[self.lattice_flat >= 0], minlength=N_STATES)[None, :]
 
     def _place(self, sources: np.ndarray) -> np.ndarray:
         """For each source site (in priority order) a random empty Moore neighbour, or -1.

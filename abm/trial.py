@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tqdm import tqdm
 
 from abm.clone import CloneTumour
+from abm.course import Course
 from abm.errors import from_validation_error
 from abm.parameters import KINDS, Parameters
 from abm.readouts import MECHANISM_COLUMNS
@@ -163,9 +164,19 @@ def load_trial(path: str | Path, overrides: dict[str, Any] | None = None) -> Tri
 
 
 # --- patients ----------------------------------------------------------------------------
+# Patients simulated together in one clone model. Fixed, so a patient's result does not
+# depend on how many workers there are.
+CHUNK = 50
+
+
 def patient_seeds(trial: Trial) -> list[np.random.SeedSequence]:
     """One SeedSequence per patient, spawned from the trial's root seed."""
-    return np.random.SeedSequence(trial.trial.seed).spawn(trial.trial.patients)
+    return np.random.SeedSequence(trial.trial.seed, spawn_key=(0,)).spawn(trial.trial.patients)
+
+
+def chunk_seed(trial: Trial, chunk: int) -> np.random.SeedSequence:
+    """The random stream of one chunk of patients: the same on every arm (common random numbers)."""
+    return np.random.SeedSequence(trial.trial.seed, spawn_key=(1, chunk))
 
 
 def _child(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
@@ -205,62 +216,67 @@ def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) 
     )
 
 
-def simulate_patient(trial: Trial, arm: Arm, patient: int, seed: np.random.SeedSequence) -> dict[str, Any]:
-    """Follow one patient on one arm until the endpoints are known or follow-up ends."""
-    characteristics = patient_characteristics(trial, seed)
-    scenario = patient_scenario(trial, arm, characteristics)
-    sim_seed = int(_child(seed, 1).generate_state(1, dtype=np.uint32)[0])  # same on every arm
-    model = CloneTumour(scenario, rng=sim_seed, record=False)
-    needed = arm.lines_of_therapy()
-    while model.running and len(model.recist.progression_days) < min(needed, 2):
+def simulate_chunk(trial: Trial, arm_index: int, chunk: int) -> list[dict[str, Any]]:
+    """Follow one chunk of patients on one arm until their endpoints are known or follow-up ends."""
+    arm = trial.arms[arm_index]
+    patients = range(chunk * CHUNK, min(trial.trial.patients, (chunk + 1) * CHUNK))
+    seeds = patient_seeds(trial)
+    characteristics = [patient_characteristics(trial, seeds[i]) for i in patients]
+    endpoints = min(arm.lines_of_therapy(), 2)  # PFS, and PFS2 when a later line follows progression
+    courses = [Course(patient_scenario(trial, arm, c), stop_after_progressions=endpoints) for c in characteristics]
+    rng = np.random.default_rng(chunk_seed(trial, chunk))
+    model = CloneTumour(courses[0].config, rng=rng, record=False, cohort=courses)
+    while model.running:
         model.step()
-    recist = model.recist
+    return [
+        patient_row(trial, arm, i, course, c) for i, course, c in zip(patients, courses, characteristics, strict=True)
+    ]
+
+
+def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteristics: dict[str, float]) -> dict:
+    """The per-patient table row of one finished course."""
     follow_up = trial.trial.follow_up_days
-    days = recist.progression_days
+    days = course.recist.progression_days
     detection = trial.clinical.ctdna_detection_limit
-    found = model.at_progression[0] if model.at_progression else {}
+    found = course.at_progression[0] if course.at_progression else {}
     return {
         "arm": arm.name,
         "patient": patient,
         "pfs_days": days[0] if days else follow_up,
         "progressed": bool(days),
-        "best_response": recist.best_response,
-        "responded": recist.responded,
+        "best_response": course.recist.best_response,
+        "responded": course.recist.responded,
         "mechanisms_at_progression": ";".join(
             m for m in REPORTED_MECHANISMS if (share := found.get(f"ctdna_{m}", 0.0)) > 0 and share >= detection
         ),
         "pfs2_days": days[1] if len(days) > 1 else follow_up,
         "progressed2": len(days) > 1,
-        "days_simulated": model.day,
-        "final_cells": model.counts["total"],
+        "days_simulated": course.day,
+        "final_cells": course.counts["total"],
         **{f"patient_{k}": v for k, v in characteristics.items()},
     }
 
 
-def _simulate_chunk(trial: Trial, patients: list[int]) -> list[dict[str, Any]]:
-    seeds = patient_seeds(trial)
-    return [simulate_patient(trial, arm, i, seeds[i]) for i in patients for arm in trial.arms]
-
-
 def run_trial(trial: Trial, workers: int = 1, progress: bool | None = None) -> pd.DataFrame:
     """Every arm on every patient; one row per (arm, patient), sorted, independent of ``workers``."""
-    n = trial.trial.patients
-    chunk = max(1, min(25, n // (4 * max(workers, 1)) or 1))
-    chunks = [list(range(i, min(n, i + chunk))) for i in range(0, n, chunk)]
+    chunks = range((trial.trial.patients + CHUNK - 1) // CHUNK)
+    tasks = [(arm, chunk) for arm in range(len(trial.arms)) for chunk in chunks]
+    size = {chunk: len(range(chunk * CHUNK, min(trial.trial.patients, (chunk + 1) * CHUNK))) for chunk in chunks}
     rows: list[dict[str, Any]] = []
-    bar = tqdm(total=n, unit="patient", disable=None if progress is None else not progress, leave=False)
+    total = trial.trial.patients * len(trial.arms)
+    bar = tqdm(total=total, unit="patient-arm", disable=None if progress is None else not progress, leave=False)
     with bar:
         if workers <= 1:
-            for patients in chunks:
-                rows += _simulate_chunk(trial, patients)
-                bar.update(len(patients))
+            for arm, chunk in tasks:
+                rows += simulate_chunk(trial, arm, chunk)
+                bar.update(size[chunk])
         else:
             # spawn, not fork: the parent may run threads (BLAS, a progress bar)
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = {pool.submit(_simulate_chunk, trial, patients): len(patients) for patients in chunks}
+                futures = {pool.submit(simulate_chunk, trial, arm, chunk): chunk for arm, chunk in tasks}
                 for future in as_completed(futures):
                     rows += future.result()
-                    bar.update(futures[future])
+                    bar.update(size[futures[future]])
     order = {arm.name: k for k, arm in enumerate(trial.arms)}
     df = pd.DataFrame(rows)
     df["_arm"] = df["arm"].map(order)

@@ -15,14 +15,11 @@ import numpy as np
 import pandas as pd
 
 from abm.clinical import Recist
+from abm.course import Course
 from abm.drugs import DRUG_NAMES
-from abm.mechanisms import COUNT_COLUMNS, count_matrix
-from abm.readouts import liquid_biopsy, readouts
-from abm.rules import doses_key, rule_tables
+from abm.mechanisms import COUNT_COLUMNS
+from abm.rules import RuleTables
 from abm.scenario import Scenario, apply_overrides, load, validate
-from abm.schedule import ScheduleRun
-
-COUNT_MATRIX = np.array(count_matrix(), dtype=np.int64)
 
 
 def _count(model: TumourModel, column: str) -> int:
@@ -45,7 +42,12 @@ def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str
 
 
 class TumourModel(mesa.Model):
-    """Base of the tumour models: one step is one day under the scenario's schedule."""
+    """Base of the tumour models: one step is one day, each tumour under its own ``Course``.
+
+    A subclass holds the cells (a lattice, clones), implements ``_state_counts`` and ``step``,
+    and calls ``_start_tracking`` once the tumours exist and ``_end_of_day`` after each step.
+    The single-tumour conveniences (``counts``, ``doses``, ``recist`` ...) read the first course.
+    """
 
     kind: ClassVar[str]
 
@@ -59,21 +61,16 @@ class TumourModel(mesa.Model):
         self.params = scenario.parameters
         self.days = scenario.model.days
         self.day = 0
+        self.courses = [Course(scenario)]
 
     def _state_counts(self) -> np.ndarray:
-        """Number of cells in each state today (length ``N_STATES``)."""
+        """Cells in each state today, one row per course: shape (courses, N_STATES)."""
         raise NotImplementedError
 
     def _start_tracking(self, extra_reporters: dict[str, Any] | None = None) -> None:
-        """Call once the initial tumour exists: day-0 counts, doses and the first record."""
-        self.schedule = ScheduleRun(self.config.schedule)
-        self.recist = Recist()
-        self.clinical_readouts: dict[str, float] = {"progressions": 0.0, "progressed": 0.0}
-        self.at_progression: list[dict[str, float]] = []  # mechanism shares at each progression scan
-        self._update_counts()
-        self.baseline = self.counts["total"]
-        self._visit()
-        self._decide_doses()
+        """Call once the initial tumours exist: day-0 counts, doses and the first record."""
+        for course, by_state in zip(self.courses, self._state_counts(), strict=True):
+            course.observe(0, by_state)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "day": "day",
@@ -83,46 +80,59 @@ class TumourModel(mesa.Model):
                 **(extra_reporters or {}),
             }
         )
-        self.datacollector.collect(self)
-        self.running = self.days > 0
-
-    def _update_counts(self) -> None:
-        by_state = self._state_counts().astype(np.int64)
-        columns = COUNT_MATRIX @ by_state
-        self.counts_by_state = by_state
-        self.counts = {
-            "total": int(by_state.sum()),
-            **{c: int(v) for c, v in zip(COUNT_COLUMNS, columns, strict=True)},
-        }
-
-    def _visit(self) -> None:
-        """Scans and liquid biopsies due today; their results stay readouts until the next one."""
-        clinical = self.config.clinical
-        if self.day % clinical.imaging_interval_days == 0 and self.recist.scan(self.day, self.counts["total"]):
-            self.clinical_readouts["progressions"] += 1
-            self.clinical_readouts["progressed"] = 1.0
-            self.at_progression.append(liquid_biopsy(self.counts, 0.0))
-        if self.day % clinical.ctdna_interval_days == 0:
-            self.clinical_readouts.update(liquid_biopsy(self.counts, clinical.ctdna_detection_limit))
-
-    def readouts(self) -> dict[str, float]:
-        """Today's readouts (see ``abm.readouts``), for schedule triggers."""
-        return {**readouts(self.day, self.counts, self.baseline), **self.clinical_readouts}
-
-    def _decide_doses(self) -> None:
-        self.doses = self.schedule.doses(self.day, self.readouts())
-        self.tables = rule_tables(self.params, doses_key(self.doses))
+        if self.record:
+            self.datacollector.collect(self)
+        self.running = any(c.active for c in self.courses) and self.days > 0
 
     def _end_of_day(self) -> None:
         self.day += 1
-        self._update_counts()
-        self._visit()
-        self._decide_doses()
+        for course, by_state in zip(self.courses, self._state_counts(), strict=True):
+            if course.active:
+                course.observe(self.day, by_state)
         if self.record:
             self.datacollector.collect(self)
-        extinct = self.counts["total"] == 0 and self.config.model.stop_when_extinct
-        if self.day >= self.days or extinct:
-            self.running = False
+        self.running = any(c.active for c in self.courses)
+
+    # --- the (first) tumour ------------------------------------------------------------
+    @property
+    def course(self) -> Course:
+        """The first (for single-tumour models, the only) course."""
+        return self.courses[0]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Today's cell counts: ``total`` and one entry per count column."""
+        return self.course.counts
+
+    @property
+    def counts_by_state(self) -> np.ndarray:
+        """Today's cells in each state."""
+        return self.course.counts_by_state
+
+    @property
+    def doses(self) -> dict[str, float]:
+        """Today's relative dose of every drug."""
+        return self.course.doses
+
+    @property
+    def tables(self) -> RuleTables:
+        """The rule tables at today's doses."""
+        assert self.course.tables is not None
+        return self.course.tables
+
+    @property
+    def recist(self) -> Recist:
+        """Imaging assessments so far."""
+        return self.course.recist
+
+    @property
+    def at_progression(self) -> list[dict[str, float]]:
+        """Mechanism shares at each progression scan."""
+        return self.course.at_progression
+
+    def readouts(self) -> dict[str, float]:
+        """Today's readouts (see ``abm.readouts``), for schedule triggers."""
+        return self.course.readouts()
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day: day, total, one count column per mechanism, one dose column per drug."""

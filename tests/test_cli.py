@@ -55,7 +55,10 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     assert abm("drugs").stdout == done.stdout
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+SCENARIO_FILES = sorted(p for p in SCENARIOS.glob("*.toml") if not p.name.startswith("trial-"))
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
 def test_every_shipped_scenario_runs(path: Path, tmp_path: Path) -> None:
     small = ["--set", "model.initial_cells=1000000"] if 'kind = "clone"' in path.read_text() else SMALL
     done = abm("run", path, "--days", "15", "--out", tmp_path, "--quiet", *small)
@@ -82,6 +85,7 @@ BAD_SCENARIOS = {
     ),
     "lattice too large": ("[model]\nwidth = 100000\nheight = 100000\n", "model.width x model.height", "GiB"),
     "malformed TOML": ("[model\nwidth = 3\n", "", "not valid TOML"),
+    "a trial file": ('name = "t"\n[[arms]]\nname = "a"\n', "", "a trial file; run it with `abm trial`"),
     "unknown parameter": ("[parameters]\nmagic = 1\n", "parameters.magic", "unknown key; allowed: division_rate"),
     "key of the other model kind": (
         '[model]\nkind = "clone"\nwidth = 3\n',

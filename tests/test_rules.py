@@ -51,7 +51,7 @@ def test_axl_raises_mutability_and_the_axl_inhibitor_undoes_it() -> None:
     axl = state_of(AXL_HIGH)
     sens_rate = t_off.daughter[SENSITIVE_STATE, t790m]
     assert t_off.daughter[axl, axl | t790m] == pytest.approx(8.0 * sens_rate, rel=0.01)
-    assert mutability(state_of(PERSISTER), p, dict.fromkeys(Route, 0.0)) == pytest.approx(4.0)
+    assert mutability(p, dict.fromkeys(Route, 0.0))[state_of(PERSISTER)] == pytest.approx(4.0)
     # 90% AXL block removes 90% of the excess
     assert t_on.daughter[axl, axl | t790m] == pytest.approx((1 + 7 * 0.1) * sens_rate, rel=0.01)
 
