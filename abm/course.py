@@ -12,7 +12,7 @@ import numpy as np
 
 from abm.clinical import Recist
 from abm.mechanisms import COUNT_COLUMNS, count_matrix
-from abm.readouts import liquid_biopsy, readouts
+from abm.readouts import liquid_biopsy, readouts, shares
 from abm.rules import RuleTables, doses_key, rule_tables
 from abm.scenario import Scenario
 from abm.schedule import ScheduleRun
@@ -75,7 +75,7 @@ class Course:
         if self.day % clinical.imaging_interval_days == 0 and self.recist.scan(self.day, self.total):
             self.clinical_readouts["progressions"] += 1
             self.clinical_readouts["progressed"] = 1.0
-            self.at_progression.append(liquid_biopsy(self.counts, 0.0))
+            self.at_progression.append(shares(self.counts))
         if self.day % clinical.ctdna_interval_days == 0:
             self.clinical_readouts.update(liquid_biopsy(self.counts, clinical.ctdna_detection_limit))
 

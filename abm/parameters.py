@@ -165,6 +165,25 @@ class Parameters(BaseModel):
         "003 §3.5: ~12% of 1st-gen TKI resistance; assumption for the value",
         "Probability per division that a daughter acquires HER2 amplification.",
     )
+    # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
+    axl_bypass_capacity: float = param(
+        1.0,
+        "fraction",
+        "003 §3.3.2: AXL restores PI3K/AKT, MAPK/ERK and NF-kB signalling under EGFR TKIs; 1 = full rescue",
+        "Share of full survival signalling the AXL route carries when it is the only open route.",
+    )
+    met_bypass_capacity: float = param(
+        1.0,
+        "fraction",
+        "003 §2, §3.1.2: MET amplification reactivates PI3K/AKT through HER3 under EGFR TKIs; 1 = full rescue",
+        "Share of full survival signalling the MET route carries when it is the only open route.",
+    )
+    her2_bypass_capacity: float = param(
+        1.0,
+        "fraction",
+        "003 §3.5: HER2 amplification keeps AKT and ERK on when EGFR is inhibited; 1 = full rescue",
+        "Share of full survival signalling the HER2 route carries when it is the only open route.",
+    )
     # --- what an AXL inhibitor does beyond blocking the AXL route (003 §5.2) -------------
     axl_persister_entry_dependence: float = param(
         0.8,

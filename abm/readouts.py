@@ -9,6 +9,11 @@ from __future__ import annotations
 from abm.mechanisms import COUNT_COLUMNS, MECHANISMS
 
 MECHANISM_COLUMNS = tuple(m.name for m in MECHANISMS)
+# ctDNA carries mutations and amplifications, not expression states (AXL-high, persisters).
+GENETIC_COLUMNS = tuple(m.name for m in MECHANISMS if m.genetic)
+# What a rebiopsy at progression reports: genetic findings and AXL upregulation (IHC);
+# persistence is a state, not a finding.
+BIOPSY_COLUMNS = tuple(m.name for m in MECHANISMS if m.name != "persister")
 
 READOUT_NAMES: dict[str, str] = {
     "day": "days since the start of the run",
@@ -19,20 +24,32 @@ READOUT_NAMES: dict[str, str] = {
     "progressed": "1 once a RECIST progression has been seen at imaging, else 0",
     **{
         f"ctdna_{m}": f"share of tumour cells carrying {m} in the last liquid biopsy; 0 below the detection limit"
-        for m in MECHANISM_COLUMNS
+        for m in GENETIC_COLUMNS
     },
 }
 
 
+def shares(counts: dict[str, int]) -> dict[str, float]:
+    """Each mechanism's share of the tumour's cells."""
+    total = counts["total"]
+    return {m: counts[m] / total if total else 0.0 for m in MECHANISM_COLUMNS}
+
+
+def biopsy(found: dict[str, float], ctdna_limit: float, tissue_limit: float) -> tuple[str, ...]:
+    """Mechanisms a rebiopsy reports from their shares: genetic ones at or above the ctDNA
+    limit, expression states (AXL-high) at or above the tissue (IHC) limit."""
+    limits = {m: ctdna_limit if m in GENETIC_COLUMNS else tissue_limit for m in BIOPSY_COLUMNS}
+    return tuple(m for m in BIOPSY_COLUMNS if found[m] > 0 and found[m] >= limits[m])
+
+
 def liquid_biopsy(counts: dict[str, int], detection_limit: float) -> dict[str, float]:
-    """Each mechanism's share of the tumour as a ctDNA assay reports it: 0 below the limit.
+    """Each genetic mechanism's share of the tumour as a ctDNA assay reports it: 0 below the limit.
 
     Assumes every cell sheds DNA alike, so a mechanism's share of tumour DNA is its share of
     tumour cells (assumption; 003 §5.2 on ctDNA monitoring gives no shedding rates).
     """
-    total = counts["total"]
-    shares = {m: counts[m] / total if total else 0.0 for m in MECHANISM_COLUMNS}
-    return {f"ctdna_{m}": (v if v >= detection_limit else 0.0) for m, v in shares.items()}
+    found = shares(counts)
+    return {f"ctdna_{m}": (found[m] if found[m] >= detection_limit else 0.0) for m in GENETIC_COLUMNS}
 
 
 def readouts(day: int, counts: dict[str, int], baseline: int) -> dict[str, float]:

@@ -43,10 +43,21 @@ HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (sta
 EGFR_ROUTE = np.array([ROUTES.index(next(r for r in routes(s) if r in EGFR_ROUTES)) for s in STATES])
 
 
-def control(blocks: dict[Route, float]) -> np.ndarray:
-    """Per state: fraction of a cell's survival signalling shut off; every route must be blocked."""
+def route_capacity(p: Parameters) -> np.ndarray:
+    """Per route: the share of full survival signalling it carries on its own (EGFR routes: all)."""
+    capacity = {Route.AXL: p.axl_bypass_capacity, Route.MET: p.met_bypass_capacity, Route.HER2: p.her2_bypass_capacity}
+    return np.array([capacity.get(r, 1.0) for r in ROUTES])
+
+
+def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: fraction of a cell's survival signalling shut off.
+
+    Each route a cell has passes (1 - block) of its capacity; routes act independently, so
+    the signalling left off is the product over routes of (1 - capacity x (1 - block)). With
+    full-capacity routes this is the bypass logic: controlled only when every route is blocked.
+    """
     b = np.array([blocks[r] for r in ROUTES])
-    return np.where(HAS_ROUTE, b, 1.0).prod(axis=1)
+    return np.where(HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
 
 
 def egfr_block(blocks: dict[Route, float]) -> np.ndarray:
@@ -56,7 +67,7 @@ def egfr_block(blocks: dict[Route, float]) -> np.ndarray:
 
 def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: probability per day that a cell divides (if it has room)."""
-    return np.where(CARRIES[PERSISTER], p.persister_division_rate, p.division_rate * (1.0 - control(blocks)))
+    return np.where(CARRIES[PERSISTER], p.persister_division_rate, p.division_rate * (1.0 - control(p, blocks)))
 
 
 def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -64,13 +75,13 @@ def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     # DTP survival leans on AXL (003 §5.2, Taniguchi): an AXL block kills persisters.
     persister = min(1.0, p.persister_death_rate + p.axl_inhibitor_persister_death_rate * blocks[Route.AXL])
     return np.where(
-        CARRIES[PERSISTER], persister, p.death_rate + (p.death_rate_controlled - p.death_rate) * control(blocks)
+        CARRIES[PERSISTER], persister, p.death_rate + (p.death_rate_controlled - p.death_rate) * control(p, blocks)
     )
 
 
 def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
     """Per bit, per state: probability per day that a living cell flips it (persister, AXL-high)."""
-    c, tki = control(blocks), egfr_block(blocks)
+    c, tki = control(p, blocks), egfr_block(blocks)
     persister, axl = CARRIES[PERSISTER], CARRIES[AXL_HIGH]
     entry = p.persister_entry_rate * c * (1.0 - p.axl_persister_entry_dependence * blocks[Route.AXL])
     induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
@@ -188,7 +199,7 @@ def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
         switch=flip_matrix(switch_probabilities(p, blocks)),
         daughter=flip_matrix(mutation_probabilities(p, blocks)),
         motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
-        control=control(blocks),
+        control=control(p, blocks),
     )
     for array in (tables.division, tables.death, tables.switch, tables.daughter, tables.motility):
         array.setflags(write=False)

@@ -82,6 +82,9 @@ class ClinicalSettings(BaseModel):
     ctdna_detection_limit: float = Field(
         0.01, ge=0.0, le=1.0, description="smallest share of tumour DNA a ctDNA assay reports (assumption)"
     )
+    tissue_detection_limit: float = Field(
+        0.1, ge=0.0, le=1.0, description="share of cells that must be AXL-high for a rebiopsy to call it (assumption)"
+    )
 
 
 def _model_kind(value: Any) -> str:

@@ -34,12 +34,9 @@ from abm.clone import CloneTumour
 from abm.course import Course
 from abm.errors import from_validation_error
 from abm.parameters import KINDS, Parameters
-from abm.readouts import MECHANISM_COLUMNS
+from abm.readouts import biopsy
 from abm.scenario import ClinicalSettings, Scenario, read_toml
 from abm.schedule import DosingBlock
-
-# Mechanisms reported at progression: what a biopsy shows (persisters are a state, not a finding).
-REPORTED_MECHANISMS = tuple(m for m in MECHANISM_COLUMNS if m != "persister")
 
 
 class Distribution(BaseModel):
@@ -237,8 +234,8 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
     """The per-patient table row of one finished course."""
     follow_up = trial.trial.follow_up_days
     days = course.recist.progression_days
-    detection = trial.clinical.ctdna_detection_limit
-    found = course.at_progression[0] if course.at_progression else {}
+    clinical = trial.clinical
+    found = course.at_progression[0] if course.at_progression else None
     return {
         "arm": arm.name,
         "patient": patient,
@@ -247,7 +244,7 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
         "best_response": course.recist.best_response,
         "responded": course.recist.responded,
         "mechanisms_at_progression": ";".join(
-            m for m in REPORTED_MECHANISMS if (share := found.get(f"ctdna_{m}", 0.0)) > 0 and share >= detection
+            biopsy(found, clinical.ctdna_detection_limit, clinical.tissue_detection_limit) if found else ()
         ),
         "pfs2_days": days[1] if len(days) > 1 else follow_up,
         "progressed2": len(days) > 1,

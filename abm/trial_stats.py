@@ -14,7 +14,7 @@ import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
-from abm.trial import REPORTED_MECHANISMS
+from abm.readouts import BIOPSY_COLUMNS
 
 
 def _finite(x: float) -> float | None:
@@ -35,7 +35,7 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     median2, ci2 = median_pfs(rows["pfs2_days"], rows["progressed2"])
     progressed = rows[rows["progressed"]]
     found = progressed["mechanisms_at_progression"].fillna("").str.split(";")
-    shares = {m: float(found.map(lambda ms, m=m: m in ms).mean()) if len(found) else 0.0 for m in REPORTED_MECHANISMS}
+    shares = {m: float(found.map(lambda ms, m=m: m in ms).mean()) if len(found) else 0.0 for m in BIOPSY_COLUMNS}
     return {
         "patients": len(rows),
         "progressed": int(rows["progressed"].sum()),

@@ -38,7 +38,7 @@ def test_switch_drug_at_progression() -> None:
     assert (df.loc[day:, "gefitinib"] == 0).all() and (df.loc[day:, "osimertinib"] == 1).all()
     # the first line failed by T790M and/or MET: what was there at progression
     found = model.at_progression[0]
-    assert found["ctdna_t790m"] + found["ctdna_met_amplified"] > 0.5
+    assert found["t790m"] + found["met_amplified"] > 0.5
 
 
 def test_add_drug_when_liquid_biopsy_detects_met() -> None:
