@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a parameter or model setting, e.g. --set persister_entry_rate=0.01 --set model.width=50",
+        help="override a parameter or model setting, e.g. --set persister_entry_fraction=0.01 --set model.width=50",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
@@ -38,6 +38,19 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     trial.add_argument("--out", type=Path, help="output folder (default: results/<trial file name>)")
     trial.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    validate = commands.add_parser("validate", help="check the reviewed frequencies on the validation cohort")
+    validate.add_argument("--patients", type=int, help="patients per arm (default: the file's, 1000)")
+    validate.add_argument("--seed", type=int, help="root seed")
+    validate.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    validate.add_argument("--json", action="store_true", help="print the rows as one JSON object")
+
+    calibrate = commands.add_parser("calibrate", help="re-fit the rates to the reviewed frequencies")
+    calibrate.add_argument("--points", type=int, nargs=2, default=[40, 20], metavar=("STAGE1", "STAGE2"))
+    calibrate.add_argument("--patients", type=int, nargs=2, default=[150, 300], metavar=("STAGE1", "STAGE2"))
+    calibrate.add_argument("--seed", type=int, default=0)
+    calibrate.add_argument("--workers", type=int, default=2)
+    calibrate.add_argument("--out", type=Path, help="where to write the fit (default calibration/fitted.json)")
 
     commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
     commands.add_parser("drugs", help="list the drugs and the routes they block")
@@ -52,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "trial":
             return _trial(args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         if args.command == "parameters":
             return _parameters()
         if args.command == "drugs":
@@ -109,6 +126,46 @@ def _trial(args: argparse.Namespace) -> int:
     else:
         print(format_summary(f"{trial.name} (seed {trial.trial.seed})", summary))
         print(f"  wrote {out / 'patients.csv'} and {out / 'summary.json'}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    import json
+
+    from abm.validation import format_rows, json_ready, validate, validation_trial
+
+    trial = validation_trial(patients=args.patients, seed=args.seed)
+    rows, _ = validate(trial, workers=max(1, args.workers), progress=False if args.json else None)
+    if args.json:
+        print(json.dumps({"targets": json_ready(rows)}, allow_nan=False))
+    else:
+        print(f"{trial.name}: {trial.trial.patients} patients per arm, seed {trial.trial.seed}")
+        print(format_rows(rows))
+    return 0 if all(r["pass"] for r in rows) else 1
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import sys
+
+    from abm.calibration import FITTED_FILE, calibrate
+    from abm.output import write_json
+    from abm.validation import format_rows
+
+    result = calibrate(
+        tuple(args.points),
+        tuple(args.patients),
+        args.seed,
+        max(1, args.workers),
+        log=lambda m: print(m, file=sys.stderr),
+    )
+    out = args.out or FITTED_FILE
+    write_json(result, out)
+    print(f"method: {result['method']}")
+    print(f"points {result['points']}, patients per arm {result['patients']}, seed {result['seed']}")
+    print(f"distance {result['distance']:.4f}; {result['passed']} of {result['n_targets']} targets pass")
+    print("fitted: " + ", ".join(f"{k}={v:g}" for k, v in result["fitted"].items()))
+    print(format_rows(result["targets"]))
+    print(f"{result['seconds']} s; wrote {out}")
     return 0
 
 

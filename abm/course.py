@@ -35,6 +35,7 @@ class Course:
         self.stop_after_progressions = stop_after_progressions
         self.clinical_readouts: dict[str, float] = {"progressions": 0.0, "progressed": 0.0}
         self.at_progression: list[dict[str, float]] = []  # mechanism shares at each progression scan
+        self.at_baseline: dict[str, float] | None = None
         self.day = 0
         self.baseline = 0
         self.total = 0
@@ -54,6 +55,7 @@ class Course:
         self._counts = None  # built when asked for: most days nobody looks
         if day == 0:
             self.baseline = self.total
+            self.at_baseline = shares(self.counts)  # what a diagnostic biopsy would find
         self._visit()
         self.doses = self.schedule.doses(day, self.readouts() if self._readouts_needed else {})
         key = doses_key(self.doses)

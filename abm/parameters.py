@@ -58,11 +58,11 @@ class Parameters(BaseModel):
         "Death probability per day of a cell whose every route is blocked (control = 1).",
     )
     # --- drug-tolerant persisters (003 §5.2) ---------------------------------------------
-    persister_entry_rate: float = param(
+    persister_entry_fraction: float = param(
         0.02,
-        "probability",
-        "003 §5.2: 0.3-5% of cells survive early TKI exposure as DTPs; rate set to land in that range",
-        "Probability per day that a controlled cell enters the persister state; scaled by control.",
+        "fraction",
+        "003 §5.2: 0.3-5% of cells survive early TKI exposure as drug-tolerant persisters",
+        "Share of drug-killed cells that enter the persister state instead of dying (scaled down by AXL block).",
     )
     persister_reversion_rate: float = param(
         0.01,
@@ -101,6 +101,12 @@ class Parameters(BaseModel):
         "probability",
         "003 §3.3.1: AXL-high is transcriptional, hence reversible; assumption for the value",
         "Probability per day that an AXL-high cell returns to AXL-low; scaled by (1 - EGFR-route block).",
+    )
+    axl_high_initial_fraction: float = param(
+        0.0,
+        "fraction",
+        "000 (AXL with EGFR/HER3 confers intrinsic resistance to osimertinib); 003 §1 (4-10% primary resistance)",
+        "Fraction of initial cells that are AXL-high (intrinsically mesenchymal); none by default.",
     )
     axl_high_motility: float = param(
         0.1,

@@ -70,23 +70,40 @@ def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarra
     return np.where(CARRIES[PERSISTER], p.persister_division_rate, p.division_rate * (1.0 - control(p, blocks)))
 
 
+def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: the part of the daily death probability that the drugs cause."""
+    return (p.death_rate_controlled - p.death_rate) * control(p, blocks)
+
+
+def persister_entry(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: probability per day that a cell escapes drug-induced death as a persister.
+
+    A fixed share of the cells the drugs would kill become DTPs instead (003 §5.2: 0.3-5% of
+    cells), so the persister share does not depend on how fast the drugs kill; the AXL
+    inhibitor lowers it (Taniguchi). Persisters themselves do not re-enter.
+    """
+    share = p.persister_entry_fraction * (1.0 - p.axl_persister_entry_dependence * blocks[Route.AXL])
+    return np.where(CARRIES[PERSISTER], 0.0, share * drug_kill(p, blocks))
+
+
 def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: probability per day that a cell dies."""
     # DTP survival leans on AXL (003 §5.2, Taniguchi): an AXL block kills persisters.
     persister = min(1.0, p.persister_death_rate + p.axl_inhibitor_persister_death_rate * blocks[Route.AXL])
-    return np.where(
-        CARRIES[PERSISTER], persister, p.death_rate + (p.death_rate_controlled - p.death_rate) * control(p, blocks)
-    )
+    dying = p.death_rate + drug_kill(p, blocks) - persister_entry(p, blocks)
+    return np.where(CARRIES[PERSISTER], persister, dying)
 
 
 def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
-    """Per bit, per state: probability per day that a living cell flips it (persister, AXL-high)."""
+    """Per bit, per state: probability per day that a surviving cell flips it (persister, AXL-high)."""
     c, tki = control(p, blocks), egfr_block(blocks)
     persister, axl = CARRIES[PERSISTER], CARRIES[AXL_HIGH]
-    entry = p.persister_entry_rate * c * (1.0 - p.axl_persister_entry_dependence * blocks[Route.AXL])
+    # Entry is drawn among the day's survivors: condition the rescued share on surviving.
+    survive = 1.0 - death_probability(p, blocks)
+    entry = np.divide(persister_entry(p, blocks), survive, out=np.zeros(N_STATES), where=survive > 0)
     induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
     return {
-        bit(PERSISTER): np.where(persister, p.persister_reversion_rate * (1.0 - c), entry),
+        bit(PERSISTER): np.where(persister, p.persister_reversion_rate * (1.0 - c), np.minimum(entry, 1.0)),
         bit(AXL_HIGH): np.where(axl, p.axl_reversion_rate * (1.0 - tki), induction),
     }
 
@@ -209,10 +226,11 @@ def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
 def initial_state_distribution(p: Parameters) -> np.ndarray:
     """Probability of each state for a cell of the initial tumour.
 
-    Sensitive, except that each pre-existing mechanism is carried independently at its
-    initial fraction (003 §5.2: MET-amplified cells <1% before EGFR TKI).
+    Sensitive, except that each pre-existing mechanism (AXL-high, T790M, MET, HER2) is carried
+    independently at its initial fraction (003 §5.2: MET-amplified cells <1% before EGFR TKI).
     """
     fractions = {
+        bit(AXL_HIGH): p.axl_high_initial_fraction,
         bit(T790M): p.t790m_initial_fraction,
         bit(MET_AMPLIFIED): p.met_amplified_initial_fraction,
         bit(HER2_AMPLIFIED): p.her2_amplified_initial_fraction,

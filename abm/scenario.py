@@ -5,7 +5,7 @@
     width = 100
     days = 365
     [parameters]
-    persister_entry_rate = 0.02
+    persister_entry_fraction = 0.02
     [[schedule]]
     drug = "osimertinib"
 
@@ -186,7 +186,7 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
 
 
 def resolve_name(name: str) -> tuple[str, ...]:
-    """A --set name as a path: 'persister_entry_rate' -> ('parameters', 'persister_entry_rate')."""
+    """A --set name as a path: 'persister_entry_fraction' -> ('parameters', 'persister_entry_fraction')."""
     parts = tuple(name.split("."))
     if len(parts) > 1:
         return parts
@@ -225,7 +225,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     """'NAME=VALUE' with VALUE read as a TOML value (number, bool, quoted string), else text."""
     name, sep, raw = text.partition("=")
     if not sep or not name.strip():
-        raise InputError("--set", text, "expected NAME=VALUE, e.g. --set persister_entry_rate=0.02")
+        raise InputError("--set", text, "expected NAME=VALUE, e.g. --set persister_entry_fraction=0.02")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:

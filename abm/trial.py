@@ -51,14 +51,17 @@ class Distribution(BaseModel):
     sd: float | None = Field(None, ge=0)
     median: float | None = Field(None, gt=0)
     sigma: float | None = Field(None, ge=0)
+    present: float = Field(1.0, ge=0.0, le=1.0, description="share of patients with the value at all; others get 0")
 
     @model_validator(mode="after")
     def _complete(self) -> Distribution:
+        # A normal without mean or a lognormal without median is centred on the parameter's
+        # value in the trial (its default unless [parameters] sets it).
         needs = {
             "uniform": ("low", "high"),
             "loguniform": ("low", "high"),
-            "normal": ("mean", "sd"),
-            "lognormal": ("median", "sigma"),
+            "normal": ("sd",),
+            "lognormal": ("sigma",),
         }[self.distribution]
         missing = [name for name in needs if getattr(self, name) is None]
         if missing:
@@ -69,17 +72,20 @@ class Distribution(BaseModel):
             raise ValueError("high must be at least low")
         return self
 
-    def draw(self, rng: np.random.Generator) -> float:
-        """One value."""
+    def draw(self, rng: np.random.Generator, center: float | None = None) -> float:
+        """One value (0 for the patients in whom it is absent); ``center`` stands in for a missing mean/median."""
+        present = rng.random() < self.present  # drawn always, so other draws do not shift
         if self.distribution == "uniform":
             value = rng.uniform(self.low, self.high)
         elif self.distribution == "loguniform":
             value = float(np.exp(rng.uniform(np.log(self.low), np.log(self.high))))  # type: ignore[arg-type]
         elif self.distribution == "normal":
-            value = rng.normal(self.mean, self.sd)
+            value = rng.normal(self.mean if self.mean is not None else center, self.sd)
         else:
-            value = float(self.median * np.exp(rng.normal(0.0, self.sigma)))  # type: ignore[operator]
-        return float(np.clip(value, self.low if self.low is not None else -np.inf, self.high or np.inf))
+            median = self.median if self.median is not None else center
+            value = float(median * np.exp(rng.normal(0.0, self.sigma)))  # type: ignore[operator]
+        value = float(np.clip(value, self.low if self.low is not None else -np.inf, self.high or np.inf))
+        return value if present else 0.0
 
 
 class TrialSettings(BaseModel):
@@ -186,7 +192,8 @@ def patient_characteristics(trial: Trial, seed: np.random.SeedSequence) -> dict[
     rng = np.random.default_rng(_child(seed, 0))
     values: dict[str, float] = {}
     for name, spec in trial.cohort.items():  # file order: stable across runs
-        value = spec.draw(rng) if isinstance(spec, Distribution) else float(spec)
+        center = trial.trial.initial_cells if name == "initial_cells" else getattr(trial.parameters, name)
+        value = spec.draw(rng, center) if isinstance(spec, Distribution) else float(spec)
         if name in Parameters.model_fields:
             kind = (Parameters.model_fields[name].json_schema_extra or {})["kind"]
             _, low, high = KINDS[kind]  # type: ignore[index]
@@ -235,7 +242,12 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
     follow_up = trial.trial.follow_up_days
     days = course.recist.progression_days
     clinical = trial.clinical
-    found = course.at_progression[0] if course.at_progression else None
+
+    def found(shares: dict[str, float] | None) -> str:
+        limits = (clinical.ctdna_detection_limit, clinical.tissue_detection_limit)
+        return ";".join(biopsy(shares, *limits)) if shares else ""
+
+    at_progression = [*course.at_progression, None, None]
     return {
         "arm": arm.name,
         "patient": patient,
@@ -243,11 +255,11 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
         "progressed": bool(days),
         "best_response": course.recist.best_response,
         "responded": course.recist.responded,
-        "mechanisms_at_progression": ";".join(
-            biopsy(found, clinical.ctdna_detection_limit, clinical.tissue_detection_limit) if found else ()
-        ),
+        "mechanisms_at_progression": found(at_progression[0]),
+        "mechanisms_at_baseline": found(course.at_baseline),
         "pfs2_days": days[1] if len(days) > 1 else follow_up,
         "progressed2": len(days) > 1,
+        "mechanisms_at_progression2": found(at_progression[1]),
         "days_simulated": course.day,
         "final_cells": course.counts["total"],
         **{f"patient_{k}": v for k, v in characteristics.items()},

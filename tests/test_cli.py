@@ -74,8 +74,8 @@ BAD_SCENARIOS = {
     "unknown key": ("[model]\nwidht = 10\n", "model.widht", "unknown key; allowed: kind, width"),
     "wrong type": ('[model]\nwidth = "wide"\n', "model.width", "integer"),
     "probability above 1": (
-        "[parameters]\npersister_entry_rate = 1.5\n",
-        "parameters.persister_entry_rate",
+        "[parameters]\npersister_reversion_rate = 1.5\n",
+        "parameters.persister_reversion_rate",
         "allowed: probability per day, 0 to 1",
     ),
     "negative dose": (
@@ -123,8 +123,8 @@ def test_bad_scenario_gives_one_line_exit_2_and_keeps_earlier_output(case: str, 
     ("args", "fragment"),
     [
         (
-            ["--set", "persister_entry_rate=2"],
-            "parameters.persister_entry_rate: 2 is not allowed; allowed: probability",
+            ["--set", "persister_reversion_rate=2"],
+            "parameters.persister_reversion_rate: 2 is not allowed; allowed: probability",
         ),
         (["--set", "nonsense=1"], "--set: nonsense: unknown name"),
         (["--set", "no-equals-sign"], "expected NAME=VALUE"),

@@ -10,7 +10,7 @@ from abm.clone import CloneTumour
 from abm.scenario import Scenario
 from abm.spatial import SpatialTumour
 
-PARAMS = {"persister_entry_rate": 0.05, "axl_induction_rate": 0.002, "met_amplified_initial_fraction": 0.01}
+PARAMS = {"persister_entry_fraction": 0.05, "axl_induction_rate": 0.002, "met_amplified_initial_fraction": 0.01}
 
 
 def clone_scenario(schedule: list[dict], **model) -> Scenario:

@@ -131,7 +131,7 @@ def test_same_seed_same_run_different_seed_different_run() -> None:
 def test_run_ends_on_extinction() -> None:
     sc = scenario(
         [{"drug": "osimertinib"}],
-        {"death_rate_controlled": 1.0, "persister_entry_rate": 0.0, "met_amplified_initial_fraction": 0.0},
+        {"death_rate_controlled": 1.0, "persister_entry_fraction": 0.0, "met_amplified_initial_fraction": 0.0},
         days=100,
     )
     model = SpatialTumour(sc)
@@ -142,6 +142,6 @@ def test_run_ends_on_extinction() -> None:
 
 
 def test_overrides_by_keyword_as_batch_run_passes_them() -> None:
-    model = SpatialTumour(scenario(), width=30, persister_entry_rate=0.5)
+    model = SpatialTumour(scenario(), width=30, persister_entry_fraction=0.5)
     assert model.width == 30
-    assert model.params.persister_entry_rate == 0.5
+    assert model.params.persister_entry_fraction == 0.5

@@ -1,0 +1,134 @@
+"""Calibration: fit the rates so the validation cohort reproduces the reviewed frequencies.
+
+Method: a two-stage space-filling search with a distance (documented, deterministic).
+
+1. Latin hypercube (scipy.stats.qmc, seeded) over the box ``FIT`` (log scale for mutation and
+   induction rates); each point runs the validation cohort on a small sample of patients.
+2. A second Latin hypercube in a box a quarter the width around the best point, on more
+   patients. The best point of both stages, rounded to 3 significant digits, is the fit.
+
+Distance: the sum over targets of ((value - nearest edge of the reviewed range) / range
+width)^2 for values outside the range, plus 0.05 x ((value - range centre) / width)^2 so that
+among fits inside every range the most central wins. Only the targets of ``validation.TARGETS``
+enter. The fitted values are written to ``calibration/fitted.json`` with the targets they met;
+``abm/parameters.py`` carries them as defaults and cites that file.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from abm.trial import Trial, run_trial
+from abm.validation import TARGETS, evaluate, json_ready, validation_trial
+
+FITTED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "fitted.json"
+
+# Fitted parameters: (low, high, log scale). The other rates are set from the seeds directly
+# (persisters: the PC-9 dish, 003 §5.2) or are modelling assumptions.
+FIT: dict[str, tuple[float, float, bool]] = {
+    "division_rate": (0.015, 0.05, False),
+    "death_rate": (0.003, 0.02, False),
+    "death_rate_controlled": (0.03, 0.15, False),
+    "axl_bypass_capacity": (0.4, 0.85, False),
+    "met_bypass_capacity": (0.6, 1.0, False),
+    "axl_induction_rate": (1e-8, 1e-4, True),
+    "t790m_mutation_rate": (1e-10, 1e-6, True),
+    "met_amplification_rate": (1e-11, 1e-7, True),
+    "c797s_mutation_rate": (1e-11, 1e-8, True),
+}
+
+
+def distance(rows: list[dict[str, Any]]) -> float:
+    """How far the simulated values are from the reviewed ranges (0 = all at their centres)."""
+    total = 0.0
+    for row in rows:
+        value, low, high = row["simulated"], row["low"], row["high"]
+        width = high - low
+        if not math.isfinite(value):
+            total += 100.0
+            continue
+        outside = max(low - value, value - high, 0.0) / width
+        total += outside**2 + 0.05 * ((value - (low + high) / 2) / width) ** 2
+    return total
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.3g}")
+
+
+def _to_values(unit: np.ndarray, box: dict[str, tuple[float, float, bool]]) -> dict[str, float]:
+    values = {}
+    for u, (name, (low, high, log)) in zip(unit, box.items(), strict=True):
+        x = math.exp(math.log(low) + u * (math.log(high) - math.log(low))) if log else low + u * (high - low)
+        values[name] = _round(x)
+    return values
+
+
+def _shrunk(box: dict[str, tuple[float, float, bool]], best: dict[str, float], share: float) -> dict:
+    """A box ``share`` as wide as ``box`` (in its own scale), centred on ``best``, clipped to ``box``."""
+    out = {}
+    for name, (low, high, log) in box.items():
+        if log:
+            lo, hi, x = math.log(low), math.log(high), math.log(best[name])
+        else:
+            lo, hi, x = low, high, best[name]
+        half = share * (hi - lo) / 2
+        a, b = max(lo, x - half), min(hi, x + half)
+        out[name] = (math.exp(a), math.exp(b), True) if log else (a, b, False)
+    return out
+
+
+def evaluate_point(trial: Trial, values: dict[str, float], workers: int) -> tuple[float, list[dict[str, Any]]]:
+    """Distance and target rows of the validation cohort at these parameter values."""
+    fitted = trial.model_copy(update={"parameters": trial.parameters.model_copy(update=values)})
+    rows = evaluate(run_trial(fitted, workers=workers, progress=False))
+    return distance(rows), rows
+
+
+def calibrate(
+    points: tuple[int, int] = (40, 20),
+    patients: tuple[int, int] = (150, 300),
+    seed: int = 0,
+    workers: int = 1,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Run both stages; returns the fit, its distance and target rows, and the method."""
+    started = time.perf_counter()
+    best: tuple[float, dict[str, float], list[dict[str, Any]]] | None = None
+    box = FIT
+    history = []
+    for stage, (n_points, n_patients) in enumerate(zip(points, patients, strict=True), start=1):
+        if best is not None:
+            box = _shrunk(FIT, best[1], 0.25)
+        trial = validation_trial(patients=n_patients, seed=seed)
+        sampler = qmc.LatinHypercube(d=len(box), seed=np.random.default_rng([seed, stage]))
+        candidates = [_to_values(u, box) for u in sampler.random(n_points)]
+        if best is not None:
+            candidates.insert(0, best[1])  # re-measure the stage-1 winner on more patients
+            best = None
+        for k, values in enumerate(candidates, start=1):
+            d, rows = evaluate_point(trial, values, workers)
+            history.append({"stage": stage, "distance": d, "values": values})
+            if best is None or d < best[0]:
+                best = (d, values, rows)
+            log(f"stage {stage} point {k}/{len(candidates)}: distance {d:.3f} (best {best[0]:.3f})")
+    assert best is not None
+    return {
+        "method": "two-stage Latin hypercube search (scipy.stats.qmc) over FIT with a range distance",
+        "seed": seed,
+        "points": list(points),
+        "patients": list(patients),
+        "fitted": best[1],
+        "distance": best[0],
+        "targets": json_ready(best[2]),
+        "passed": sum(r["pass"] for r in best[2]),
+        "n_targets": len(TARGETS),
+        "box": {k: list(v) for k, v in FIT.items()},
+        "seconds": round(time.perf_counter() - started, 1),
+    }

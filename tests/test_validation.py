@@ -1,0 +1,64 @@
+"""Calibration targets: a smaller validation passes, the distance behaves, the CLI speaks JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from abm.calibration import FIT, distance
+from abm.parameters import Parameters
+from abm.validation import TARGETS, validate, validation_trial
+from tests.conftest import ROOT
+
+
+@pytest.mark.slow
+def test_smaller_validation_passes_every_target() -> None:
+    rows, table = validate(validation_trial(patients=400, seed=1), workers=2, progress=False)
+    assert len(rows) == len(TARGETS)
+    failed = [(r["setting"], r["mechanism"], r["simulated"], (r["low"], r["high"])) for r in rows if not r["pass"]]
+    assert not failed, failed
+    assert table["patient"].nunique() == 400
+
+
+def test_targets_are_biology_md_ranges() -> None:
+    ranges = {(t.setting, t.mechanism): (t.low, t.high) for t in TARGETS}
+    assert ranges[("first-line gefitinib/erlotinib", "t790m")] == (0.50, 0.70)
+    assert ranges[("first-line gefitinib/erlotinib", "met_amplified")] == (0.05, 0.22)
+    assert ranges[("untreated", "met_amplified")] == (0.01, 0.06)
+    assert ranges[("first-line osimertinib", "t790m")] == (0.0, 0.05)
+    assert ranges[("any first-line EGFR TKI", "primary resistance")] == (0.04, 0.10)
+    assert ranges[("first-line osimertinib", "median PFS")] == (12, 24)
+
+
+def test_distance_is_zero_at_centres_and_grows_outside() -> None:
+    centre = [{"simulated": (t.low + t.high) / 2, "low": t.low, "high": t.high} for t in TARGETS]
+    assert distance(centre) == 0.0
+    edge = [{**r, "simulated": r["high"]} for r in centre]
+    outside = [{**r, "simulated": r["high"] + (r["high"] - r["low"])} for r in centre]
+    assert 0 < distance(edge) < distance(outside)
+    assert distance([{"simulated": float("inf"), "low": 12, "high": 24}]) >= 100
+
+
+def test_fitted_defaults_lie_in_the_calibration_box() -> None:
+    defaults = Parameters()
+    for name, (low, high, _) in FIT.items():
+        assert low <= getattr(defaults, name) <= high, name
+
+
+def test_validate_json_shape() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "abm", "validate", "--patients", "20", "--workers", "1", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    data = json.loads(done.stdout)
+    assert len(data["targets"]) == len(TARGETS)
+    for row in data["targets"]:
+        assert {"setting", "mechanism", "low", "high", "source", "simulated", "ci", "pass"} <= set(row)
+    assert done.returncode == (0 if all(r["pass"] for r in data["targets"]) else 1)
