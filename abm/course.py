@@ -8,11 +8,13 @@ model can run a whole cohort, one course per patient.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 
 from abm.clinical import Recist
 from abm.mechanisms import COUNT_COLUMNS, count_matrix
-from abm.readouts import liquid_biopsy, readouts, shares
+from abm.readouts import READOUT_NAMES, liquid_biopsy, readout, readouts, shares
 from abm.rules import RuleTables, doses_key, rule_tables
 from abm.scenario import Scenario
 from abm.schedule import ScheduleRun
@@ -41,7 +43,6 @@ class Course:
         self.total = 0
         self.counts_by_state = np.zeros(0, dtype=np.int64)
         self._counts: dict[str, int] | None = None
-        self._readouts_needed = self.schedule.needs_readouts
         self.doses: dict[str, float] = {}
         self.tables: RuleTables | None = None
         self._doses_key: tuple[float, ...] | None = None
@@ -57,7 +58,7 @@ class Course:
             self.baseline = self.total
             self.at_baseline = shares(self.counts)  # what a diagnostic biopsy would find
         self._visit()
-        self.doses = self.schedule.doses(day, self.readouts() if self._readouts_needed else {})
+        self.doses = self.schedule.doses(day, _Readouts(self))
         key = doses_key(self.doses)
         if key != self._doses_key:  # doses change rarely: look the tables up only then
             self._doses_key, self.tables = key, rule_tables(self.params, key)
@@ -93,3 +94,24 @@ class Course:
     def readouts(self) -> dict[str, float]:
         """Today's readouts (see ``abm.readouts``), for schedule triggers."""
         return {**readouts(self.day, self.counts, self.baseline), **self.clinical_readouts}
+
+
+class _Readouts(Mapping[str, float]):
+    """Today's readouts of a course, each computed only when a schedule asks for it."""
+
+    def __init__(self, course: Course) -> None:
+        self._course = course
+
+    def __getitem__(self, name: str) -> float:
+        course = self._course
+        if name in course.clinical_readouts:
+            return course.clinical_readouts[name]
+        if name.startswith("ctdna_"):
+            return 0.0  # no liquid biopsy has shown it yet
+        return readout(name, course.day, course.counts, course.baseline)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(READOUT_NAMES)
+
+    def __len__(self) -> int:
+        return len(READOUT_NAMES)

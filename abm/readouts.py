@@ -6,6 +6,8 @@ Schedule triggers and adaptive rules name these readouts; models compute them wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from abm.mechanisms import COUNT_COLUMNS, MECHANISMS
 
 MECHANISM_COLUMNS = tuple(m.name for m in MECHANISMS)
@@ -52,14 +54,21 @@ def liquid_biopsy(counts: dict[str, int], detection_limit: float) -> dict[str, f
     return {f"ctdna_{m}": (found[m] if found[m] >= detection_limit else 0.0) for m in GENETIC_COLUMNS}
 
 
-def readouts(day: int, counts: dict[str, int], baseline: int) -> dict[str, float]:
-    """Today's readouts from today's counts (``counts['total']`` and one entry per column)."""
+def readout(name: str, day: int, counts: Mapping[str, int], baseline: int) -> float:
+    """One readout computed from today's counts (``counts['total']`` and one entry per column)."""
     total = counts["total"]
-    values: dict[str, float] = {
-        "day": float(day),
-        "burden": float(total),
-        "burden_fraction": total / baseline if baseline else 0.0,
-    }
-    for column in COUNT_COLUMNS:
-        values[f"fraction_{column}"] = counts[column] / total if total else 0.0
-    return values
+    if name == "day":
+        return float(day)
+    if name == "burden":
+        return float(total)
+    if name == "burden_fraction":
+        return total / baseline if baseline else 0.0
+    if name.startswith("fraction_"):
+        return counts[name.removeprefix("fraction_")] / total if total else 0.0
+    raise KeyError(name)
+
+
+def readouts(day: int, counts: Mapping[str, int], baseline: int) -> dict[str, float]:
+    """All count-based readouts of today."""
+    names = ("day", "burden", "burden_fraction", *(f"fraction_{c}" for c in COUNT_COLUMNS))
+    return {name: readout(name, day, counts, baseline) for name in names}

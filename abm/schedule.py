@@ -15,6 +15,7 @@ combination, adaptive.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -48,7 +49,7 @@ class Trigger(BaseModel):
             raise ValueError("give exactly one of 'above' or 'below'")
         return self
 
-    def holds(self, readouts: dict[str, float]) -> bool:
+    def holds(self, readouts: Mapping[str, float]) -> bool:
         """True when the condition holds for today's readouts."""
         value = readouts[self.readout]
         return value > self.above if self.above is not None else value < self.below  # type: ignore[operator]
@@ -127,17 +128,7 @@ class ScheduleRun:
     def __post_init__(self) -> None:
         self._state = [_BlockState() for _ in self.blocks]
 
-    @property
-    def needs_readouts(self) -> bool:
-        """Whether any block reacts to readouts (a trigger or adaptive dosing)."""
-        return any(
-            block.adaptive is not None
-            or not isinstance(block.start, int)
-            or (block.stop is not None and not isinstance(block.stop, int))
-            for block in self.blocks
-        )
-
-    def doses(self, day: int, readouts: dict[str, float]) -> dict[str, float]:
+    def doses(self, day: int, readouts: Mapping[str, float]) -> dict[str, float]:
         """Relative dose of every drug on ``day``, given the readouts at the start of that day.
 
         Call once per day in increasing day order: triggers and pauses are stateful.
@@ -149,11 +140,11 @@ class ScheduleRun:
         return doses
 
 
-def _fired(when: int | Trigger, day: int, readouts: dict[str, float]) -> bool:
+def _fired(when: int | Trigger, day: int, readouts: Mapping[str, float]) -> bool:
     return day >= when if isinstance(when, int) else when.holds(readouts)
 
 
-def _block_dose(block: DosingBlock, state: _BlockState, day: int, readouts: dict[str, float]) -> float:
+def _block_dose(block: DosingBlock, state: _BlockState, day: int, readouts: Mapping[str, float]) -> float:
     if state.start_day is None:
         if not _fired(block.start, day, readouts):
             return 0.0
