@@ -29,9 +29,16 @@ from abm.validation import TARGETS, evaluate, json_ready, validation_trial
 
 FITTED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "fitted.json"
 
-# Fitted parameters: (low, high, log scale). The other rates are set from the seeds directly
+# Fitted quantities: (low, high, log scale). A plain name is a parameter (its default in
+# abm/parameters.py); "cohort.NAME.FIELD" is a field of the validation cohort's distribution
+# of NAME (in scenarios/validation.toml). The other rates are set from the seeds directly
 # (persisters: the PC-9 dish, 003 §5.2) or are modelling assumptions.
 FIT: dict[str, tuple[float, float, bool]] = {
+    "cohort.t790m_initial_fraction.present": (0.3, 0.8, False),
+    "cohort.t790m_initial_fraction.high": (1e-3, 1.0, True),
+    "cohort.met_amplified_initial_fraction.present": (0.05, 0.3, False),
+    "cohort.axl_high_initial_fraction.present": (0.02, 0.3, False),
+    "cohort.axl_high_initial_fraction.low": (1e-4, 0.1, True),
     "division_rate": (0.015, 0.05, False),
     "death_rate": (0.003, 0.02, False),
     "death_rate_controlled": (0.03, 0.15, False),
@@ -84,15 +91,25 @@ def _shrunk(box: dict[str, tuple[float, float, bool]], best: dict[str, float], s
     return out
 
 
+def with_values(trial: Trial, values: dict[str, float]) -> Trial:
+    """The trial with fitted quantities set: parameters, and fields of cohort distributions."""
+    params = {k: v for k, v in values.items() if not k.startswith("cohort.")}
+    cohort = dict(trial.cohort)
+    for key, value in values.items():
+        if key.startswith("cohort."):
+            _, name, field = key.split(".")
+            cohort[name] = cohort[name].model_copy(update={field: value})
+    return trial.model_copy(update={"parameters": trial.parameters.model_copy(update=params), "cohort": cohort})
+
+
 def evaluate_point(trial: Trial, values: dict[str, float], workers: int) -> tuple[float, list[dict[str, Any]]]:
-    """Distance and target rows of the validation cohort at these parameter values."""
-    fitted = trial.model_copy(update={"parameters": trial.parameters.model_copy(update=values)})
-    rows = evaluate(run_trial(fitted, workers=workers, progress=False))
+    """Distance and target rows of the validation cohort at these values."""
+    rows = evaluate(run_trial(with_values(trial, values), workers=workers, progress=False))
     return distance(rows), rows
 
 
 def calibrate(
-    points: tuple[int, int] = (40, 20),
+    points: tuple[int, int] = (60, 30),
     patients: tuple[int, int] = (150, 300),
     seed: int = 0,
     workers: int = 1,

@@ -43,9 +43,14 @@ def test_distance_is_zero_at_centres_and_grows_outside() -> None:
 
 
 def test_fitted_defaults_lie_in_the_calibration_box() -> None:
-    defaults = Parameters()
+    defaults, cohort = Parameters(), validation_trial().cohort
     for name, (low, high, _) in FIT.items():
-        assert low <= getattr(defaults, name) <= high, name
+        if name.startswith("cohort."):
+            _, characteristic, field = name.split(".")
+            value = getattr(cohort[characteristic], field)
+        else:
+            value = getattr(defaults, name)
+        assert low <= value <= high, name
 
 
 def test_validate_json_shape() -> None:
