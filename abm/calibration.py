@@ -36,18 +36,21 @@ FITTED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "fitted.j
 FIT: dict[str, tuple[float, float, bool]] = {
     "cohort.t790m_initial_fraction.present": (0.3, 0.8, False),
     "cohort.t790m_initial_fraction.high": (1e-3, 1.0, True),
-    "cohort.met_amplified_initial_fraction.present": (0.05, 0.3, False),
+    "cohort.met_amplified_initial_fraction.present": (0.05, 0.25, False),
+    "cohort.met_amplified_initial_fraction.low": (1e-6, 1e-2, True),
     "cohort.axl_high_initial_fraction.present": (0.02, 0.3, False),
     "cohort.axl_high_initial_fraction.low": (1e-4, 0.1, True),
-    "division_rate": (0.015, 0.05, False),
-    "death_rate": (0.003, 0.02, False),
-    "death_rate_controlled": (0.03, 0.15, False),
+    "cohort.axl_bypass_capacity.sd": (0.05, 0.3, False),
+    "cohort.egfr_tki_insensitivity.present": (0.02, 0.15, False),
+    "division_rate": (0.03, 0.06, False),
+    "death_rate": (0.008, 0.025, False),
+    "death_rate_controlled": (0.05, 0.15, False),
     "axl_bypass_capacity": (0.4, 0.85, False),
-    "met_bypass_capacity": (0.6, 1.0, False),
-    "axl_induction_rate": (1e-8, 1e-4, True),
-    "t790m_mutation_rate": (1e-10, 1e-6, True),
-    "met_amplification_rate": (1e-11, 1e-7, True),
-    "c797s_mutation_rate": (1e-11, 1e-8, True),
+    "met_bypass_capacity": (0.8, 1.0, False),
+    "axl_induction_rate": (1e-9, 1e-6, True),
+    "t790m_mutation_rate": (1e-11, 1e-8, True),
+    "met_amplification_rate": (1e-12, 1e-9, True),
+    "c797s_mutation_rate": (1e-10, 1e-8, True),
 }
 
 
@@ -109,7 +112,7 @@ def evaluate_point(trial: Trial, values: dict[str, float], workers: int) -> tupl
 
 
 def calibrate(
-    points: tuple[int, int] = (60, 30),
+    points: tuple[int, int] = (70, 30),
     patients: tuple[int, int] = (150, 300),
     seed: int = 0,
     workers: int = 1,

@@ -21,6 +21,14 @@ KINDS = {
 }
 
 
+FITTED = "fitted by `abm calibrate` (calibration/fitted.json, seed 0) to the targets of biology.md"
+
+
+def fitted(constraint: str) -> str:
+    """The source of a fitted parameter: the calibration, and the reviewed range that binds it most."""
+    return f"{FITTED}; mainly constrained by {constraint}"
+
+
 def param(default: float, kind: str, source: str, doc: str) -> Any:
     """A bounded, documented, cited parameter field."""
     allowed, low, high = KINDS[kind]
@@ -42,19 +50,19 @@ class Parameters(BaseModel):
     division_rate: float = param(
         0.05,
         "probability",
-        "assumption: untreated lattice tumour doubles in ~2-3 weeks; time to resistance 1-2 years (003 §1)",
+        fitted("median PFS 12-24 months on first-line TKIs (003 §1)"),
         "Division probability per day of an uncontrolled cell; scaled by (1 - control).",
     )
     death_rate: float = param(
         0.01,
         "probability",
-        "assumption: low background death of an untreated tumour",
+        fitted("median PFS 12-24 months (003 §1)"),
         "Death probability per day of an uncontrolled cell.",
     )
     death_rate_controlled: float = param(
         0.08,
         "probability",
-        "assumption: a controlled tumour shrinks by about half in 2 weeks, responses are the rule (003 §1)",
+        fitted("responses then progression after 1-2 years (003 §1); primary resistance 4-10% (003 §1)"),
         "Death probability per day of a cell whose every route is blocked (control = 1).",
     )
     # --- drug-tolerant persisters (003 §5.2) ---------------------------------------------
@@ -86,8 +94,7 @@ class Parameters(BaseModel):
     axl_induction_rate: float = param(
         2e-4,
         "probability",
-        "003 §3.3.2: ~20% of 1st-gen TKI resistance shows AXL up; non-genetic (003 §3.3.1); value: rarer than "
-        "from persisters (003 §5.2), checked by the PC-9 dish test (0.3-5% survive 9 days of osimertinib)",
+        fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (~20%, 003 §3.3.2)"),
         "Probability per day that a non-persister cell upregulates AXL; scaled by its EGFR-route block.",
     )
     axl_induction_rate_persister: float = param(
@@ -124,7 +131,7 @@ class Parameters(BaseModel):
     met_amplification_rate: float = param(
         1e-7,
         "per_division",
-        "003 §3.1.2: MET amplification arises under TKI (5-22% of 1st-gen resistance); assumption for the value",
+        fitted("MET amplification in 5-22% after 1st-gen, 10-20% after osimertinib (003 §3.1.2)"),
         "Probability per division that a daughter acquires MET amplification.",
     )
     # --- on-target EGFR mutations (003 §1; 000 'DNA damage and DDR') ---------------------
@@ -137,13 +144,13 @@ class Parameters(BaseModel):
     t790m_mutation_rate: float = param(
         1e-6,
         "per_division",
-        "003 §1: T790M in ~60% of 1st-gen TKI resistance; assumption for the value",
+        fitted("T790M in 50-70% of 1st-gen resistance (~60%, 003 §1), at most 5% after osimertinib"),
         "Probability per division that a daughter acquires T790M (before mutability factors).",
     )
     c797s_mutation_rate: float = param(
         1e-7,
         "per_division",
-        "003 §3.1.2: C797S co-occurs in ~7% of MET-amplified osimertinib resistance; assumption for the value",
+        fitted("C797S beside MET amplification in ~7% of osimertinib resistance (003 §3.1.2)"),
         "Probability per division that a daughter acquires C797S (before mutability factors).",
     )
     axl_mutability_factor: float = param(
@@ -171,17 +178,24 @@ class Parameters(BaseModel):
         "003 §3.5: ~12% of 1st-gen TKI resistance; assumption for the value",
         "Probability per division that a daughter acquires HER2 amplification.",
     )
+    egfr_tki_insensitivity: float = param(
+        0.0,
+        "fraction",
+        "003 §1: 4-10% of patients show primary resistance, 'may be due to other non-sensitive mutations "
+        "in the target gene'; none by default, varied across the validation cohort",
+        "Share of every EGFR TKI's block of the EGFR routes that this tumour's EGFR allele escapes.",
+    )
     # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
     axl_bypass_capacity: float = param(
         1.0,
         "fraction",
-        "003 §3.3.2: AXL restores PI3K/AKT, MAPK/ERK and NF-kB signalling under EGFR TKIs; 1 = full rescue",
+        fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (003 §3.3.2)"),
         "Share of full survival signalling the AXL route carries when it is the only open route.",
     )
     met_bypass_capacity: float = param(
         1.0,
         "fraction",
-        "003 §2, §3.1.2: MET amplification reactivates PI3K/AKT through HER3 under EGFR TKIs; 1 = full rescue",
+        fitted("MET amplification in 5-22% / 10-20% of resistance (003 §3.1.2)"),
         "Share of full survival signalling the MET route carries when it is the only open route.",
     )
     her2_bypass_capacity: float = param(

@@ -210,6 +210,8 @@ def doses_key(doses: dict[str, float]) -> tuple[float, ...]:
 def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
     """The rule tables for parameters ``p`` and doses in ``DRUG_NAMES`` order."""
     blocks = route_blocks(dict(zip(DRUG_NAMES, doses, strict=True)))
+    # An EGFR allele less sensitive to TKIs (003 §1) escapes part of every EGFR-route block.
+    blocks = {r: b * (1.0 - p.egfr_tki_insensitivity) if r in EGFR_ROUTES else b for r, b in blocks.items()}
     tables = RuleTables(
         division=division_probability(p, blocks),
         death=death_probability(p, blocks),
