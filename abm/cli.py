@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the rows as one JSON object")
 
     calibrate = commands.add_parser("calibrate", help="re-fit the rates to the reviewed frequencies")
-    calibrate.add_argument("--points", type=int, nargs=2, default=[70, 30], metavar=("STAGE1", "STAGE2"))
+    calibrate.add_argument("--points", type=int, nargs=2, default=[40, 20], metavar=("STAGE1", "STAGE2"))
     calibrate.add_argument("--patients", type=int, nargs=2, default=[150, 300], metavar=("STAGE1", "STAGE2"))
     calibrate.add_argument("--seed", type=int, default=0)
     calibrate.add_argument("--workers", type=int, default=2)

@@ -173,9 +173,11 @@ class Parameters(BaseModel):
         "Fraction of initial cells that are HER2-amplified.",
     )
     her2_amplification_rate: float = param(
-        1e-08,
+        1e-10,
         "per_division",
-        "003 §3.5: ~12% of 1st-gen TKI resistance; assumption for the value (not among the calibration targets)",
+        "003 §3.5: a minor route (~12% after 1st-gen TKI, 2-3% after osimertinib); not a calibration target: "
+        "assumption, set with the MET amplification rate's order of magnitude (HER2 at progression ~1-4% after "
+        "gefitinib, ~5-8% after osimertinib in the validation cohort)",
         "Probability per division that a daughter acquires HER2 amplification.",
     )
     egfr_tki_insensitivity: float = param(
