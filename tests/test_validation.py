@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from abm.calibration import FIT, distance
+from abm.calibration import FIT, START, distance, feasible
 from abm.parameters import Parameters
 from abm.validation import TARGETS, validate, validation_trial
 from tests.conftest import ROOT
@@ -72,3 +72,13 @@ def test_validate_json_shape() -> None:
     for row in data["targets"]:
         assert {"setting", "mechanism", "low", "high", "source", "simulated", "ci", "pass"} <= set(row)
     assert done.returncode == (0 if all(r["pass"] for r in data["targets"]) else 1)
+
+
+def test_start_point_lies_in_the_box_and_infeasible_biology_is_rejected() -> None:
+    for name, value in START.items():
+        low, high, _ = FIT[name]
+        assert low <= value <= high, name
+    assert feasible(Parameters())
+    # AXL-high cells that shrink on an EGFR TKI alone contradict biology.md ('Cell states')
+    assert not feasible(Parameters(axl_bypass_capacity=0.6))
+    assert not feasible(Parameters(met_bypass_capacity=0.5))
