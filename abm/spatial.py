@@ -158,13 +158,13 @@ class SpatialTumour(TumourModel):
 
     def _cells(self, sites: np.ndarray) -> list[Any]:
         """The Mesa cells of sites (padded flat indices), built where not yet."""
-        cells = self._cells_at[sites].tolist()
-        missing = [k for k, cell in enumerate(cells) if cell is None]
-        if missing:
+        cells = self._cells_at[sites]
+        missing = np.flatnonzero(cells == None)  # noqa: E711 (elementwise on an object array)
+        if missing.size:
             i, j = self._coordinates(sites[missing])
-            for k, cell in zip(missing, self.grid.cells_at(i.tolist(), j.tolist()), strict=True):
-                cells[k] = self._cells_at[sites[k]] = cell
-        return cells
+            cells[missing] = np.fromiter(self.grid.cells_at(i.tolist(), j.tolist()), dtype=object, count=missing.size)
+            self._cells_at[sites[missing]] = cells[missing]
+        return cells.tolist()
 
     def _add_agents(self, sites: np.ndarray) -> None:
         """A new agent on each site (all empty), as ``agent_class(self, cell)`` would make it."""
@@ -188,9 +188,7 @@ class SpatialTumour(TumourModel):
                 self._agents_by_type[cls] = _HardKeyAgentSet([], random=self.random)
             self._agents_by_type[cls]._agents.update(dict.fromkeys(agents))
             self._empty[self._coordinates(sites)] = False
-        at = self._agents_at
-        for site, agent in zip(sites.tolist(), agents, strict=True):
-            at[site] = agent
+        self._agents_at[sites] = np.fromiter(agents, dtype=object, count=len(agents))
 
     def _remove_agents(self, sites: np.ndarray) -> None:
         """Remove the agents on these sites from the model and the grid."""
@@ -214,11 +212,10 @@ class SpatialTumour(TumourModel):
         """Move the agents on ``sources`` to the (empty) ``targets``."""
         if not sources.size:
             return
-        agents, cells = self._agents_at[sources].tolist(), self._cells(targets)
+        agents, cells = self._agents_at[sources], self._cells(targets)
         self._agents_at[sources] = None
-        at = self._agents_at
-        for site, agent in zip(targets.tolist(), agents, strict=True):
-            at[site] = agent
+        self._agents_at[targets] = agents
+        agents = agents.tolist()
         if self._mesa_path():
             for agent, cell in zip(agents, cells, strict=True):
                 agent.cell = cell
