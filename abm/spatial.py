@@ -183,10 +183,11 @@ class SpatialTumour(TumourModel):
                 agents.append(agent)
                 uid += 1
             self.agent_id_counter = uid
-            self._all_agents._agents.update(dict.fromkeys(agents))
+            registered = dict.fromkeys(agents)  # what Model.register_agent adds, all at once
+            self._all_agents._agents.update(registered)
             if cls not in self._agents_by_type:
                 self._agents_by_type[cls] = _HardKeyAgentSet([], random=self.random)
-            self._agents_by_type[cls]._agents.update(dict.fromkeys(agents))
+            self._agents_by_type[cls]._agents.update(registered)
             self._empty[self._coordinates(sites)] = False
         self._agents_at[sites] = np.fromiter(agents, dtype=object, count=len(agents))
 
