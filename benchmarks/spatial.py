@@ -95,7 +95,8 @@ def main() -> None:
 
     naive = args.naive or default_naive()
     if naive is None or not naive.is_file():
-        print(f"error: --naive: naive_mesa.py not found (looked for ../{NAIVE}); pass its path", file=sys.stderr)
+        where = f"no file {naive}" if args.naive else f"no ../{NAIVE} next to the repository"
+        print(f"error: --naive: {where}; pass the path of naive_mesa.py", file=sys.stderr)
         sys.exit(2)
     size = ["--width", str(args.width), "--seed", str(args.seed)]
     commands = {
