@@ -106,6 +106,8 @@ class SpatialTumour(TumourModel):
         self._agents_at = np.empty(self.lattice_flat.size, dtype=object)  # the agent on each site
         self._cells_at = np.empty(self.lattice_flat.size, dtype=object)  # each site's Mesa cell, once built
         self._occupied = np.empty(0, dtype=np.int64)  # sites of the living cells, ascending
+        row, column = np.divmod(np.arange(self.lattice_flat.size), self._stride)
+        self._row, self._column = row - 1, column - 1  # each site's lattice coordinates, looked up
 
         self._seed_tumour()
         self._start_tracking()
@@ -122,7 +124,7 @@ class SpatialTumour(TumourModel):
 
     def _coordinates(self, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lattice row and column of padded flat indices."""
-        return sites // self._stride - 1, sites % self._stride - 1
+        return self._row[sites], self._column[sites]
 
     def _interior_sites(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Padded flat index, row and column of every lattice site."""
@@ -246,14 +248,23 @@ class SpatialTumour(TumourModel):
             neighbours = sources[pending, None] + self._offsets
             empty = lattice[neighbours] == EMPTY
             room = empty.any(axis=1)
-            pending, neighbours, empty = pending[room], neighbours[room], empty[room]
-            if not pending.size:
-                break
+            if not room.all():
+                pending, neighbours, empty = pending[room], neighbours[room], empty[room]
+                if not pending.size:
+                    break
             keys = np.where(empty, rng.random(empty.shape), -1.0)
             picks = neighbours[np.arange(pending.size), keys.argmax(axis=1)]
-            _, first = np.unique(picks, return_index=True)
+            # The first in the order to pick a site wins it (np.unique's return_index, cheaper).
+            order = np.argsort(picks, kind="stable")
+            ranked = picks[order]
+            first = np.ones(picks.size, dtype=bool)
+            first[1:] = ranked[1:] != ranked[:-1]
+            if first.all():  # no two picked the same site: the usual case
+                targets[pending] = picks
+                lattice[picks] = RESERVED
+                break
             won = np.zeros(pending.size, dtype=bool)
-            won[first] = True
+            won[order[first]] = True
             targets[pending[won]] = picks[won]
             lattice[picks[won]] = RESERVED
             pending = pending[~won]
