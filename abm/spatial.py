@@ -306,11 +306,11 @@ class SpatialTumour(TumourModel):
             lattice[targets] = lattice[sources]
             lattice[sources] = EMPTY
             self._move_agents(sources, targets)
-            daughters = np.concatenate([daughters, targets])  # new sites, like the daughters'
+            alive, arrived = np.delete(alive, movers), np.concatenate([daughters, targets])
+        else:
+            arrived = daughters
 
-            alive = np.delete(alive, movers)
-
-        # Tomorrow's cells in site order (two sorted runs: merged in linear time), so that each
-        # cell gets the same random numbers as in a scan of the lattice.
-        self._occupied = np.sort(np.concatenate([alive, np.sort(daughters)]), kind="stable")
+        # Tomorrow's cells in site order (two sorted runs, merged in linear time): each cell
+        # gets the random numbers it got when every day began with a scan of the lattice.
+        self._occupied = np.sort(np.concatenate([alive, np.sort(arrived)]), kind="stable")
         self._end_of_day()
