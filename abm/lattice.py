@@ -181,12 +181,12 @@ class LatticeGrid(OrthogonalMooreGrid):
         cells, built = self._cells, dict.get
         klass, capacity, random = self.cell_klass, self.capacity, self.random
         # What Cell.__init__ sets, set directly, unless the cell class has an __init__ of its own.
-        direct = klass.__init__ is LatticeCell.__init__ and not self._cells.complete
+        direct = isinstance(cells, _Cells) and not cells.complete and klass.__init__ is LatticeCell.__init__
         out = []
         for coordinate in zip(rows, columns, strict=True):
             cell = built(cells, coordinate)
             if cell is None:
-                if direct and self._cells._is_site(coordinate):
+                if direct and cells._is_site(coordinate):
                     cell = object.__new__(klass)
                     cell.coordinate, cell._position, cell._agents = coordinate, None, []
                     cell.capacity, cell.properties, cell.random = capacity, {}, random
@@ -225,7 +225,8 @@ class LatticeGrid(OrthogonalMooreGrid):
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle as Mesa does, every cell built."""
-        self._cells.build_all()
+        if isinstance(self._cells, _Cells):
+            self._cells.build_all()
         state = super().__getstate__()
         state["_cells"] = dict(self._cells)
         state.pop("_celllist", None)
