@@ -112,6 +112,11 @@ class SpatialTumour(TumourModel):
         self._seed_tumour()
         self._start_tracking()
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling: the flat lattice is a view of the padded one again (pickle copies a view)."""
+        self.__dict__.update(state)
+        self.lattice_flat = self._padded.reshape(-1)
+
     # --- geometry -------------------------------------------------------------------
     def site_of(self, coordinate: tuple[int, int]) -> int:
         """Padded flat index of a lattice coordinate."""

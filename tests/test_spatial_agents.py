@@ -7,6 +7,7 @@ same run.
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 from mesa.experimental.mesa_signals import ModelSignals
@@ -86,3 +87,12 @@ def test_an_agent_class_of_ones_own_is_made_and_removed_through_mesa() -> None:
     assert all(isinstance(a, TaggedCell) for a in model.agents)
     assert {a.born for a in model.agents} > {0}  # daughters carry the day they were born
     assert TaggedCell.removed == model.agent_id_counter - 1 - len(agents)
+
+
+def test_a_pickled_model_goes_on_with_the_same_run() -> None:
+    model = SpatialTumour(SCENARIO)
+    for _ in range(10):
+        model.step()
+    copy = pickle.loads(pickle.dumps(model))
+    assert run(copy) == run(model)
+    assert copy.timeseries().equals(model.timeseries())
