@@ -5,9 +5,15 @@ divide into an empty neighbouring site, living cells switch state, and AXL-high 
 (EMT, 000 'EMT'); all probabilities come from ``rules.rule_tables``.
 
 Speed: each cell's state lives in a numpy lattice (the agent reads it through a property),
-and each day's fates are drawn for all cells at once from the rule tables. Python runs only
-where Mesa objects change: an agent is created for each birth, removed for each death and
-moved for each move. A cell that does nothing costs no Python.
+and each day's fates are drawn for all cells at once from the rule tables; the sites of the
+living cells are kept as an array, so no day scans the whole lattice. Python runs only where
+Mesa objects change (a birth, a death, a move), and then in bulk: the day's agents are
+registered with the model, placed in their cells and marked in the grid's ``empty`` layer
+together, doing what ``Agent.__init__``/``remove`` and ``cell`` assignment do one by one (Mesa's
+per-agent path is taken instead whenever something could notice the difference: a listener for
+agent signals, agent datasets, or an agent class with its own ``__init__`` or ``remove``). The
+grid (``abm.lattice.LatticeGrid``) builds its cells on first use. A cell that does nothing
+costs no Python.
 
 Event order within a day: all deaths first (the dead free their sites at once), then
 divisions in a random order of the parents, each daughter taking a random empty Moore
@@ -21,8 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
+from mesa.agentset import _HardKeyAgentSet
+from mesa.discrete_space import CellAgent
+from mesa.experimental.mesa_signals import ModelSignals
 
+from abm.lattice import MOORE, LatticeGrid
 from abm.mechanisms import N_STATES, Mechanism, describe, has, mechanisms_of
 from abm.rules import draw_initial_states, draw_transitions
 from abm.scenario import Scenario
@@ -31,9 +40,6 @@ from abm.tumour import TumourModel
 EMPTY = -1
 WALL = -2  # the padding ring around the lattice: never empty, never a cell
 RESERVED = -3  # a site claimed during one round of placement
-
-# Moore neighbourhood as (di, dj) offsets.
-MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
 class TumourCell(CellAgent):
@@ -81,6 +87,7 @@ class SpatialTumour(TumourModel):
     """
 
     kind = "spatial"
+    agent_class: type[TumourCell] = TumourCell  # a subclass may put its own TumourCell subclass here
 
     def __init__(
         self, scenario: Scenario | str | Path | None = None, rng: Any = None, record: bool = True, **overrides: Any
@@ -88,20 +95,27 @@ class SpatialTumour(TumourModel):
         super().__init__(scenario, rng, overrides, record)
         self.width, self.height = self.config.model.width, self.config.model.height
 
-        self.grid = OrthogonalMooreGrid((self.width, self.height), torus=False, capacity=1, random=self.random)
+        self.grid = LatticeGrid((self.width, self.height), torus=False, capacity=1, random=self.random)
+        self._empty = self.grid.empty.data  # Mesa's 'empty' property layer, (width, height) bool
         # Padded lattice: a WALL ring means neighbour lookups never leave the array.
         self._padded = np.full((self.width + 2, self.height + 2), WALL, dtype=np.int8)
         self._padded[1:-1, 1:-1] = EMPTY
         self.lattice_flat = self._padded.reshape(-1)
         self._stride = self.height + 2
         self._offsets = np.array([di * self._stride + dj for di, dj in MOORE], dtype=np.int64)
-        self._agents_at = np.empty(self.lattice_flat.size, dtype=object)
-        self._cells_at = np.empty(self.lattice_flat.size, dtype=object)
-        for cell in self.grid.all_cells:
-            self._cells_at[self.site_of(cell.coordinate)] = cell
+        self._agents_at = np.empty(self.lattice_flat.size, dtype=object)  # the agent on each site
+        self._cells_at = np.empty(self.lattice_flat.size, dtype=object)  # each site's Mesa cell, once built
+        self._occupied = np.empty(0, dtype=np.int64)  # sites of the living cells, ascending
+        row, column = np.divmod(np.arange(self.lattice_flat.size), self._stride)
+        self._row, self._column = row - 1, column - 1  # each site's lattice coordinates, looked up
 
         self._seed_tumour()
         self._start_tracking()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling: the flat lattice is a view of the padded one again (pickle copies a view)."""
+        self.__dict__.update(state)
+        self.lattice_flat = self._padded.reshape(-1)
 
     # --- geometry -------------------------------------------------------------------
     def site_of(self, coordinate: tuple[int, int]) -> int:
@@ -112,6 +126,10 @@ class SpatialTumour(TumourModel):
     def lattice(self) -> np.ndarray:
         """The state of every site as a (width, height) array; -1 where empty (a view)."""
         return self._padded[1:-1, 1:-1]
+
+    def _coordinates(self, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lattice row and column of padded flat indices."""
+        return self._row[sites], self._column[sites]
 
     def _interior_sites(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Padded flat index, row and column of every lattice site."""
@@ -130,30 +148,96 @@ class SpatialTumour(TumourModel):
             chosen = np.sort(self.rng.choice(sites, size=n, replace=False))
         self.lattice_flat[chosen] = draw_initial_states(n, self.params, self.rng)
         self._add_agents(chosen)
+        self._occupied = np.sort(chosen).astype(np.int64)
 
     # --- Mesa objects for changed sites ------------------------------------------------
+    def _mesa_path(self) -> bool:
+        """True when agents must be made and removed one by one through Mesa, because something would notice."""
+        cls = self.agent_class
+        return (
+            self._batch_context is not None
+            or self._has_subscribers("agents", ModelSignals.AGENT_ADDED)
+            or self._has_subscribers("agents", ModelSignals.AGENT_REMOVED)
+            or bool(cls._datasets)
+            or cls.__init__ is not TumourCell.__init__
+            or cls.remove is not TumourCell.remove
+        )
+
+    def _cells(self, sites: np.ndarray) -> list[Any]:
+        """The Mesa cells of sites (padded flat indices), built where not yet."""
+        cells = self._cells_at[sites]
+        missing = np.flatnonzero(cells == None)  # noqa: E711 (elementwise on an object array)
+        if missing.size:
+            i, j = self._coordinates(sites[missing])
+            cells[missing] = np.fromiter(self.grid.cells_at(i.tolist(), j.tolist()), dtype=object, count=missing.size)
+            self._cells_at[sites[missing]] = cells[missing]
+        return cells.tolist()
+
     def _add_agents(self, sites: np.ndarray) -> None:
-        cells, agents = self._cells_at, self._agents_at
-        for site in sites.tolist():
-            agents[site] = TumourCell(self, cells[site])
+        """A new agent on each site (all empty), as ``agent_class(self, cell)`` would make it."""
+        if not sites.size:
+            return
+        cells, cls = self._cells(sites), self.agent_class
+        if self._mesa_path():
+            agents = [cls(self, cell) for cell in cells]
+        else:
+            new, uid, agents = object.__new__, self.agent_id_counter, []
+            for cell in cells:
+                agent = new(cls)
+                # Agent.__init__'s attributes, in its order (instances then share one key table)
+                agent.model, agent.unique_id, agent.pos, agent._mesa_cell = self, uid, None, cell
+                cell._agents.append(agent)
+                agents.append(agent)
+                uid += 1
+            self.agent_id_counter = uid
+            registered = dict.fromkeys(agents)  # what Model.register_agent adds, all at once
+            self._all_agents._agents.update(registered)
+            if cls not in self._agents_by_type:
+                self._agents_by_type[cls] = _HardKeyAgentSet([], random=self.random)
+            self._agents_by_type[cls]._agents.update(registered)
+            self._empty[self._coordinates(sites)] = False
+        self._agents_at[sites] = np.fromiter(agents, dtype=object, count=len(agents))
 
     def _remove_agents(self, sites: np.ndarray) -> None:
-        agents = self._agents_at
-        for site in sites.tolist():
-            agents[site].remove()
-            agents[site] = None
+        """Remove the agents on these sites from the model and the grid."""
+        if not sites.size:
+            return
+        agents = self._agents_at[sites].tolist()
+        self._agents_at[sites] = None
+        if self._mesa_path():
+            for agent in agents:
+                agent.remove()
+            return
+        everyone, by_type = self._all_agents._agents, self._agents_by_type
+        for agent in agents:
+            del everyone[agent]
+            del by_type[type(agent)]._agents[agent]
+            agent._mesa_cell._agents.remove(agent)
+            agent._mesa_cell = None
+        self._empty[self._coordinates(sites)] = True
 
     def _move_agents(self, sources: np.ndarray, targets: np.ndarray) -> None:
-        agents, cells = self._agents_at, self._cells_at
-        for source, target in zip(sources.tolist(), targets.tolist(), strict=True):
-            agent = agents[source]
-            agent.cell = cells[target]
-            agents[target] = agent
-            agents[source] = None
+        """Move the agents on ``sources`` to the (empty) ``targets``."""
+        if not sources.size:
+            return
+        agents, cells = self._agents_at[sources], self._cells(targets)
+        self._agents_at[sources] = None
+        self._agents_at[targets] = agents
+        agents = agents.tolist()
+        if self._mesa_path():
+            for agent, cell in zip(agents, cells, strict=True):
+                agent.cell = cell
+            return
+        for agent, cell in zip(agents, cells, strict=True):
+            agent._mesa_cell._agents.remove(agent)
+            cell._agents.append(agent)
+            agent._mesa_cell = cell
+        self._empty[self._coordinates(sources)] = True
+        self._empty[self._coordinates(targets)] = False
 
     # --- one day ---------------------------------------------------------------------
     def _state_counts(self) -> np.ndarray:
-        return np.bincount(self.lattice_flat[self.lattice_flat >= 0], minlength=N_STATES)[None, :]
+        return np.bincount(self.lattice_flat[self._occupied], minlength=N_STATES)[None, :]
 
     def _place(self, sources: np.ndarray) -> np.ndarray:
         """For each source site (in priority order) a random empty Moore neighbour, or -1.
@@ -169,14 +253,23 @@ class SpatialTumour(TumourModel):
             neighbours = sources[pending, None] + self._offsets
             empty = lattice[neighbours] == EMPTY
             room = empty.any(axis=1)
-            pending, neighbours, empty = pending[room], neighbours[room], empty[room]
-            if not pending.size:
-                break
+            if not room.all():
+                pending, neighbours, empty = pending[room], neighbours[room], empty[room]
+                if not pending.size:
+                    break
             keys = np.where(empty, rng.random(empty.shape), -1.0)
             picks = neighbours[np.arange(pending.size), keys.argmax(axis=1)]
-            _, first = np.unique(picks, return_index=True)
+            # The first in the order to pick a site wins it (np.unique's return_index, cheaper).
+            order = np.argsort(picks, kind="stable")
+            ranked = picks[order]
+            first = np.ones(picks.size, dtype=bool)
+            first[1:] = ranked[1:] != ranked[:-1]
+            if first.all():  # no two picked the same site: the usual case
+                targets[pending] = picks
+                lattice[picks] = RESERVED
+                break
             won = np.zeros(pending.size, dtype=bool)
-            won[first] = True
+            won[order[first]] = True
             targets[pending[won]] = picks[won]
             lattice[picks[won]] = RESERVED
             pending = pending[~won]
@@ -185,7 +278,7 @@ class SpatialTumour(TumourModel):
     def step(self) -> None:
         """Advance one day."""
         lattice, rng, tables = self.lattice_flat, self.rng, self.tables
-        occupied = np.flatnonzero(lattice >= 0)
+        occupied = self._occupied
         states = lattice[occupied]
 
         # 1. death
@@ -208,14 +301,21 @@ class SpatialTumour(TumourModel):
         lattice[alive] = draw_transitions(lattice[alive], tables.switch, rng)
 
         # 4. AXL-high (mesenchymal) cells move to an empty neighbour
-        movers = alive[rng.random(alive.size) < tables.motility[lattice[alive]]]
+        movers = np.flatnonzero(rng.random(alive.size) < tables.motility[lattice[alive]])
         if movers.size:
             movers = movers[rng.permutation(movers.size)]
-            targets = self._place(movers)
+            targets = self._place(alive[movers])
             moved = targets >= 0
-            sources, targets = movers[moved], targets[moved]
+            movers, targets = movers[moved], targets[moved]
+            sources = alive[movers]
             lattice[targets] = lattice[sources]
             lattice[sources] = EMPTY
             self._move_agents(sources, targets)
+            alive, arrived = np.delete(alive, movers), np.concatenate([daughters, targets])
+        else:
+            arrived = daughters
 
+        # Tomorrow's cells in site order (two sorted runs, merged in linear time): each cell
+        # gets the random numbers it got when every day began with a scan of the lattice.
+        self._occupied = np.sort(np.concatenate([alive, np.sort(arrived)]), kind="stable")
         self._end_of_day()
