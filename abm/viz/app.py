@@ -73,6 +73,10 @@ def days_so_far(model: SpatialTumour | CloneTumour) -> pd.DataFrame:
     return pd.DataFrame({name: values[:days] for name, values in columns.items()})
 
 
+def _scheduled(model: SpatialTumour | CloneTumour) -> tuple[str, ...]:
+    return tuple(block.drug for block in model.config.schedule)
+
+
 def _today(model: SpatialTumour | CloneTumour) -> str:
     counts, baseline = model.counts, model.course.baseline
     share = f" ({counts['total'] / baseline:.2f} of day 0)" if baseline else ""
@@ -125,7 +129,7 @@ def LatticeView(model: SpatialTumour):
 
 def RunCharts(model: SpatialTumour | CloneTumour):
     """Cells per mechanism over time (log axis) with each drug's dose under it."""
-    return solara.FigureAltair(run_chart(days_so_far(model), model.days))
+    return solara.FigureAltair(run_chart(days_so_far(model), model.days, _scheduled(model)))
 
 
 @solara.component
@@ -187,7 +191,7 @@ def PatientBurden(model: CloneTumour):
 
 def PatientShares(model: CloneTumour):
     """Mechanism shares over time, with the doses under them."""
-    return solara.FigureAltair(shares_chart(days_so_far(model), model.days))
+    return solara.FigureAltair(shares_chart(days_so_far(model), model.days, _scheduled(model)))
 
 
 @solara.component

@@ -43,30 +43,30 @@ def counts_chart(table: pd.DataFrame, days: int) -> alt.Chart:
     )
 
 
-def doses_chart(table: pd.DataFrame, days: int, height: int = 60) -> alt.Chart:
-    """Each drug's relative dose per day (drugs never given are left out)."""
-    given = [d for d in DRUG_NAMES if (table[d] > 0).any()]
-    shown = given or list(DRUG_NAMES[:1])
+def doses_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = (), height: int = 60) -> alt.Chart:
+    """Each drug's relative dose per day: the drugs of the schedule and any other given."""
+    shown = [d for d in DRUG_NAMES if d in scheduled or (table[d] > 0).any()] or list(DRUG_NAMES[:1])
+    top = max(1.0, float(table[shown].to_numpy().max()))
     return (
         alt.Chart(table[["day", *shown]])
         .transform_fold(shown, as_=["drug", "dose"])
         .mark_line(interpolate="step-after")
         .encode(
             x=alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)])),
-            y=alt.Y(
-                "dose:Q", title="dose", scale=alt.Scale(domain=[0, max(1.0, float(table[shown].to_numpy().max()))])
-            ),
+            y=alt.Y("dose:Q", title="dose", scale=alt.Scale(domain=[0, top])),
             color=alt.Color(
                 "drug:N", scale=_scale(DRUG_COLOURS, shown), legend=alt.Legend(title=None, orient="bottom", columns=4)
             ),
         )
-        .properties(width=WIDTH, height=height, title="Relative dose (1 = standard)" if given else "No drug given yet")
+        .properties(width=WIDTH, height=height, title="Relative dose (1 = standard)")
     )
 
 
-def run_chart(table: pd.DataFrame, days: int) -> alt.VConcatChart:
-    """Counts per mechanism with the doses under them, sharing the day axis."""
-    return alt.vconcat(counts_chart(table, days), doses_chart(table, days)).resolve_scale(color="independent")
+def run_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> alt.VConcatChart:
+    """Counts per mechanism with the doses of the ``scheduled`` drugs under them, sharing the day axis."""
+    return alt.vconcat(counts_chart(table, days), doses_chart(table, days, scheduled)).resolve_scale(
+        color="independent"
+    )
 
 
 def burden_chart(table: pd.DataFrame, visits: pd.DataFrame, days: int, progression_days: list[int]) -> alt.LayerChart:
@@ -105,7 +105,7 @@ def burden_chart(table: pd.DataFrame, visits: pd.DataFrame, days: int, progressi
     return alt.layer(*layers).properties(width=WIDTH, height=220, title="Burden, imaging visits, nadir, progression")
 
 
-def shares_chart(table: pd.DataFrame, days: int) -> alt.VConcatChart:
+def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> alt.VConcatChart:
     """Each mechanism's share of the tumour's cells, with the doses under it."""
     columns = [c for c in COUNT_COLUMNS if (table[c] > 0).any()] or ["sensitive"]
     shares = table[["day", *columns]].copy()
@@ -127,4 +127,4 @@ def shares_chart(table: pd.DataFrame, days: int) -> alt.VConcatChart:
         )
         .properties(width=WIDTH, height=150, title="Mechanism shares")
     )
-    return alt.vconcat(chart, doses_chart(table, days)).resolve_scale(color="independent")
+    return alt.vconcat(chart, doses_chart(table, days, scheduled)).resolve_scale(color="independent")
