@@ -13,6 +13,7 @@ import solara
 from PIL import Image
 
 from abm.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS, drawn_as, rgb, state_rgb
+from abm.drugs import DRUG_NAMES
 from abm.mechanisms import AXL_HIGH, C797S, COUNT_COLUMNS, MET_AMPLIFIED, N_STATES, PERSISTER, T790M, state_of
 from abm.scenario import load
 from abm.viz import assets
@@ -139,3 +140,18 @@ def test_viz_bad_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
     assert_one_line_error(abm("viz", bad), "model.width")
     assert_one_line_error(abm("viz", tmp_path / "missing.toml"), "no such scenario file")
     assert_one_line_error(abm("viz", "--port", "70000"), "--port")
+
+
+def test_charts_of_long_runs_draw_a_bounded_number_of_days_including_the_last() -> None:
+    import pandas as pd
+
+    from abm.viz.charts import MAX_ROWS, run_chart, thin
+
+    table = pd.DataFrame({"day": range(20_001), "total": 1, **{c: 1 for c in COUNT_COLUMNS}})
+    for drug in DRUG_NAMES:
+        table[drug] = 0.0
+    thinned = thin(table)
+    assert len(thinned) <= MAX_ROWS and thinned["day"].iloc[-1] == 20_000 and thinned["day"].iloc[0] == 0
+    assert len(thin(table.head(100))) == 100
+    spec = run_chart(table, 20_000, ("osimertinib",)).to_dict()  # no MaxRowsError past 5,000 days
+    assert spec["vconcat"]

@@ -22,7 +22,7 @@ from abm.clone import CloneTumour
 from abm.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
 from abm.scenario import Scenario, load
 from abm.spatial import SpatialTumour
-from abm.viz.charts import burden_chart, run_chart, shares_chart
+from abm.viz.charts import burden_chart, figure, run_chart, shares_chart
 from abm.viz.controls import ScenarioControls, as_kind
 from abm.viz.lattice import lattice_png
 
@@ -129,7 +129,7 @@ def LatticeView(model: SpatialTumour):
 
 def RunCharts(model: SpatialTumour | CloneTumour):
     """Cells per mechanism over time (log axis) with each drug's dose under it."""
-    return solara.FigureAltair(run_chart(days_so_far(model), model.days, _scheduled(model)))
+    return figure(run_chart(days_so_far(model), model.days, _scheduled(model)))
 
 
 @solara.component
@@ -185,13 +185,13 @@ def PatientBurden(model: CloneTumour):
             solara.Text(_today(model))
             solara.Text(verdict)
         table = days_so_far(model)
-        solara.FigureAltair(burden_chart(table, _visits(model, table), model.days, list(recist.progression_days)))
+        figure(burden_chart(table, _visits(model, table), model.days, list(recist.progression_days)))
     return view
 
 
 def PatientShares(model: CloneTumour):
     """Mechanism shares over time, with the doses under them."""
-    return solara.FigureAltair(shares_chart(days_so_far(model), model.days, _scheduled(model)))
+    return figure(shares_chart(days_so_far(model), model.days, _scheduled(model)))
 
 
 @solara.component

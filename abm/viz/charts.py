@@ -8,6 +8,7 @@ so the data sent each day stays one row per day.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from abm.colours import DRUG_COLOURS, MECHANISM_COLOURS
@@ -15,6 +16,30 @@ from abm.drugs import DRUG_NAMES
 from abm.mechanisms import COUNT_COLUMNS
 
 WIDTH = 380
+MAX_ROWS = 1500  # days drawn per chart: a chart is ~400 px wide, and the page redraws every day
+
+
+def thin(table: pd.DataFrame) -> pd.DataFrame:
+    """At most about ``MAX_ROWS`` evenly spaced days of ``table``, always with the last day."""
+    if len(table) <= MAX_ROWS:
+        return table
+    every = -(-len(table) // MAX_ROWS)
+    keep = np.zeros(len(table), dtype=bool)
+    keep[::every] = True
+    keep[-1] = True
+    return table[keep]
+
+
+def figure(chart: alt.TopLevelMixin):
+    """A solara element drawing ``chart`` with vega-embed in the browser.
+
+    Like ``solara.FigureAltair``, but without switching Altair's global renderer for each
+    drawing, which races when SolaraViz steps the model in one thread while the page renders
+    in another (a chart then comes out as HTML instead of a spec).
+    """
+    import solara
+
+    return solara.widgets.VegaLite.element(spec=chart.to_dict(), listen_to_click=False, listen_to_hover=False)
 
 
 def _scale(colours: dict[str, str], shown: list[str]) -> alt.Scale:
@@ -26,7 +51,7 @@ def counts_chart(table: pd.DataFrame, days: int) -> alt.Chart:
     shown = [c for c in COUNT_COLUMNS if (table[c] > 0).any()] or ["sensitive"]
     x = alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)]))
     return (
-        alt.Chart(table[["day", *shown]])
+        alt.Chart(thin(table[["day", *shown]]))
         .transform_fold(shown, as_=["mechanism", "cells"])
         .transform_filter("datum.cells > 0")
         .mark_line(interpolate="step-after")
@@ -48,7 +73,7 @@ def doses_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = (),
     shown = [d for d in DRUG_NAMES if d in scheduled or (table[d] > 0).any()] or list(DRUG_NAMES[:1])
     top = max(1.0, float(table[shown].to_numpy().max()))
     return (
-        alt.Chart(table[["day", *shown]])
+        alt.Chart(thin(table[["day", *shown]]))
         .transform_fold(shown, as_=["drug", "dose"])
         .mark_line(interpolate="step-after")
         .encode(
@@ -77,7 +102,7 @@ def burden_chart(table: pd.DataFrame, visits: pd.DataFrame, days: int, progressi
     """
     x = alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)]))
     burden = (
-        alt.Chart(table[["day", "total"]])
+        alt.Chart(thin(table[["day", "total"]]))
         .transform_filter("datum.total > 0")
         .mark_line(color="#333333")
         .encode(x=x, y=alt.Y("total:Q", title="tumour cells", scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")))
@@ -113,7 +138,7 @@ def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()
     for c in columns:
         shares[c] = table[c] / total
     chart = (
-        alt.Chart(shares)
+        alt.Chart(thin(shares))
         .transform_fold(columns, as_=["mechanism", "share"])
         .mark_line(interpolate="step-after")
         .encode(
