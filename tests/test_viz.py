@@ -153,5 +153,32 @@ def test_charts_of_long_runs_draw_a_bounded_number_of_days_including_the_last() 
     thinned = thin(table)
     assert len(thinned) <= MAX_ROWS and thinned["day"].iloc[-1] == 20_000 and thinned["day"].iloc[0] == 0
     assert len(thin(table.head(100))) == 100
-    spec = run_chart(table, 20_000, ("osimertinib",)).to_dict()  # no MaxRowsError past 5,000 days
-    assert spec["vconcat"]
+    spec = run_chart(table, 20_000, ("osimertinib",))
+    (rows,) = spec["datasets"].values()
+    assert len(rows) == len(thinned) and rows[-1]["day"] == 20_000
+
+
+def test_run_chart_spec_is_altairs_spec_of_the_same_rows() -> None:
+    """The per-layout template with today's rows put in equals the chart Altair builds from scratch."""
+    import json
+
+    import altair as alt
+
+    from abm.viz.charts import counts_chart, doses_chart, run_chart
+
+    model = ViewedTumour(draft=solara.reactive(load(None, {"model.days": 60})))
+    for _ in range(2):  # the second call reuses the template built by the first
+        for _ in range(20):
+            model.step()
+        table = days_so_far(model)
+        spec = run_chart(table, 60, ("osimertinib",))
+        shown = [c for c in COUNT_COLUMNS if (table[c] > 0).any()]
+        data = table[["day", *shown, "osimertinib"]]
+        direct = (
+            alt.vconcat(counts_chart(data, shown, 60), doses_chart(data, ["osimertinib"], 1.0, 60))
+            .resolve_scale(color="independent")
+            .to_dict()
+        )
+        (name,), (direct_name,) = spec["datasets"], direct["datasets"]
+        assert json.dumps(spec).replace(name, "DATA") == json.dumps(direct).replace(direct_name, "DATA")
+        assert len(spec["datasets"][name]) == model.day + 1

@@ -26,7 +26,10 @@ from abm.viz.charts import burden_chart, figure, run_chart, shares_chart
 from abm.viz.controls import ScenarioControls, as_kind
 from abm.viz.lattice import lattice_png
 
-PLAY_INTERVAL_MS = 1  # SolaraViz waits this long between days while playing
+# SolaraViz's pause between days while playing. Shorter pauses play faster but can leave a
+# render started by a click (Play, an edit) no quiet moment to finish in: reacton then stops
+# the page with "Too many renders triggered" (seen at 1 and 20 ms on a busy 2-core machine).
+PLAY_INTERVAL_MS = 50
 
 
 def initial_scenario(kind: str) -> Scenario:
@@ -111,9 +114,11 @@ def _card(title: str, draft: solara.Reactive[Scenario], kind: str, initial: Scen
 def LatticeView(model: SpatialTumour):
     """Today's lattice, one colour per mechanism, with the day, the burden and the legend."""
     with solara.Column(gap="4px", classes=["abm-lattice"]) as view:
+        solara.Style(".abm-pixelated, .abm-pixelated img { image-rendering: pixelated; }")
         solara.Text(_today(model), classes=["abm-status"])
         with solara.Div(style={"border": "1px solid #999", "width": "282px", "line-height": "0"}):
-            solara.Image(lattice_png(model.lattice), format="png", width="280px")
+            # One pixel per site, scaled up by the browser without blurring (cheaper than a big PNG).
+            solara.Image(lattice_png(model.lattice, size=0), format="png", width="280px", classes=["abm-pixelated"])
         with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.85em"}):
             for name, colour in [*MECHANISM_COLOURS.items(), ("empty", EMPTY_COLOUR)]:
                 with solara.Row(gap="3px", style={"align-items": "center"}):

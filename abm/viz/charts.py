@@ -3,9 +3,17 @@
 Tables come from the models' DataCollector (``TumourModel.timeseries``): one row per day with
 a column per count and per drug. Charts fold those columns in the browser (``transform_fold``)
 so the data sent each day stays one row per day.
+
+The page redraws its charts every day while playing, so the run and share charts are built
+as Vega-Lite specs once per layout (which mechanisms and drugs are shown, the axis ranges)
+and only their rows are put in each day (``_spec``): Altair takes ~50 ms to build and
+validate a chart, putting rows in ~2 ms.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -17,6 +25,7 @@ from abm.mechanisms import COUNT_COLUMNS
 
 WIDTH = 380
 MAX_ROWS = 1500  # days drawn per chart: a chart is ~400 px wide, and the page redraws every day
+_TEMPLATES: dict[Hashable, tuple[dict[str, Any], list[str]]] = {}
 
 
 def thin(table: pd.DataFrame) -> pd.DataFrame:
@@ -30,8 +39,8 @@ def thin(table: pd.DataFrame) -> pd.DataFrame:
     return table[keep]
 
 
-def figure(chart: alt.TopLevelMixin):
-    """A solara element drawing ``chart`` with vega-embed in the browser.
+def figure(chart: alt.TopLevelMixin | dict[str, Any]):
+    """A solara element drawing a chart (or a Vega-Lite spec) with vega-embed in the browser.
 
     Like ``solara.FigureAltair``, but without switching Altair's global renderer for each
     drawing, which races when SolaraViz steps the model in one thread while the page renders
@@ -39,58 +48,94 @@ def figure(chart: alt.TopLevelMixin):
     """
     import solara
 
-    return solara.widgets.VegaLite.element(spec=chart.to_dict(), listen_to_click=False, listen_to_hover=False)
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return solara.widgets.VegaLite.element(spec=spec, listen_to_click=False, listen_to_hover=False)
+
+
+def _spec(layout: Hashable, data: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin]) -> dict[str, Any]:
+    """``build(data).to_dict()``, built once per ``layout`` on no rows, with ``data``'s rows put in.
+
+    ``build`` must draw every layer from ``data`` itself and take everything else from ``layout``.
+    """
+    key = (layout, tuple(data.columns))
+    if key not in _TEMPLATES:
+        if len(_TEMPLATES) > 64:
+            _TEMPLATES.clear()
+        template = build(data.iloc[:0]).to_dict()
+        _TEMPLATES[key] = (template, list(template.get("datasets", {})))
+    template, names = _TEMPLATES[key]
+    rows = alt.utils.data.to_values(data)["values"]  # as Altair puts rows in a spec
+    return {**template, "datasets": dict.fromkeys(names, rows)}
 
 
 def _scale(colours: dict[str, str], shown: list[str]) -> alt.Scale:
     return alt.Scale(domain=shown, range=[colours[name] for name in shown])
 
 
-def counts_chart(table: pd.DataFrame, days: int) -> alt.Chart:
+def _day_axis(days: int) -> alt.X:
+    return alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)]))
+
+
+def _legend() -> alt.Legend:
+    return alt.Legend(title=None, orient="bottom", columns=4)
+
+
+def present(table: pd.DataFrame) -> list[str]:
+    """The count columns with a cell on some day (at least ``sensitive``)."""
+    return [c for c in COUNT_COLUMNS if (table[c] > 0).any()] or ["sensitive"]
+
+
+def drugs_shown(table: pd.DataFrame, scheduled: tuple[str, ...]) -> list[str]:
+    """The drugs of the schedule and any other given (at least one, for an empty chart)."""
+    return [d for d in DRUG_NAMES if d in scheduled or (table[d] > 0).any()] or list(DRUG_NAMES[:1])
+
+
+def counts_chart(data: pd.DataFrame, shown: list[str], days: int) -> alt.Chart:
     """Cells carrying each mechanism per day on a log axis; zero counts are left out (no log of 0)."""
-    shown = [c for c in COUNT_COLUMNS if (table[c] > 0).any()] or ["sensitive"]
-    x = alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)]))
     return (
-        alt.Chart(thin(table[["day", *shown]]))
+        alt.Chart(data)
         .transform_fold(shown, as_=["mechanism", "cells"])
         .transform_filter("datum.cells > 0")
         .mark_line(interpolate="step-after")
         .encode(
-            x=x,
+            x=_day_axis(days),
             y=alt.Y("cells:Q", title="cells", scale=alt.Scale(type="log")),
-            color=alt.Color(
-                "mechanism:N",
-                scale=_scale(MECHANISM_COLOURS, shown),
-                legend=alt.Legend(title=None, orient="bottom", columns=4),
-            ),
+            color=alt.Color("mechanism:N", scale=_scale(MECHANISM_COLOURS, shown), legend=_legend()),
         )
         .properties(width=WIDTH, height=170, title="Cells per mechanism")
     )
 
 
-def doses_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = (), height: int = 60) -> alt.Chart:
-    """Each drug's relative dose per day: the drugs of the schedule and any other given."""
-    shown = [d for d in DRUG_NAMES if d in scheduled or (table[d] > 0).any()] or list(DRUG_NAMES[:1])
-    top = max(1.0, float(table[shown].to_numpy().max()))
+def doses_chart(data: pd.DataFrame, drugs: list[str], top: float, days: int, height: int = 60) -> alt.Chart:
+    """Each drug's relative dose per day."""
     return (
-        alt.Chart(thin(table[["day", *shown]]))
-        .transform_fold(shown, as_=["drug", "dose"])
+        alt.Chart(data)
+        .transform_fold(drugs, as_=["drug", "dose"])
         .mark_line(interpolate="step-after")
         .encode(
-            x=alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)])),
+            x=_day_axis(days),
             y=alt.Y("dose:Q", title="dose", scale=alt.Scale(domain=[0, top])),
-            color=alt.Color(
-                "drug:N", scale=_scale(DRUG_COLOURS, shown), legend=alt.Legend(title=None, orient="bottom", columns=4)
-            ),
+            color=alt.Color("drug:N", scale=_scale(DRUG_COLOURS, drugs), legend=_legend()),
         )
         .properties(width=WIDTH, height=height, title="Relative dose (1 = standard)")
     )
 
 
-def run_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> alt.VConcatChart:
-    """Counts per mechanism with the doses of the ``scheduled`` drugs under them, sharing the day axis."""
-    return alt.vconcat(counts_chart(table, days), doses_chart(table, days, scheduled)).resolve_scale(
-        color="independent"
+def _top_dose(table: pd.DataFrame, drugs: list[str]) -> float:
+    return max(1.0, float(table[drugs].to_numpy().max())) if len(table) else 1.0
+
+
+def run_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Spec of the counts per mechanism with the doses under them, sharing the day axis."""
+    shown, drugs = present(table), drugs_shown(table, scheduled)
+    top = _top_dose(table, drugs)
+    data = thin(table[["day", *shown, *drugs]])
+    return _spec(
+        ("run", tuple(shown), tuple(drugs), top, days),
+        data,
+        lambda d: alt.vconcat(counts_chart(d, shown, days), doses_chart(d, drugs, top, days)).resolve_scale(
+            color="independent"
+        ),
     )
 
 
@@ -130,26 +175,27 @@ def burden_chart(table: pd.DataFrame, visits: pd.DataFrame, days: int, progressi
     return alt.layer(*layers).properties(width=WIDTH, height=220, title="Burden, imaging visits, nadir, progression")
 
 
-def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> alt.VConcatChart:
-    """Each mechanism's share of the tumour's cells, with the doses under it."""
-    columns = [c for c in COUNT_COLUMNS if (table[c] > 0).any()] or ["sensitive"]
-    shares = table[["day", *columns]].copy()
+def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Spec of each mechanism's share of the tumour's cells, with the doses under it."""
+    shown, drugs = present(table), drugs_shown(table, scheduled)
+    top = _top_dose(table, drugs)
     total = table["total"].where(table["total"] > 0)
-    for c in columns:
-        shares[c] = table[c] / total
-    chart = (
-        alt.Chart(thin(shares))
-        .transform_fold(columns, as_=["mechanism", "share"])
-        .mark_line(interpolate="step-after")
-        .encode(
-            x=alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)])),
-            y=alt.Y("share:Q", title="share of cells", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color(
-                "mechanism:N",
-                scale=_scale(MECHANISM_COLOURS, columns),
-                legend=alt.Legend(title=None, orient="bottom", columns=4),
-            ),
-        )
-        .properties(width=WIDTH, height=150, title="Mechanism shares")
+    data = thin(
+        pd.DataFrame({"day": table["day"], **{c: table[c] / total for c in shown}, **{d: table[d] for d in drugs}})
     )
-    return alt.vconcat(chart, doses_chart(table, days, scheduled)).resolve_scale(color="independent")
+
+    def build(d: pd.DataFrame) -> alt.VConcatChart:
+        chart = (
+            alt.Chart(d)
+            .transform_fold(shown, as_=["mechanism", "share"])
+            .mark_line(interpolate="step-after")
+            .encode(
+                x=_day_axis(days),
+                y=alt.Y("share:Q", title="share of cells", scale=alt.Scale(domain=[0, 1])),
+                color=alt.Color("mechanism:N", scale=_scale(MECHANISM_COLOURS, shown), legend=_legend()),
+            )
+            .properties(width=WIDTH, height=150, title="Mechanism shares")
+        )
+        return alt.vconcat(chart, doses_chart(d, drugs, top, days)).resolve_scale(color="independent")
+
+    return _spec(("shares", tuple(shown), tuple(drugs), top, days), data, build)

@@ -18,7 +18,11 @@ _EMPTY_ROW = len(_RGB) - 1
 
 
 def lattice_png(lattice: np.ndarray, size: int = 480) -> bytes:
-    """PNG of a (width, height) lattice of states (-1 empty), x across and y up, about ``size`` px wide."""
+    """PNG of a (width, height) lattice of states (-1 empty), x across and y up.
+
+    Sites are whole blocks of pixels, as many as fit in ``size`` px (at least one: ``size=0``
+    gives one pixel per site, for a browser to scale up).
+    """
     width, height = lattice.shape
     index = np.where(lattice >= 0, lattice, _EMPTY_ROW)
     pixels = _RGB[index.T[::-1]]  # rows are y, top row is the largest y
