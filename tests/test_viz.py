@@ -182,3 +182,69 @@ def test_run_chart_spec_is_altairs_spec_of_the_same_rows() -> None:
         (name,), (direct_name,) = spec["datasets"], direct["datasets"]
         assert json.dumps(spec).replace(name, "DATA") == json.dumps(direct).replace(direct_name, "DATA")
         assert len(spec["datasets"][name]) == model.day + 1
+
+
+def _type(rc, label: str, text: str) -> None:
+    """Type into a solara input and leave it, as a user does (inputs commit on focus-out)."""
+    import ipyvuetify as v
+
+    field = rc.find(v.TextField, label=label).widget
+    field.v_model = text
+    field.fire_event("focusout", None)
+
+
+def test_controls_pick_a_scenario_edit_its_schedule_and_reject_bad_values_with_the_file_message() -> None:
+    import ipyvuetify as v
+
+    from abm.viz.controls import ScenarioControls
+
+    initial = load(None)
+    draft = solara.reactive(initial)
+    _, rc = solara.render(ScenarioControls(draft, "spatial", initial), handle_error=False)
+
+    picker = rc.find(v.Select, label="scenario").widget
+    assert picker.items[0] == "(start) osimertinib continuous"
+    picker.v_model = next(item for item in picker.items if item.startswith("osimertinib-adaptive:"))
+    assert draft.value == load(SCENARIOS / "osimertinib-adaptive.toml")
+
+    _type(rc, "pause below", "0.3")
+    assert draft.value.schedule[0].adaptive.pause_below == 0.3
+    _type(rc, "start day", "14")
+    assert draft.value.schedule[0].start == 14
+
+    rc.find(v.Btn, class_="abm-add-block").widget.click()
+    assert len(draft.value.schedule) == 2 and draft.value.schedule[1].drug == "gefitinib"
+    rc.find(v.Select, label="drug").widgets[1].v_model = "bemcentinib"
+    assert draft.value.schedule[1].drug == "bemcentinib"
+
+    rc.find(v.Select, label="stop").widgets[1].v_model = "readout"  # stop on a readout trigger
+    stop = draft.value.schedule[1].stop
+    assert (stop.readout, stop.above) == ("burden_fraction", 1.2)
+
+    _type(rc, "width", "10")  # 3000 cells do not fit on 10 x 150 sites: refused, last valid kept
+    (alert,) = rc.find(v.Alert).widgets
+    assert "the controls: model: initial_cells 3000 exceeds the 1500 lattice sites" in str(alert.children)
+    assert draft.value.model.width == 150 and draft.value.schedule[1].drug == "bemcentinib"
+    _type(rc, "width", "120")
+    assert draft.value.model.width == 120 and not rc.find(v.Alert).widgets
+
+
+def test_the_play_thread_waits_for_a_render_in_progress_elsewhere() -> None:
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from abm.viz.app import RenderPacer
+
+    pacer = RenderPacer()
+    pacer.render_context = SimpleNamespace(thread_lock=threading.Lock())
+    scenario = load(None, {"model.width": 20, "model.height": 20, "model.initial_cells": 100})
+    model = ViewedTumour(draft=solara.reactive(scenario), pacer=pacer)
+    pacer.render_context.thread_lock.acquire()  # a render in progress in this thread
+    player = threading.Thread(target=model.step)
+    player.start()
+    time.sleep(0.3)
+    assert model.day == 0  # held back while the page renders
+    pacer.render_context.thread_lock.release()
+    player.join(timeout=10)
+    assert model.day == 1

@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 import pandas as pd
+import reacton.core
 import solara
 from mesa.visualization import SolaraViz
 
@@ -26,10 +27,36 @@ from abm.viz.charts import burden_chart, figure, run_chart, shares_chart
 from abm.viz.controls import ScenarioControls, as_kind
 from abm.viz.lattice import lattice_png
 
-# SolaraViz's pause between days while playing. Shorter pauses play faster but can leave a
-# render started by a click (Play, an edit) no quiet moment to finish in: reacton then stops
-# the page with "Too many renders triggered" (seen at 1 and 20 ms on a busy 2-core machine).
-PLAY_INTERVAL_MS = 50
+PLAY_INTERVAL_MS = 20  # SolaraViz's pause between days while playing
+
+
+class RenderPacer:
+    """Holds SolaraViz's play thread back while the page renders in another thread.
+
+    While playing, the play thread steps the model and redraws the page itself, every
+    ``PLAY_INTERVAL_MS``. A render started elsewhere (a click on Play, an edit, a browser
+    event) leaves the play thread free to step on: when that render takes longer than the
+    interval, every one of its passes sees a new day, and reacton gives up on the page
+    ("Too many renders triggered", seen on a busy 2-core machine). The models here wait, before
+    each day, for a render in progress to end (reacton renders one thread at a time, under
+    its render context's ``thread_lock``).
+    """
+
+    def __init__(self) -> None:
+        self.render_context: Any = None
+
+    def wait(self, timeout: float = 5.0) -> None:
+        """Return once no render is in progress (or after ``timeout`` seconds)."""
+        lock = getattr(self.render_context, "thread_lock", None)
+        if lock is not None and lock.acquire(timeout=timeout):
+            lock.release()
+
+
+def use_pacer() -> RenderPacer:
+    """This page's pacer (a solara hook: call it in the page component)."""
+    pacer = solara.use_memo(RenderPacer, [])
+    pacer.render_context = reacton.core.get_render_context()
+    return pacer
 
 
 def initial_scenario(kind: str) -> Scenario:
@@ -50,15 +77,41 @@ def _with_seed(draft: solara.Reactive[Scenario] | None, seed: int | None, kind: 
 class ViewedTumour(SpatialTumour):
     """The spatial model as the viz builds it: from the scenario the controls are editing."""
 
-    def __init__(self, draft: solara.Reactive[Scenario] | None = None, seed: int | None = None, **_: Any) -> None:
+    def __init__(
+        self,
+        draft: solara.Reactive[Scenario] | None = None,
+        seed: int | None = None,
+        pacer: RenderPacer | None = None,
+        **_: Any,
+    ) -> None:
+        self.pacer = pacer
         super().__init__(_with_seed(draft, seed, "spatial"))
+
+    def step(self) -> None:
+        """Advance one day, once the page is not rendering."""
+        if self.pacer is not None:
+            self.pacer.wait()
+        super().step()
 
 
 class ViewedPatient(CloneTumour):
     """One virtual patient of the clone model, from the scenario the controls are editing."""
 
-    def __init__(self, draft: solara.Reactive[Scenario] | None = None, seed: int | None = None, **_: Any) -> None:
+    def __init__(
+        self,
+        draft: solara.Reactive[Scenario] | None = None,
+        seed: int | None = None,
+        pacer: RenderPacer | None = None,
+        **_: Any,
+    ) -> None:
+        self.pacer = pacer
         super().__init__(_with_seed(draft, seed, "clone"))
+
+    def step(self) -> None:
+        """Advance one day, once the page is not rendering."""
+        if self.pacer is not None:
+            self.pacer.wait()
+        super().step()
 
 
 def _seed_input(scenario: Scenario) -> dict[str, Any]:
@@ -142,13 +195,14 @@ def TumourPage() -> None:
     """The spatial model under therapy."""
     initial = solara.use_memo(lambda: initial_scenario("spatial"), [])
     draft = solara.use_reactive(initial)
-    first = solara.use_memo(lambda: ViewedTumour(draft=draft), [])
+    pacer = use_pacer()
+    first = solara.use_memo(lambda: ViewedTumour(draft=draft, pacer=pacer), [])
     model = solara.use_reactive(first)
     SidebarCard("Scenario", draft, "spatial", initial)
     SolaraViz(
         model,
         components=[(LatticeView, 0), (RunCharts, 0)],
-        model_params={"draft": draft, "seed": _seed_input(initial)},
+        model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
         play_interval=PLAY_INTERVAL_MS,
         name="EGFR-mutant tumour under therapy",
     )
@@ -204,13 +258,14 @@ def PatientPage() -> None:
     """One virtual patient of the clone model."""
     initial = solara.use_memo(lambda: initial_scenario("clone"), [])
     draft = solara.use_reactive(initial)
-    first = solara.use_memo(lambda: ViewedPatient(draft=draft), [])
+    pacer = use_pacer()
+    first = solara.use_memo(lambda: ViewedPatient(draft=draft, pacer=pacer), [])
     model = solara.use_reactive(first)
     SidebarCard("Patient", draft, "clone", initial)
     SolaraViz(
         model,
         components=[(PatientBurden, 0), (PatientShares, 0)],
-        model_params={"draft": draft, "seed": _seed_input(initial)},
+        model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
         play_interval=PLAY_INTERVAL_MS,
         name="One virtual patient (clone model)",
     )
