@@ -74,7 +74,12 @@ def test_viz_in_chromium_steps_edits_schedule_resets_and_shows_a_patient() -> No
         page.get_by_role("button", name="Step").click()
         wait_for_status(page, "s.startsWith('Day 1 of 365')")
         assert day_of(status(page)) == 1
-        page.screenshot(path=ARTIFACTS / "4-patient.png", full_page=True)
+        # Play until imaging shows progression (seed 0: day 168), then pause.
+        page.get_by_role("button", name="▶").click()
+        wait_for_status(page, "s.includes('first progression on day')", timeout_ms=120_000)
+        page.get_by_role("button", name="❚❚").click()
+        assert "Best response PR" in status(page), status(page)
+        page.screenshot(path=ARTIFACTS / "4-patient-progressed.png", full_page=True)
 
         assert watch.problems() == []
         log = server.log_text()

@@ -210,7 +210,7 @@ def TumourPage() -> None:
 
 # --- patient page ---------------------------------------------------------------------------
 def _visits(model: CloneTumour, table: pd.DataFrame) -> pd.DataFrame:
-    """One row per imaging visit: day, cells that day, sum of diameters, and what it showed."""
+    """One row per imaging visit: day, sum of diameters, and what it showed."""
     recist, table = model.recist, table.set_index("day")
     progressions = list(recist.progression_days)
     rows = []
@@ -225,8 +225,8 @@ def _visits(model: CloneTumour, table: pd.DataFrame) -> pd.DataFrame:
             and (not progressions or day < progressions[0])
         ):
             nadir_day, nadir_mm = day, mm
-        rows.append({"day": day, "cells": float(table.at[day, "total"]), "mm": mm, "finding": finding})
-    visits = pd.DataFrame(rows, columns=["day", "cells", "mm", "finding"])
+        rows.append({"day": day, "mm": mm, "finding": finding})
+    visits = pd.DataFrame(rows, columns=["day", "mm", "finding"])
     if nadir_day is not None and nadir_day != 0:
         visits.loc[visits["day"] == nadir_day, "finding"] = "nadir"
     return visits
@@ -236,15 +236,18 @@ def PatientBurden(model: CloneTumour):
     """The day, the burden and the RECIST findings so far, over the burden chart."""
     recist = model.recist
     progression = recist.progression_day
-    verdict = f"Best response {recist.best_response} · " + (
-        f"first progression on day {progression}" if progression is not None else "no progression yet"
-    )
+    if len(recist.visits) < 2:
+        verdict = f"No scan since baseline yet (every {model.config.clinical.imaging_interval_days} days)"
+    else:
+        verdict = f"Best response {recist.best_response} · " + (
+            f"first progression on day {progression}" if progression is not None else "no progression yet"
+        )
     with solara.Column(gap="2px") as view:
         with solara.Column(gap="0px", classes=["abm-status"]):
             solara.Text(_today(model))
             solara.Text(verdict)
         table = days_so_far(model)
-        figure(burden_chart(table, _visits(model, table), model.days, list(recist.progression_days)))
+        figure(burden_chart(table, _visits(model, table), model.days))
     return view
 
 

@@ -12,6 +12,7 @@ validate a chart, putting rows in ~2 ms.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -28,15 +29,16 @@ MAX_ROWS = 1500  # days drawn per chart: a chart is ~400 px wide, and the page r
 _TEMPLATES: dict[Hashable, tuple[dict[str, Any], list[str]]] = {}
 
 
-def thin(table: pd.DataFrame) -> pd.DataFrame:
-    """At most about ``MAX_ROWS`` evenly spaced days of ``table``, always with the last day."""
+def thin(table: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
+    """About ``MAX_ROWS`` evenly spaced days of ``table``, always with the last day and the rows
+    marked in ``keep``."""
     if len(table) <= MAX_ROWS:
         return table
     every = -(-len(table) // MAX_ROWS)
-    keep = np.zeros(len(table), dtype=bool)
-    keep[::every] = True
-    keep[-1] = True
-    return table[keep]
+    chosen = np.zeros(len(table), dtype=bool) if keep is None else keep.copy()
+    chosen[::every] = True
+    chosen[-1] = True
+    return table[chosen]
 
 
 def figure(chart: alt.TopLevelMixin | dict[str, Any]):
@@ -64,7 +66,8 @@ def _spec(layout: Hashable, data: pd.DataFrame, build: Callable[[pd.DataFrame], 
         template = build(data.iloc[:0]).to_dict()
         _TEMPLATES[key] = (template, list(template.get("datasets", {})))
     template, names = _TEMPLATES[key]
-    rows = alt.utils.data.to_values(data)["values"]  # as Altair puts rows in a spec
+    # As Altair puts rows in a spec (NaN as null), through pandas' C writer: several times faster.
+    rows = json.loads(data.to_json(orient="records", double_precision=15))
     return {**template, "datasets": dict.fromkeys(names, rows)}
 
 
@@ -82,12 +85,14 @@ def _legend() -> alt.Legend:
 
 def present(table: pd.DataFrame) -> list[str]:
     """The count columns with a cell on some day (at least ``sensitive``)."""
-    return [c for c in COUNT_COLUMNS if (table[c] > 0).any()] or ["sensitive"]
+    seen = (table[list(COUNT_COLUMNS)].to_numpy() > 0).any(axis=0)  # numpy: ~20x pandas column by column
+    return [c for c, any_cell in zip(COUNT_COLUMNS, seen, strict=True) if any_cell] or ["sensitive"]
 
 
 def drugs_shown(table: pd.DataFrame, scheduled: tuple[str, ...]) -> list[str]:
     """The drugs of the schedule and any other given (at least one, for an empty chart)."""
-    return [d for d in DRUG_NAMES if d in scheduled or (table[d] > 0).any()] or list(DRUG_NAMES[:1])
+    given = (table[list(DRUG_NAMES)].to_numpy() > 0).any(axis=0)
+    return [d for d, g in zip(DRUG_NAMES, given, strict=True) if g or d in scheduled] or list(DRUG_NAMES[:1])
 
 
 def counts_chart(data: pd.DataFrame, shown: list[str], days: int) -> alt.Chart:
@@ -139,40 +144,44 @@ def run_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -
     )
 
 
-def burden_chart(table: pd.DataFrame, visits: pd.DataFrame, days: int, progression_days: list[int]) -> alt.LayerChart:
-    """One patient's burden (log axis) with its imaging visits, nadir and progressions marked.
+def burden_chart(table: pd.DataFrame, visits: pd.DataFrame, days: int) -> dict[str, Any]:
+    """Spec of one patient's burden (log axis) with its imaging visits, nadir and progressions marked.
 
-    ``visits``: one row per scan with ``day``, ``cells``, ``mm`` (sum of diameters) and
-    ``finding`` (baseline, scan, nadir or progression).
+    ``visits``: one row per scan with ``day``, ``mm`` (sum of diameters) and ``finding``
+    (baseline, scan, nadir or progression). Both go into one table, one row per day (a scan's
+    day carries its finding), so the chart is one dataset like the others.
     """
+    data = table[["day", "total"]].merge(visits[["day", "mm", "finding"]], on="day", how="left")
+    data = thin(data, keep=data["finding"].notna().to_numpy())
     x = alt.X("day:Q", title="day", scale=alt.Scale(domain=[0, max(days, 1)]))
-    burden = (
-        alt.Chart(thin(table[["day", "total"]]))
-        .transform_filter("datum.total > 0")
-        .mark_line(color="#333333")
-        .encode(x=x, y=alt.Y("total:Q", title="tumour cells", scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")))
-    )
     findings = {"baseline": "#000000", "scan": "#7F7F7F", "nadir": "#0072B2", "progression": "#D55E00"}
-    scans = (
-        alt.Chart(visits)
-        .transform_filter("datum.cells > 0")
-        .mark_point(filled=True, size=70)
-        .encode(
-            x=x,
-            y=alt.Y("cells:Q", scale=alt.Scale(type="log")),
-            color=alt.Color(
-                "finding:N",
-                scale=alt.Scale(domain=list(findings), range=list(findings.values())),
-                legend=alt.Legend(title="imaging (RECIST)", orient="bottom"),
-            ),
-            tooltip=["day:Q", alt.Tooltip("mm:Q", title="sum of diameters (mm)", format=".1f"), "finding:N"],
+
+    def build(d: pd.DataFrame) -> alt.LayerChart:
+        base = alt.Chart(d).encode(x=x)
+        burden = (
+            base.transform_filter("datum.total > 0")
+            .mark_line(color="#333333")
+            .encode(y=alt.Y("total:Q", title="tumour cells", scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")))
         )
-    )
-    layers = [burden, scans]
-    if progression_days:
-        rules = pd.DataFrame({"day": progression_days})
-        layers.append(alt.Chart(rules).mark_rule(color="#D55E00", strokeDash=[4, 3]).encode(x=x))
-    return alt.layer(*layers).properties(width=WIDTH, height=220, title="Burden, imaging visits, nadir, progression")
+        scans = (
+            base.transform_filter("isValid(datum.finding) && datum.total > 0")
+            .mark_point(filled=True, size=70)
+            .encode(
+                y=alt.Y("total:Q"),
+                color=alt.Color(
+                    "finding:N",
+                    scale=alt.Scale(domain=list(findings), range=list(findings.values())),
+                    legend=alt.Legend(title="imaging (RECIST)", orient="bottom"),
+                ),
+                tooltip=["day:Q", alt.Tooltip("mm:Q", title="sum of diameters (mm)", format=".1f"), "finding:N"],
+            )
+        )
+        rules = base.transform_filter("datum.finding == 'progression'").mark_rule(color="#D55E00", strokeDash=[4, 3])
+        return alt.layer(burden, scans, rules).properties(
+            width=WIDTH, height=220, title="Burden, imaging visits, nadir, progression"
+        )
+
+    return _spec(("burden", days), data, build)
 
 
 def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> dict[str, Any]:
