@@ -18,7 +18,7 @@ import solara
 from abm.drugs import DRUG_NAMES
 from abm.errors import InputError
 from abm.readouts import READOUT_NAMES
-from abm.scenario import CloneSettings, Scenario, SpatialSettings, validate
+from abm.scenario import CloneSettings, Scenario, SpatialSettings, load, validate
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 
@@ -110,7 +110,7 @@ def ScenarioControls(draft: solara.Reactive[Scenario], kind: str, initial: Scena
     def pick(label: str) -> None:
         picked.set(label)
         try:
-            chosen = initial if label == start_label else as_kind(validate_file(choices[label]), kind)
+            chosen = initial if label == start_label else as_kind(load(choices[label]), kind)
         except InputError as problem:
             error.set(str(problem))
             return
@@ -153,13 +153,6 @@ def ScenarioControls(draft: solara.Reactive[Scenario], kind: str, initial: Scena
             dense=True,
             classes=[f"abm-rate-{name}"],
         )
-
-
-def validate_file(path: Path) -> Scenario:
-    """A shipped scenario file, validated."""
-    from abm.scenario import load
-
-    return load(path)
 
 
 @solara.component
