@@ -7,7 +7,11 @@ PYTHON := $(shell for p in python3.12 python3.13 python3 $$(pyenv root 2>/dev/nu
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: run test lint install clean
+# The viz's browser assets (JS/CSS from the npm registry, see abm/viz/assets.py); the stamp
+# file is written last, so an interrupted install runs again.
+ASSETS := $(VENV)/share/abm/solara-cdn/.abm-assets.json
+
+.PHONY: run test lint install clean chromium
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or newer not found (try: pyenv install 3.12)" >&2; exit 1; }
@@ -15,16 +19,25 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-install: $(BIN)/.installed
+$(ASSETS): $(BIN)/.installed abm/viz/assets.py
+	$(BIN)/python -m abm.viz.assets
+	@touch $@
 
-run: $(BIN)/.installed
+install: $(BIN)/.installed $(ASSETS)
+
+run: install
 	$(BIN)/abm run
 
-lint: $(BIN)/.installed
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The browser test drives Debian's chromium (never a browser download); install it when missing.
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint chromium
 	$(BIN)/python -m pytest
 
 clean:

@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=int, default=2)
     calibrate.add_argument("--out", type=Path, help="where to write the fit (default calibration/fitted.json)")
 
+    viz = commands.add_parser("viz", help="watch the tumour under therapy in the browser (SolaraViz)")
+    viz.add_argument("scenario", nargs="?", help="scenario TOML file to start from (default: built-in default)")
+    viz.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+
     commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
     commands.add_parser("drugs", help="list the drugs and the routes they block")
     return parser
@@ -69,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "viz":
+            from abm.viz.server import serve
+
+            return serve(args.scenario, args.host, args.port)
         if args.command == "parameters":
             return _parameters()
         if args.command == "drugs":

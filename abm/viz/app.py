@@ -1,0 +1,280 @@
+"""The SolaraViz app behind ``abm viz``: the spatial model, and one virtual patient of the clone model.
+
+Run by ``abm viz`` (``solara run abm.viz.app``). The scenario given on the command line arrives
+in ``ABM_VIZ_SCENARIO`` (a path; unset: the built-in default).
+
+Each page is Mesa's ``SolaraViz`` (Reset / Play / Step, the play and render intervals, a
+seed) with the scenario controls added to its sidebar. SolaraViz's Reset rebuilds the model
+as ``type(model)(**model_params)``; the models here are thin subclasses that take the
+scenario being edited (a solara reactive) and the seed, and build the model from them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pandas as pd
+import reacton.core
+import solara
+from mesa.visualization import SolaraViz
+
+from abm.clone import CloneTumour
+from abm.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
+from abm.scenario import Scenario, load
+from abm.spatial import SpatialTumour
+from abm.viz.charts import burden_chart, figure, run_chart, shares_chart
+from abm.viz.controls import ScenarioControls, as_kind
+from abm.viz.lattice import lattice_png
+
+PLAY_INTERVAL_MS = 20  # SolaraViz's pause between days while playing
+
+
+class RenderPacer:
+    """Holds SolaraViz's play thread back while the page renders in another thread.
+
+    While playing, the play thread steps the model and redraws the page itself, every
+    ``PLAY_INTERVAL_MS``. A render started elsewhere (a click on Play, an edit, a browser
+    event) leaves the play thread free to step on: when that render takes longer than the
+    interval, every one of its passes sees a new day, and reacton gives up on the page
+    ("Too many renders triggered", seen on a busy 2-core machine). The models here wait, before
+    each day, for a render in progress to end (reacton renders one thread at a time, under
+    its render context's ``thread_lock``).
+    """
+
+    def __init__(self) -> None:
+        self.render_context: Any = None
+
+    def wait(self, timeout: float = 5.0) -> None:
+        """Return once no render is in progress (or after ``timeout`` seconds)."""
+        lock = getattr(self.render_context, "thread_lock", None)
+        if lock is not None and lock.acquire(timeout=timeout):
+            lock.release()
+
+
+def use_pacer() -> RenderPacer:
+    """This page's pacer (a solara hook: call it in the page component)."""
+    pacer = solara.use_memo(RenderPacer, [])
+    pacer.render_context = reacton.core.get_render_context()
+    return pacer
+
+
+def initial_scenario(kind: str) -> Scenario:
+    """The scenario named on the command line (or the built-in default), on a model of ``kind``."""
+    path = os.environ.get("ABM_VIZ_SCENARIO") or None
+    return as_kind(load(path), kind)
+
+
+def _with_seed(draft: solara.Reactive[Scenario] | None, seed: int | None, kind: str) -> Scenario:
+    scenario = draft.value if draft is not None else initial_scenario(kind)
+    if seed is None or seed == scenario.model.seed:
+        return scenario
+    return scenario.model_copy(update={"model": scenario.model.model_copy(update={"seed": int(seed)})})
+
+
+# SolaraViz's Reset passes its own ``scenario`` (a mesa.experimental Scenario holding the rng)
+# to every model that takes one; ours is a different thing, so these swallow that argument.
+class ViewedTumour(SpatialTumour):
+    """The spatial model as the viz builds it: from the scenario the controls are editing."""
+
+    def __init__(
+        self,
+        draft: solara.Reactive[Scenario] | None = None,
+        seed: int | None = None,
+        pacer: RenderPacer | None = None,
+        **_: Any,
+    ) -> None:
+        self.pacer = pacer
+        super().__init__(_with_seed(draft, seed, "spatial"))
+
+    def step(self) -> None:
+        """Advance one day, once the page is not rendering."""
+        if self.pacer is not None:
+            self.pacer.wait()
+        super().step()
+
+
+class ViewedPatient(CloneTumour):
+    """One virtual patient of the clone model, from the scenario the controls are editing."""
+
+    def __init__(
+        self,
+        draft: solara.Reactive[Scenario] | None = None,
+        seed: int | None = None,
+        pacer: RenderPacer | None = None,
+        **_: Any,
+    ) -> None:
+        self.pacer = pacer
+        super().__init__(_with_seed(draft, seed, "clone"))
+
+    def step(self) -> None:
+        """Advance one day, once the page is not rendering."""
+        if self.pacer is not None:
+            self.pacer.wait()
+        super().step()
+
+
+def _seed_input(scenario: Scenario) -> dict[str, Any]:
+    return {"type": "SliderInt", "value": scenario.model.seed, "min": 0, "max": 99, "step": 1, "label": "seed"}
+
+
+def days_so_far(model: SpatialTumour | CloneTumour) -> pd.DataFrame:
+    """The model's daily table so far (as ``TumourModel.timeseries``), safe to call while it steps.
+
+    While playing, SolaraViz steps the model in one thread as the page renders in another, so a
+    day's row may be half collected: only days with every column are taken.
+    """
+    columns = dict(model.datacollector.model_vars)
+    days = min(len(values) for values in columns.values())
+    return pd.DataFrame({name: values[:days] for name, values in columns.items()})
+
+
+def _scheduled(model: SpatialTumour | CloneTumour) -> tuple[str, ...]:
+    return tuple(block.drug for block in model.config.schedule)
+
+
+def _today(model: SpatialTumour | CloneTumour) -> str:
+    counts, baseline = model.counts, model.course.baseline
+    share = f" ({counts['total'] / baseline:.2f} of day 0)" if baseline else ""
+    given = ", ".join(f"{drug} {dose:g}" for drug, dose in model.doses.items() if dose)
+    return f"Day {model.day} of {model.days} · {counts['total']:,} cells{share} · today: {given or 'no drug'}"
+
+
+@solara.component
+def SidebarCard(title: str, draft: solara.Reactive[Scenario], kind: str, initial: Scenario) -> None:
+    """The scenario controls as a card under SolaraViz's own cards (a sidebar orders its
+    contributions by depth in the page, so this one is nested below SolaraViz's)."""
+    _Deeper(lambda: _card(title, draft, kind, initial))
+
+
+@solara.component
+def _Deeper(render) -> None:
+    _Deepest(render)
+
+
+@solara.component
+def _Deepest(render) -> None:
+    with solara.Sidebar():
+        render()
+
+
+def _card(title: str, draft: solara.Reactive[Scenario], kind: str, initial: Scenario) -> None:
+    with solara.Card(title, classes=["abm-controls"]):
+        ScenarioControls(draft, kind, initial)
+
+
+# --- spatial page ---------------------------------------------------------------------------
+def LatticeView(model: SpatialTumour):
+    """Today's lattice, one colour per mechanism, with the day, the burden and the legend."""
+    with solara.Column(gap="4px", classes=["abm-lattice"]) as view:
+        solara.Style(".abm-pixelated, .abm-pixelated img { image-rendering: pixelated; }")
+        solara.Text(_today(model), classes=["abm-status"])
+        with solara.Div(style={"border": "1px solid #999", "width": "282px", "line-height": "0"}):
+            # One pixel per site, scaled up by the browser without blurring (cheaper than a big PNG).
+            solara.Image(lattice_png(model.lattice, size=0), format="png", width="280px", classes=["abm-pixelated"])
+        with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.85em"}):
+            for name, colour in [*MECHANISM_COLOURS.items(), ("empty", EMPTY_COLOUR)]:
+                with solara.Row(gap="3px", style={"align-items": "center"}):
+                    swatch = f"width: 12px; height: 12px; background: {colour}; border: 1px solid #999"
+                    solara.HTML(tag="span", unsafe_innerHTML="", style=swatch)
+                    solara.Text(name)
+        solara.Text(
+            "A cell with several mechanisms is drawn in the first it carries of: " + ", ".join(DRAW_PRIORITY) + ".",
+            style={"font-size": "0.75em", "color": "#666"},
+        )
+    return view
+
+
+def RunCharts(model: SpatialTumour | CloneTumour):
+    """Cells per mechanism over time (log axis) with each drug's dose under it."""
+    return figure(run_chart(days_so_far(model), model.days, _scheduled(model)))
+
+
+@solara.component
+def TumourPage() -> None:
+    """The spatial model under therapy."""
+    initial = solara.use_memo(lambda: initial_scenario("spatial"), [])
+    draft = solara.use_reactive(initial)
+    pacer = use_pacer()
+    first = solara.use_memo(lambda: ViewedTumour(draft=draft, pacer=pacer), [])
+    model = solara.use_reactive(first)
+    SidebarCard("Scenario", draft, "spatial", initial)
+    SolaraViz(
+        model,
+        components=[(LatticeView, 0), (RunCharts, 0)],
+        model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
+        play_interval=PLAY_INTERVAL_MS,
+        name="EGFR-mutant tumour under therapy",
+    )
+
+
+# --- patient page ---------------------------------------------------------------------------
+def _visits(model: CloneTumour, table: pd.DataFrame) -> pd.DataFrame:
+    """One row per imaging visit: day, sum of diameters, and what it showed."""
+    recist, table = model.recist, table.set_index("day")
+    progressions = list(recist.progression_days)
+    rows = []
+    nadir_day, nadir_mm = None, None
+    for day, mm in list(recist.visits):
+        if day not in table.index:  # scanned today, row not collected yet
+            continue
+        finding = "baseline" if not rows else "progression" if day in progressions else "scan"
+        if (
+            finding != "progression"
+            and (nadir_mm is None or mm < nadir_mm)
+            and (not progressions or day < progressions[0])
+        ):
+            nadir_day, nadir_mm = day, mm
+        rows.append({"day": day, "mm": mm, "finding": finding})
+    visits = pd.DataFrame(rows, columns=["day", "mm", "finding"])
+    if nadir_day is not None and nadir_day != 0:
+        visits.loc[visits["day"] == nadir_day, "finding"] = "nadir"
+    return visits
+
+
+def PatientBurden(model: CloneTumour):
+    """The day, the burden and the RECIST findings so far, over the burden chart."""
+    recist = model.recist
+    progression = recist.progression_day
+    if len(recist.visits) < 2:
+        verdict = f"No scan since baseline yet (every {model.config.clinical.imaging_interval_days} days)"
+    else:
+        verdict = f"Best response {recist.best_response} · " + (
+            f"first progression on day {progression}" if progression is not None else "no progression yet"
+        )
+    with solara.Column(gap="2px") as view:
+        with solara.Column(gap="0px", classes=["abm-status"]):
+            solara.Text(_today(model))
+            solara.Text(verdict)
+        table = days_so_far(model)
+        figure(burden_chart(table, _visits(model, table), model.days))
+    return view
+
+
+def PatientShares(model: CloneTumour):
+    """Mechanism shares over time, with the doses under them."""
+    return figure(shares_chart(days_so_far(model), model.days, _scheduled(model)))
+
+
+@solara.component
+def PatientPage() -> None:
+    """One virtual patient of the clone model."""
+    initial = solara.use_memo(lambda: initial_scenario("clone"), [])
+    draft = solara.use_reactive(initial)
+    pacer = use_pacer()
+    first = solara.use_memo(lambda: ViewedPatient(draft=draft, pacer=pacer), [])
+    model = solara.use_reactive(first)
+    SidebarCard("Patient", draft, "clone", initial)
+    SolaraViz(
+        model,
+        components=[(PatientBurden, 0), (PatientShares, 0)],
+        model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
+        play_interval=PLAY_INTERVAL_MS,
+        name="One virtual patient (clone model)",
+    )
+
+
+routes = [
+    solara.Route(path="/", component=TumourPage, label="Tumour on the lattice"),
+    solara.Route(path="patient", component=PatientPage, label="Virtual patient"),
+]

@@ -1,0 +1,244 @@
+"""The viz's scenario controls: pick a shipped scenario, edit its schedule, key rates and model size.
+
+The controls edit a scenario as plain data (``Scenario.model_dump``); every edit is validated
+the same way a scenario file is (``scenario.validate``), and the last valid scenario is what
+the next Reset builds. An invalid edit shows the one-line message a file would give.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import solara
+
+from abm.drugs import DRUG_NAMES
+from abm.errors import InputError
+from abm.readouts import READOUT_NAMES
+from abm.scenario import CloneSettings, Scenario, SpatialSettings, load, validate
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+
+# The rates users most often vary; every other parameter keeps the scenario's value.
+KEY_RATES: tuple[str, ...] = (
+    "division_rate",
+    "death_rate",
+    "death_rate_controlled",
+    "persister_entry_fraction",
+    "axl_induction_rate",
+    "met_amplification_rate",
+    "t790m_mutation_rate",
+    "c797s_mutation_rate",
+)
+MODEL_FIELDS = {
+    "spatial": ("width", "height", "initial_cells", "days"),
+    "clone": ("initial_cells", "carrying_capacity", "days"),
+}
+
+
+def shipped_scenarios(kind: str) -> dict[str, Path]:
+    """The shipped scenario files by name; for ``clone``, every single-tumour file (spatial ones
+    become one patient under the same schedule and rates)."""
+    found: dict[str, Path] = {}
+    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+        if "arms" in data or "trial" in data:
+            continue
+        file_kind = data.get("model", {}).get("kind", "spatial")
+        if kind == "spatial" and file_kind != "spatial":
+            continue
+        found[f"{path.stem}: {data.get('name', path.stem)}"] = path
+    return found
+
+
+def as_kind(scenario: Scenario, kind: str) -> Scenario:
+    """The scenario on a model of ``kind``, keeping its schedule, rates, days and seed: a spatial
+    scenario becomes one patient of the clone model (its default tumour size), a clone scenario
+    a tumour on the default lattice."""
+    if scenario.model.kind == kind:
+        return scenario
+    data = scenario.model_dump(mode="json")
+    settings = CloneSettings(kind="clone") if kind == "clone" else SpatialSettings()
+    data["model"] = settings.model_copy(update={"days": scenario.model.days, "seed": scenario.model.seed}).model_dump()
+    return validate(data, f"{scenario.name} (on the {kind} model)")
+
+
+def _set(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    new = copy.deepcopy(data)
+    node = new
+    for part in path[:-1]:
+        node = node[part]
+    if value is _DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return new
+
+
+_DELETE = object()
+
+
+def _heading(text: str) -> None:
+    # Not solara.Markdown: it loads mermaid from the CDN, one more asset to ship for bold text.
+    solara.Text(text, style={"font-weight": "bold", "margin-top": "8px"})
+
+
+@solara.component
+def ScenarioControls(draft: solara.Reactive[Scenario], kind: str, initial: Scenario) -> None:
+    """Controls editing ``draft``, the scenario the next Reset builds."""
+    data = solara.use_reactive(initial.model_dump(mode="json"))
+    error = solara.use_reactive("")
+    choices = solara.use_memo(lambda: shipped_scenarios(kind), [])
+    start_label = f"(start) {initial.name}"
+    picked = solara.use_reactive(start_label)
+
+    def apply(new: dict[str, Any]) -> None:
+        data.set(new)
+        try:
+            draft.set(validate(new, "the controls"))
+            error.set("")
+        except InputError as problem:
+            error.set(str(problem))
+
+    def edit(path: tuple[str | int, ...]) -> Callable[[Any], None]:
+        return lambda value: apply(_set(data.value, path, value))
+
+    def pick(label: str) -> None:
+        picked.set(label)
+        try:
+            chosen = initial if label == start_label else as_kind(load(choices[label]), kind)
+        except InputError as problem:
+            error.set(str(problem))
+            return
+        apply(chosen.model_dump(mode="json"))
+
+    solara.Select(
+        "scenario", values=[start_label, *choices], value=picked.value, on_value=pick, classes=["abm-scenario"]
+    )
+    current = data.value
+    solara.Text(current.get("description", ""), style={"font-size": "0.85em", "color": "#555"})
+    if error.value:
+        solara.Error(error.value, dense=True, classes=["abm-controls-error"])
+    _heading("Schedule (applies on Reset)")
+    for index, block in enumerate(current["schedule"]):
+        BlockControls(index, block, edit)
+    with solara.Row():
+        solara.Button(
+            "add drug",
+            icon_name="mdi-plus",
+            text=True,
+            on_click=lambda: apply(_set(current, ("schedule",), [*current["schedule"], {"drug": DRUG_NAMES[0]}])),
+            classes=["abm-add-block"],
+        )
+    _heading("Lattice and tumour" if kind == "spatial" else "Tumour")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for name in MODEL_FIELDS[kind]:
+            solara.InputInt(
+                name.replace("_", " "),
+                value=current["model"][name],
+                on_value=edit(("model", name)),
+                style={"max-width": "140px"},
+                classes=[f"abm-model-{name}"],
+            )
+    _heading("Key rates (per day; mutations per division)")
+    for name in KEY_RATES:
+        solara.InputFloat(
+            name.replace("_", " "),
+            value=current["parameters"][name],
+            on_value=edit(("parameters", name)),
+            dense=True,
+            classes=[f"abm-rate-{name}"],
+        )
+
+
+@solara.component
+def BlockControls(index: int, block: dict[str, Any], edit: Callable[[tuple[str | int, ...]], Callable]) -> None:
+    """One dosing block: drug, dose, start and stop (a day or a readout trigger), on/off days, adaptive."""
+    here = ("schedule", index)
+    with solara.Card(margin=0, elevation=1, classes=[f"abm-block-{index}"]):
+        with solara.Row():
+            solara.Select("drug", values=list(DRUG_NAMES), value=block["drug"], on_value=edit((*here, "drug")))
+            solara.InputFloat(
+                "dose", value=block.get("dose", 1.0), on_value=edit((*here, "dose")), style="max-width: 70px"
+            )
+            solara.Button(
+                icon_name="mdi-delete", icon=True, on_click=lambda: edit(here)(_DELETE), classes=["abm-remove"]
+            )
+        WhenControls("start", block.get("start", 0), edit((*here, "start")), optional=False)
+        WhenControls("stop", block.get("stop"), edit((*here, "stop")), optional=True)
+        with solara.Row():
+            solara.InputInt(
+                "on days",
+                value=block.get("on_days"),
+                optional=True,
+                on_value=edit((*here, "on_days")),
+                style="max-width: 110px",
+            )
+            solara.InputInt(
+                "off days", value=block.get("off_days", 0), on_value=edit((*here, "off_days")), style="max-width: 110px"
+            )
+        adaptive = block.get("adaptive")
+        solara.Checkbox(
+            label="adaptive (pause when small)",
+            value=adaptive is not None,
+            on_value=lambda on: edit((*here, "adaptive"))(
+                {"readout": "burden_fraction", "pause_below": 0.5, "resume_at": 1.0} if on else None
+            ),
+        )
+        if adaptive is not None:
+            with solara.Row():
+                solara.InputFloat(
+                    "pause below",
+                    value=adaptive["pause_below"],
+                    on_value=edit((*here, "adaptive", "pause_below")),
+                    style="max-width: 110px",
+                )
+                solara.InputFloat(
+                    "resume at",
+                    value=adaptive["resume_at"],
+                    on_value=edit((*here, "adaptive", "resume_at")),
+                    style="max-width: 110px",
+                )
+            solara.Text(f"of {adaptive['readout']}", style={"font-size": "0.8em"})
+
+
+@solara.component
+def WhenControls(what: str, when: Any, on_value: Callable[[Any], None], optional: bool) -> None:
+    """A start or stop: a day, a trigger on a readout, or (for a stop) never."""
+    modes = ["never", "day", "readout"] if optional else ["day", "readout"]
+    mode = "never" if when is None else "day" if isinstance(when, int) else "readout"
+
+    def set_mode(new: str) -> None:
+        if new == "never":
+            on_value(None)
+        elif new == "day":
+            on_value(0)
+        else:
+            on_value({"readout": "burden_fraction", "above": 1.2, "below": None})
+
+    with solara.Row(classes=[f"abm-{what}"]):
+        solara.Select(what, values=modes, value=mode, on_value=set_mode, style="max-width: 100px")
+        if mode == "day":
+            solara.InputInt(f"{what} day", value=when, on_value=on_value, classes=[f"abm-{what}-day"])
+        elif mode == "readout":
+            side = "above" if when.get("above") is not None else "below"
+            solara.Select(
+                "readout",
+                values=list(READOUT_NAMES),
+                value=when["readout"],
+                on_value=lambda name: on_value({**when, "readout": name}),
+            )
+            solara.Select(
+                "when",
+                values=["above", "below"],
+                value=side,
+                on_value=lambda new: on_value({"readout": when["readout"], new: when[side], side: None}),
+                style="max-width: 90px",
+            )
+            solara.InputFloat(
+                "threshold", value=when[side], on_value=lambda v: on_value({**when, side: v}), style="max-width: 90px"
+            )

@@ -1,0 +1,34 @@
+"""The lattice as a PNG image, one pixel block per site coloured by mechanism.
+
+An image, not ten thousand markers: a 100x100 lattice becomes one small PNG whatever the
+number of cells, so drawing costs the same every day.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from abm.colours import state_rgb
+
+_RGB = state_rgb()  # row N_STATES (the last) is an empty site
+_EMPTY_ROW = len(_RGB) - 1
+
+
+def lattice_png(lattice: np.ndarray, size: int = 480) -> bytes:
+    """PNG of a (width, height) lattice of states (-1 empty), x across and y up.
+
+    Sites are whole blocks of pixels, as many as fit in ``size`` px (at least one: ``size=0``
+    gives one pixel per site, for a browser to scale up).
+    """
+    width, height = lattice.shape
+    index = np.where(lattice >= 0, lattice, _EMPTY_ROW)
+    pixels = _RGB[index.T[::-1]]  # rows are y, top row is the largest y
+    scale = max(1, size // max(width, height))
+    if scale > 1:  # whole-pixel blocks keep sites sharp in any browser
+        pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()

@@ -1,0 +1,250 @@
+"""The viz's parts without a browser: colours, the lattice image, the asset list, the controls'
+scenario handling, Mesa's Reset path through the viz models, and `abm viz` input errors."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import solara
+from PIL import Image
+
+from abm.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS, drawn_as, rgb, state_rgb
+from abm.drugs import DRUG_NAMES
+from abm.mechanisms import AXL_HIGH, C797S, COUNT_COLUMNS, MET_AMPLIFIED, N_STATES, PERSISTER, T790M, state_of
+from abm.scenario import load
+from abm.viz import assets
+from abm.viz.app import ViewedPatient, ViewedTumour, days_so_far
+from abm.viz.controls import as_kind, shipped_scenarios
+from abm.viz.lattice import lattice_png
+from tests.conftest import SCENARIOS
+from tests.test_cli import abm, assert_one_line_error
+
+
+def test_one_distinct_colour_per_count_column() -> None:
+    assert tuple(MECHANISM_COLOURS) == COUNT_COLUMNS
+    assert all(re.fullmatch(r"#[0-9A-F]{6}", c) for c in MECHANISM_COLOURS.values())
+    assert len(set(MECHANISM_COLOURS.values()) | {EMPTY_COLOUR}) == len(COUNT_COLUMNS) + 1
+
+
+def test_a_cell_is_drawn_in_the_colour_of_its_first_mechanism_in_draw_order() -> None:
+    assert set(DRAW_PRIORITY) == set(COUNT_COLUMNS) - {"sensitive"}
+    assert drawn_as(0) == "sensitive"
+    assert drawn_as(state_of(PERSISTER)) == "persister"
+    assert drawn_as(state_of(PERSISTER, AXL_HIGH)) == "axl_high"
+    assert drawn_as(state_of(AXL_HIGH, MET_AMPLIFIED)) == "met_amplified"
+    assert drawn_as(state_of(T790M, C797S, MET_AMPLIFIED)) == "c797s"
+    table = state_rgb()
+    assert table.shape == (N_STATES + 1, 3)
+    assert tuple(table[-1]) == rgb(EMPTY_COLOUR)
+
+
+def test_lattice_image_has_x_across_y_up_and_mechanism_colours() -> None:
+    lattice = np.full((4, 3), -1, dtype=np.int8)
+    lattice[0, 0] = 0  # x=0, y=0: bottom left
+    lattice[3, 2] = state_of(MET_AMPLIFIED)  # x=3, y=2: top right
+    image = Image.open(io.BytesIO(lattice_png(lattice, size=40)))
+    assert image.size == (40, 30)  # 10 px per site; width along x
+    pixels = np.asarray(image.convert("RGB"))
+    assert tuple(pixels[-1, 0]) == rgb(MECHANISM_COLOURS["sensitive"])
+    assert tuple(pixels[0, -1]) == rgb(MECHANISM_COLOURS["met_amplified"])
+    assert tuple(pixels[0, 0]) == rgb(EMPTY_COLOUR)
+
+
+def _solara_file(*parts: str) -> str:
+    return Path(solara.__file__).parent.joinpath(*parts).read_text()
+
+
+def test_asset_list_has_every_package_solara_asks_for() -> None:
+    """Solara's page template and widgets name the CDN packages; a solara upgrade that changes
+    one must change ``assets.PACKAGES`` (the browser test would fail on the missing file)."""
+    template = _solara_file("server", "templates", "solara.html.j2")
+    app = re.search(r"@widgetti/solara-vuetify-app@[\w.\-]+", template).group(0)
+    requirejs = re.search(r"requirejs@[\w.\-]+", template).group(0)
+    grid = re.search(r"@widgetti/vue-grid-layout@[\w.\-]+", _solara_file("widgets", "vue", "gridlayout.vue")).group(0)
+    vega = re.findall(r"(vega(?:-lite|-embed)?@\d+)/build", _solara_file("widgets", "vue", "vegalite.vue"))
+    from solara.server.settings import assets as solara_assets
+
+    fontawesome = solara_assets.fontawesome_path.strip("/").split("/")[0]
+    for spec in (app, requirejs, grid, fontawesome, *vega):
+        assert spec in assets.PACKAGES, spec
+
+
+def test_assets_are_installed_by_make_install() -> None:
+    folder = assets.cache_dir()
+    assert assets.installed(folder), f"run `make install` ({folder})"
+    for path in (
+        "@widgetti/solara-vuetify-app@10.1.1/dist/solara-vuetify-app8.min.js",
+        "requirejs@2.3.6/require.js",
+        "font-awesome@4.5.0/css/font-awesome.min.css",
+        "vega-lite@5/build/vega-lite.min.js",
+    ):
+        assert (folder / path).is_file(), path
+
+
+def test_picker_lists_single_tumour_scenarios_of_the_right_kind() -> None:
+    spatial, clone = shipped_scenarios("spatial"), shipped_scenarios("clone")
+    assert spatial and all(load(path).model.kind == "spatial" for path in spatial.values())
+    assert not any("trial" in path.stem or path.stem == "validation" for path in clone.values())
+    assert set(spatial.values()) < set(clone.values())
+    assert any(load(path).model.kind == "clone" for path in clone.values())
+
+
+def test_a_scenario_moves_between_models_keeping_schedule_rates_days_and_seed() -> None:
+    spatial = load(SCENARIOS / "osimertinib-savolitinib-on-regrowth.toml", {"model.seed": 7})
+    patient = as_kind(spatial, "clone")
+    assert patient.model.kind == "clone"
+    assert patient.schedule == spatial.schedule and patient.parameters == spatial.parameters
+    assert (patient.model.days, patient.model.seed) == (spatial.model.days, 7)
+    back = as_kind(patient, "spatial")
+    assert back.model.kind == "spatial" and back.schedule == spatial.schedule
+    assert as_kind(spatial, "spatial") is spatial
+
+
+@pytest.mark.parametrize("model_class", [ViewedTumour, ViewedPatient])
+def test_solaraviz_reset_builds_the_edited_scenario_with_the_chosen_seed(model_class) -> None:
+    """Mesa's own Reset code path: ``type(model)(**kwargs)`` from SolaraViz's model parameters."""
+    from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+    kind = "spatial" if model_class is ViewedTumour else "clone"
+    edited = as_kind(load(None, {"model.days": 40, "model.initial_cells": 300}), kind)
+    edited = edited.model_copy(update={"schedule": ()})
+    draft = solara.reactive(edited)
+    model = model_class(draft=draft)
+    kwargs = _build_model_init_kwargs(
+        model, {"draft": draft, "seed": 3}, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
+    rebuilt = type(model)(**kwargs)
+    assert rebuilt.config.model.seed == 3 and rebuilt.days == 40
+    assert rebuilt.config.schedule == () and not any(rebuilt.doses.values())
+    rebuilt.step()
+    assert rebuilt.day == 1 and len(days_so_far(rebuilt)) == 2
+
+
+def test_days_so_far_takes_only_fully_collected_days() -> None:
+    model = ViewedTumour(
+        draft=solara.reactive(load(None, {"model.width": 20, "model.height": 20, "model.initial_cells": 100}))
+    )
+    model.step()
+    model.datacollector.model_vars["total"].append(123)  # a day half collected by a stepping thread
+    table = days_so_far(model)
+    assert len(table) == 2 and list(table["day"]) == [0, 1]
+
+
+def test_viz_bad_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[model]\nwidth = 1\n")
+    assert_one_line_error(abm("viz", bad), "model.width")
+    assert_one_line_error(abm("viz", tmp_path / "missing.toml"), "no such scenario file")
+    assert_one_line_error(abm("viz", "--port", "70000"), "--port")
+
+
+def test_charts_of_long_runs_draw_a_bounded_number_of_days_including_the_last() -> None:
+    import pandas as pd
+
+    from abm.viz.charts import MAX_ROWS, run_chart, thin
+
+    table = pd.DataFrame({"day": range(20_001), "total": 1, **{c: 1 for c in COUNT_COLUMNS}})
+    for drug in DRUG_NAMES:
+        table[drug] = 0.0
+    thinned = thin(table)
+    assert len(thinned) <= MAX_ROWS and thinned["day"].iloc[-1] == 20_000 and thinned["day"].iloc[0] == 0
+    assert len(thin(table.head(100))) == 100
+    spec = run_chart(table, 20_000, ("osimertinib",))
+    (rows,) = spec["datasets"].values()
+    assert len(rows) == len(thinned) and rows[-1]["day"] == 20_000
+
+
+def test_run_chart_spec_is_altairs_spec_of_the_same_rows() -> None:
+    """The per-layout template with today's rows put in equals the chart Altair builds from scratch."""
+    import json
+
+    import altair as alt
+
+    from abm.viz.charts import counts_chart, doses_chart, run_chart
+
+    model = ViewedTumour(draft=solara.reactive(load(None, {"model.days": 60})))
+    for _ in range(2):  # the second call reuses the template built by the first
+        for _ in range(20):
+            model.step()
+        table = days_so_far(model)
+        spec = run_chart(table, 60, ("osimertinib",))
+        shown = [c for c in COUNT_COLUMNS if (table[c] > 0).any()]
+        data = table[["day", *shown, "osimertinib"]]
+        direct = (
+            alt.vconcat(counts_chart(data, shown, 60), doses_chart(data, ["osimertinib"], 1.0, 60))
+            .resolve_scale(color="independent")
+            .to_dict()
+        )
+        (name,), (direct_name,) = spec["datasets"], direct["datasets"]
+        assert json.dumps(spec).replace(name, "DATA") == json.dumps(direct).replace(direct_name, "DATA")
+        assert len(spec["datasets"][name]) == model.day + 1
+
+
+def _type(rc, label: str, text: str) -> None:
+    """Type into a solara input and leave it, as a user does (inputs commit on focus-out)."""
+    import ipyvuetify as v
+
+    field = rc.find(v.TextField, label=label).widget
+    field.v_model = text
+    field.fire_event("focusout", None)
+
+
+def test_controls_pick_a_scenario_edit_its_schedule_and_reject_bad_values_with_the_file_message() -> None:
+    import ipyvuetify as v
+
+    from abm.viz.controls import ScenarioControls
+
+    initial = load(None)
+    draft = solara.reactive(initial)
+    _, rc = solara.render(ScenarioControls(draft, "spatial", initial), handle_error=False)
+
+    picker = rc.find(v.Select, label="scenario").widget
+    assert picker.items[0] == "(start) osimertinib continuous"
+    picker.v_model = next(item for item in picker.items if item.startswith("osimertinib-adaptive:"))
+    assert draft.value == load(SCENARIOS / "osimertinib-adaptive.toml")
+
+    _type(rc, "pause below", "0.3")
+    assert draft.value.schedule[0].adaptive.pause_below == 0.3
+    _type(rc, "start day", "14")
+    assert draft.value.schedule[0].start == 14
+
+    rc.find(v.Btn, class_="abm-add-block").widget.click()
+    assert len(draft.value.schedule) == 2 and draft.value.schedule[1].drug == "gefitinib"
+    rc.find(v.Select, label="drug").widgets[1].v_model = "bemcentinib"
+    assert draft.value.schedule[1].drug == "bemcentinib"
+
+    rc.find(v.Select, label="stop").widgets[1].v_model = "readout"  # stop on a readout trigger
+    stop = draft.value.schedule[1].stop
+    assert (stop.readout, stop.above) == ("burden_fraction", 1.2)
+
+    _type(rc, "width", "10")  # 3000 cells do not fit on 10 x 150 sites: refused, last valid kept
+    (alert,) = rc.find(v.Alert).widgets
+    assert "the controls: model: initial_cells 3000 exceeds the 1500 lattice sites" in str(alert.children)
+    assert draft.value.model.width == 150 and draft.value.schedule[1].drug == "bemcentinib"
+    _type(rc, "width", "120")
+    assert draft.value.model.width == 120 and not rc.find(v.Alert).widgets
+
+
+def test_the_play_thread_waits_for_a_render_in_progress_elsewhere() -> None:
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from abm.viz.app import RenderPacer
+
+    pacer = RenderPacer()
+    pacer.render_context = SimpleNamespace(thread_lock=threading.Lock())
+    scenario = load(None, {"model.width": 20, "model.height": 20, "model.initial_cells": 100})
+    model = ViewedTumour(draft=solara.reactive(scenario), pacer=pacer)
+    pacer.render_context.thread_lock.acquire()  # a render in progress in this thread
+    player = threading.Thread(target=model.step)
+    player.start()
+    time.sleep(0.3)
+    assert model.day == 0  # held back while the page renders
+    pacer.render_context.thread_lock.release()
+    player.join(timeout=10)
+    assert model.day == 1
