@@ -29,6 +29,21 @@ def atomic_write(path: Path, write: Callable[[IO[str]], None]) -> None:
         raise
 
 
+def write_npz(arrays: dict[str, Any], path: Path) -> None:
+    """numpy arrays as a compressed ``.npz``, written atomically."""
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """A DataFrame as CSV, written atomically, floats in a stable shortest form."""
     atomic_write(path, lambda f: df.to_csv(f, index=False, lineterminator="\n"))
