@@ -16,10 +16,10 @@ MECHANISM_COLOURS: dict[str, str] = {
 # Keys: every name in abm.drugs.DRUGS. EGFR TKIs in blues by generation; the others take the
 # colour family of the route they block (AXL orange, MET green, HER2 pink).
 DRUG_COLOURS: dict[str, str] = {
-    "gefitinib": "#9ecae1",
-    "erlotinib": "#6baed6",
-    "afatinib": "#3182bd",
-    "osimertinib": "#08519c",
+    "gefitinib": "#6baed6",
+    "erlotinib": "#4a90c2",
+    "afatinib": "#2c6fb0",
+    "osimertinib": "#08306b",
     "bemcentinib": "#fdae6b",
     "savolitinib": "#74c476",
     "trastuzumab": "#f1b6da",
