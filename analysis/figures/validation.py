@@ -58,17 +58,20 @@ def validation_figure(folder: Path) -> Figure:
                 shown = value if reached else (hi if hi is not None else row["high"])
                 lo = shown if lo is None else lo
                 hi_shown = hi if hi is not None else shown
-                ax.errorbar(
+                drawn = ax.errorbar(
                     shown,
                     yi,
                     xerr=[[max(shown - lo, 0)], [max(hi_shown - shown, 0)]],
                     fmt="o" if reached else ">",
-                    color=colour,
-                    ms=4,
+                    color="black",
+                    mfc=colour,
+                    mec="black",
+                    ms=4.5,
+                    clip_on=False,
                     elinewidth=1.0,
                     capsize=2,
-                    gid=f"simulated:{row['setting']}:{row['mechanism']}",
                 )
+                drawn.lines[0].set_gid(f"simulated:{row['setting']}:{row['mechanism']}")  # the point itself
                 top = max(top, row["high"], hi_shown, shown)
                 note = f"n={row['patients']}" + ("" if reached else ", median not reached")
                 ax.annotate(
@@ -102,8 +105,8 @@ def validation_figure(folder: Path) -> Figure:
         )
         handles = [
             Patch(facecolor="#d9d9d9", edgecolor="#7f7f7f", label="reviewed range (biology.md)"),
-            Line2D([], [], marker="o", color=PASS, label="simulated, 95% CI: within range"),
-            Line2D([], [], marker="o", color=FAIL, label="simulated, 95% CI: outside range"),
+            Line2D([], [], marker="o", color="black", mfc=PASS, label="simulated, 95% CI: within range"),
+            Line2D([], [], marker="o", color="black", mfc=FAIL, label="simulated, 95% CI: outside range"),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
