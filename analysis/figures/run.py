@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from abm.drugs import DRUG_NAMES
 from abm.mechanisms import COUNT_COLUMNS, MECHANISMS, describe, mechanisms_of
-from analysis.figures.style import LABELS, drug_colour, figure, lead_mechanism, mechanism_colour, rc
+from analysis.figures.style import LABELS, PRIORITY, drug_colour, figure, lead_mechanism, mechanism_colour, rc
 
 # A clone (or state) that never reaches this share of the tumour is drawn as part of its parent.
 MIN_SHARE = 1e-3
@@ -73,14 +73,18 @@ def muller_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     return pops, tree, "none"
 
 
+# Without recorded ancestry, the mechanism a state most likely gained last: a reversible switch
+# (persister, then AXL-high) before any genetic change, C797S (on the T790M allele) before T790M.
+GAINED_LAST: tuple[str, ...] = ("persister", "axl_high", *(m for m in PRIORITY if m not in ("persister", "axl_high")))
+
+
 def _state_parent(state: int, present: set[int]) -> int | None:
-    """A state nested in the state with one mechanism fewer (its lead mechanism removed) seen in the run."""
-    if state == 0:
-        return None
+    """The state with the last-gained mechanism removed (again, until one seen in the run), or None."""
+    names = [m.name for m in MECHANISMS]
     parent = state
     while parent:
-        lead = lead_mechanism(_names(parent))
-        parent &= ~(1 << [m.name for m in MECHANISMS].index(lead))
+        last = next(m for m in GAINED_LAST if m in _names(parent))
+        parent &= ~(1 << names.index(last))
         if parent in present:
             return parent
     return None
@@ -128,8 +132,8 @@ MULLER_NESTING = {
     ),
     "mechanism sets": (
         "(nested by mechanism sets)",
-        f"Each cell state is drawn inside\nthe state with one mechanism\nfewer, in the colour of the one\n"
-        f"it adds. States never above\n{MIN_SHARE:.1%} join their parent.",
+        f"Each cell state is drawn inside\nthe state without its latest\nmechanism (switches before\n"
+        f"mutations), in the colour of\nthat mechanism. States never\nabove {MIN_SHARE:.1%} join their parent.",
     ),
     "none": ("(shares of mechanism calls)", "A cell with two mechanisms\ncounts in both layers."),
 }
@@ -201,6 +205,7 @@ def burden_figure(folder: Path) -> Figure:
         bands.spines["left"].set_visible(False)
         bands.tick_params(axis="y", length=0)
         bands.set_xlabel("time (days)")
+        bands.set_title("drugs given (band height: relative dose)", loc="left", fontsize=7)
         bands.set_xlim(day[0], day[-1])
         if not drugs:
             bands.set_yticks([0.5], ["no drug"])
@@ -244,6 +249,7 @@ def snapshots_figure(folder: Path) -> Figure:
             ax.set_title(f"day {day}\n{int((snaps[day] >= 0).sum()):,} cells")
             ax.set_xticks([])
             ax.set_yticks([])
+            ax.spines[["top", "right"]].set_visible(True)  # the lattice's edge on every side
         width, height = snaps[days[0]].shape
         axes[0][0].set_ylabel(f"{height} sites")
         axes[0][0].set_xlabel(f"{width} sites")
