@@ -236,7 +236,7 @@ def test_swimmer_lanes_are_each_patients_pfs(trial_folder: Path) -> None:
     patients = pd.read_csv(trial_folder / "patients.csv")
     for ax, arm in zip(fig.axes, ["gefitinib", "osimertinib"], strict=True):
         bars = [p for p in ax.patches if p.get_gid() == f"line1:{arm}"] or list(ax.containers[0])
-        rows = patients[(patients["arm"] == arm) & (patients["patient"] < 12)].sort_values("pfs_days")
+        rows = patients[(patients["arm"] == arm) & (patients["patient"] < 12)].sort_values(["pfs_days", "patient"])
         assert [b.get_width() for b in bars] == pytest.approx(list(rows["pfs_days"] / DAYS_PER_MONTH))
         assert [t.get_text() for t in ax.get_yticklabels()] == [str(p) for p in rows["patient"]]
 

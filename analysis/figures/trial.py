@@ -7,6 +7,7 @@ Inputs are the files ``abm trial`` writes: ``patients.csv`` (one row per arm and
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,10 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MultipleLocator, PercentFormatter
 from scipy.stats import binomtest
 
-from abm.drugs import DRUG_NAMES
+from abm.colours import DRUG_COLOURS
 from abm.readouts import BIOPSY_COLUMNS
 from abm.validation import DAYS_PER_MONTH, TARGETS, Target
-from analysis.figures.style import DPI, LABELS, OTHER, WIDTH, drug_colour, figure, mechanism_colour, rc
+from analysis.figures.style import DPI, LABELS, OTHER, WIDTH, figure, mechanism_colour, rc
 
 ARM_STYLES = ("-", "--", "-.", ":")
 
@@ -32,18 +33,15 @@ def arms_of(patients: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(patients["arm"]))
 
 
-def arm_colour(arm: str, k: int) -> str:
-    """An arm named after a drug takes the drug's colour; others a colour of their own."""
-    drugs = arm_drugs(arm)
-    if drugs:
-        return drug_colour(drugs[-1])
-    return ("#333333", "#7f7f7f", "#b15928", "#6a3d9a")[k % 4]
+# Arms not named by one drug each: colours outside the mechanisms' (black, teal, brown, olive, indigo).
+ARM_PALETTE = ("#000000", "#17becf", "#8c564b", "#bcbd22", "#393b79")
 
 
-def arm_drugs(arm: str) -> list[str]:
-    """Drugs an arm's name mentions, in the order mentioned (the name is all the files say of it)."""
-    words = arm.replace("+", " ").replace(",", " ").split()
-    return [w for w in words if w in DRUG_NAMES]
+def arm_colours(arms: list[str]) -> dict[str, str]:
+    """Each arm's colour: its drug's when every arm is named by a different single drug, else the arm palette."""
+    if all(arm in DRUG_COLOURS for arm in arms) and len(set(arms)) == len(arms):
+        return {arm: DRUG_COLOURS[arm] for arm in arms}
+    return {arm: ARM_PALETTE[k % len(ARM_PALETTE)] for k, arm in enumerate(arms)}
 
 
 # --- Kaplan-Meier ----------------------------------------------------------------------------
@@ -64,12 +62,13 @@ def km_figure(folder: Path) -> Figure:
     with rc():
         fig = Figure(figsize=(WIDTH * 0.75, 3.2 + 0.18 * len(fitters)), dpi=DPI)
         ax = fig.add_subplot()
+        colours = arm_colours(list(fitters))
         for k, (arm, kmf) in enumerate(fitters.items()):
-            colour = arm_colour(arm, k)
+            colour = colours[arm]
             kmf.plot_survival_function(ax=ax, ci_show=True, color=colour, ls=ARM_STYLES[k % 4], lw=1.4, gid=f"km:{arm}")
             median = kmf.median_survival_time_
             if np.isfinite(median):
-                ax.plot([0, median, median], [0.5, 0.5, 0], color=colour, lw=0.8, ls=":", gid=f"median:{arm}")
+                ax.plot([0, median, median], [0.5, 0.5, 0], color=colour, lw=0.6, gid=f"median:{arm}")
                 ax.annotate(
                     f"{median:.1f}", (median, 0), xytext=(2, 2), textcoords="offset points", fontsize=6, color=colour
                 )
@@ -79,7 +78,7 @@ def km_figure(folder: Path) -> Figure:
         ax.set_xlabel("time since start of treatment (months)")
         ax.set_xlim(0, max(kmf.timeline.max() for kmf in fitters.values()))
         ax.xaxis.set_major_locator(MultipleLocator(6))
-        ax.set_title("Progression-free survival (Kaplan-Meier, 95% CI; dotted: median, months)", loc="left")
+        ax.set_title("Progression-free survival (Kaplan-Meier, 95% CI; thin lines: median, months)", loc="left")
         ax.legend(loc="upper right")
         add_at_risk_counts(*fitters.values(), ax=ax, rows_to_show=["At risk"], ypos=-0.3)
         fig.subplots_adjust(left=0.14, right=0.97, top=0.9, bottom=0.16 + 0.05 * len(fitters))
@@ -151,9 +150,12 @@ def mechanisms_figure(folder: Path) -> Figure:
                     )
                 )
             n = int(shares["patients"].iloc[0])
-            ax.set_title(f"{arm} ({n} progressed)", loc="left")
+            ax.set_title("\n".join([*textwrap.wrap(arm, 24), f"({n} progressed)"]), loc="left")
             ax.set_xticks(x, [LABELS[m] for m in BIOPSY_COLUMNS], rotation=35, ha="right")
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.yaxis.set_major_locator(MultipleLocator(0.2))
+            ax.grid(axis="y", color="#eeeeee", lw=0.5)
+            ax.set_axisbelow(True)
         axes[0][0].set_ylabel("share of progressed patients")
         top = max(1e-9, *(ax.get_ylim()[1] for ax in axes[0]))
         axes[0][0].set_ylim(0, min(1.0, top * 1.05))
@@ -162,6 +164,7 @@ def mechanisms_figure(folder: Path) -> Figure:
             Line2D([], [], color="black", marker="|", ls="none", label="simulated, 95% CI"),
         ]
         fig.legend(handles=handles, loc="outside upper right", ncols=2)
+        fig.suptitle("Mechanisms found at progression (rebiopsy), per arm", x=0.01, ha="left", fontsize=9)
     return fig
 
 
@@ -182,36 +185,42 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
     arms = arms_of(patients)
     chosen = swimmer_sample(patients, n)
     with rc():
-        fig, axes = figure(0.8 + 0.11 * len(chosen), nrows=1, ncols=len(arms), sharex=True, squeeze=False)
-        legend: dict[str, object] = {}
-        for k, (ax, arm) in enumerate(zip(axes[0], arms, strict=True)):
-            rows = patients[(patients["arm"] == arm) & patients["patient"].isin(chosen)].sort_values("pfs_days")
-            drugs = arm_drugs(arm)
-            first = drug_colour(drugs[0]) if drugs else arm_colour(arm, k)
-            second = drug_colour(drugs[1]) if len(drugs) > 1 else OTHER
+        fig, axes = figure(1.0 + 0.11 * len(chosen), nrows=1, ncols=len(arms), sharex=True, squeeze=False)
+        colours = arm_colours(arms)
+        sample = patients[patients["patient"].isin(chosen)]
+        longest = np.maximum(sample["pfs_days"], sample["days_simulated"]).max() / DAYS_PER_MONTH
+        marker_x = -0.035 * longest  # best response sits left of the lanes
+        for ax, arm in zip(axes[0], arms, strict=True):
+            rows = sample[sample["arm"] == arm].sort_values(["pfs_days", "patient"])
             y = np.arange(len(rows))
-            pfs = rows["pfs_days"].to_numpy() / DAYS_PER_MONTH
-            end = rows["days_simulated"].to_numpy() / DAYS_PER_MONTH
-            ax.barh(y, pfs, color=first, height=0.7, gid=f"line1:{arm}")
-            legend.setdefault(f"first line: {drugs[0] if drugs else arm}", Patch(color=first))
-            later = end > pfs
-            if later.any():
-                ax.barh(y[later], (end - pfs)[later], left=pfs[later], color=second, height=0.7, gid=f"line2:{arm}")
-                legend.setdefault(
-                    f"after progression: {drugs[1] if len(drugs) > 1 else 'continued'}", Patch(color=second)
-                )
+            pfs = rows["pfs_days"].to_numpy() / DAYS_PER_MONTH  # follow-up's end when no progression
+            simulated = rows["days_simulated"].to_numpy() / DAYS_PER_MONTH
             progressed = rows["progressed"].to_numpy(dtype=bool)
+            progressed2 = rows["progressed2"].to_numpy(dtype=bool)
+            ax.barh(y, pfs, color=colours[arm], height=0.7, gid=f"line1:{arm}")
+            later = progressed & (simulated > pfs)  # followed on after the first progression
+            ax.barh(y[later], (simulated - pfs)[later], left=pfs[later], color=OTHER, height=0.7, gid=f"line2:{arm}")
             ax.scatter(pfs[progressed], y[progressed], marker="X", color="black", s=14, zorder=3, gid=f"pd:{arm}")
-            if "progressed2" in rows:
-                p2 = rows["progressed2"].to_numpy(dtype=bool)
-                pfs2 = rows["pfs2_days"].to_numpy() / DAYS_PER_MONTH
-                ax.scatter(pfs2[p2], y[p2], marker="X", color="black", s=14, zorder=3)
-            ongoing = ~progressed
-            ax.scatter(end[ongoing], y[ongoing], marker=">", color="black", s=10, zorder=3)
+            pfs2 = rows["pfs2_days"].to_numpy() / DAYS_PER_MONTH
+            ax.scatter(pfs2[progressed2], y[progressed2], marker="X", color="black", s=14, zorder=3)
+            censored = ~progressed | (later & ~progressed2)
+            lane_end = np.where(later, simulated, pfs)
+            ax.scatter(lane_end[censored], y[censored], marker=">", color="black", s=10, zorder=3)
+            gone = (rows["final_cells"] == 0).to_numpy()
+            ax.scatter(
+                simulated[gone],
+                y[gone],
+                marker="o",
+                facecolor="white",
+                edgecolor="black",
+                s=12,
+                zorder=4,
+                linewidths=0.6,
+            )
             for response, (marker, colour) in RESPONSE_MARKERS.items():
                 hit = (rows["best_response"] == response).to_numpy()
                 ax.scatter(
-                    np.full(hit.sum(), -0.8),
+                    np.full(hit.sum(), marker_x),
                     y[hit],
                     marker=marker,
                     color=colour,
@@ -223,17 +232,23 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
                 )
             ax.set_yticks(y, [str(p) for p in rows["patient"]], fontsize=5)
             ax.set_ylim(-0.7, len(rows) - 0.3)
-            ax.set_title(arm, loc="left")
-            ax.set_xlabel("time since start of treatment (months)")
-        longest = patients.loc[patients["patient"].isin(chosen), "days_simulated"].max() / DAYS_PER_MONTH
-        axes[0][0].set_xlim(-1.5, longest * 1.03)
+            ax.set_title("\n".join(textwrap.wrap(arm, 24)), loc="left")
+            ax.set_xlabel("months since start")
+        axes[0][0].set_xlim(2 * marker_x, longest * 1.03)
         axes[0][0].set_ylabel("patient number (sorted by PFS)")
+        legend: dict[str, object] = {
+            "first line, until progression (colour: arm)": Patch(color=colours[arms[0]]),
+            "after first progression (the arm's next line)": Patch(color=OTHER),
+        }
         for response, (marker, colour) in RESPONSE_MARKERS.items():
             legend[f"best response {response}"] = Line2D(
                 [], [], marker=marker, color=colour, markeredgecolor="black", markeredgewidth=0.3, ls="none"
             )
         legend["progression (RECIST)"] = Line2D([], [], marker="X", color="black", ls="none")
-        legend["no progression by end of follow-up"] = Line2D([], [], marker=">", color="black", ls="none")
-        fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=4)
+        legend["followed to the end without (further) progression"] = Line2D(
+            [], [], marker=">", color="black", ls="none"
+        )
+        legend["no tumour cell left"] = Line2D([], [], marker="o", mfc="white", color="black", ls="none")
+        fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=3)
         fig.suptitle(f"Swimmer plot: patients 0-{chosen[-1]} on every arm", x=0.02, ha="left", fontsize=9)
     return fig
