@@ -190,6 +190,7 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
         sample = patients[patients["patient"].isin(chosen)]
         longest = np.maximum(sample["pfs_days"], sample["days_simulated"]).max() / DAYS_PER_MONTH
         marker_x = -0.035 * longest  # best response sits left of the lanes
+        used: set[str] = set()  # what the legend needs to explain
         for ax, arm in zip(axes[0], arms, strict=True):
             rows = sample[sample["arm"] == arm].sort_values(["pfs_days", "patient"])
             y = np.arange(len(rows))
@@ -207,6 +208,8 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
             lane_end = np.where(later, simulated, pfs)
             ax.scatter(lane_end[censored], y[censored], marker=">", color="black", s=10, zorder=3)
             gone = (rows["final_cells"] == 0).to_numpy()
+            flags = {"later": later, "censored": censored, "gone": gone, "progressed": progressed}
+            used |= {name for name, hit in flags.items() if hit.any()} | set(rows["best_response"])
             ax.scatter(
                 simulated[gone],
                 y[gone],
@@ -236,19 +239,22 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
             ax.set_xlabel("months since start")
         axes[0][0].set_xlim(2 * marker_x, longest * 1.03)
         axes[0][0].set_ylabel("patient number (sorted by PFS)")
-        legend: dict[str, object] = {
-            "first line, until progression (colour: arm)": Patch(color=colours[arms[0]]),
-            "after first progression (the arm's next line)": Patch(color=OTHER),
-        }
+        legend: dict[str, object] = {"first line, until progression (colour: arm)": Patch(color=colours[arms[0]])}
+        if "later" in used:
+            legend["after first progression (the arm's next line)"] = Patch(color=OTHER)
         for response, (marker, colour) in RESPONSE_MARKERS.items():
-            legend[f"best response {response}"] = Line2D(
-                [], [], marker=marker, color=colour, markeredgecolor="black", markeredgewidth=0.3, ls="none"
+            if response in used:
+                legend[f"best response {response}"] = Line2D(
+                    [], [], marker=marker, color=colour, markeredgecolor="black", markeredgewidth=0.3, ls="none"
+                )
+        if "progressed" in used:
+            legend["progression (RECIST)"] = Line2D([], [], marker="X", color="black", ls="none")
+        if "censored" in used:
+            legend["followed to the end without (further) progression"] = Line2D(
+                [], [], marker=">", color="black", ls="none"
             )
-        legend["progression (RECIST)"] = Line2D([], [], marker="X", color="black", ls="none")
-        legend["followed to the end without (further) progression"] = Line2D(
-            [], [], marker=">", color="black", ls="none"
-        )
-        legend["no tumour cell left"] = Line2D([], [], marker="o", mfc="white", color="black", ls="none")
+        if "gone" in used:
+            legend["no tumour cell left"] = Line2D([], [], marker="o", mfc="white", color="black", ls="none")
         fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=3)
         fig.suptitle(f"Swimmer plot: patients 0-{chosen[-1]} on every arm", x=0.02, ha="left", fontsize=9)
     return fig
