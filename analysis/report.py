@@ -220,7 +220,7 @@ def _trial_section(folder: Path) -> Section:
         folder,
         "trial-km",
         "Progression-free survival",
-        "Kaplan-Meier PFS per arm (lifelines) with 95% confidence bands; dotted lines mark the median; "
+        "Kaplan-Meier PFS per arm (lifelines) with 95% confidence bands; thin lines mark the median; "
         "numbers at risk below.",
         lambda: trial_figures.km_figure(folder),
     )
