@@ -124,3 +124,7 @@ def test_a_folder_without_results_is_a_one_line_error(tmp_path: Path) -> None:
     assert_one_line_error(abm("report", tmp_path), str(tmp_path), "timeseries.csv (run)", "sweep.json (sweep)")
     assert_one_line_error(abm("report", tmp_path / "missing"), "no such folder")
     assert not (tmp_path / "report.html").exists()
+
+
+def test_validate_report_needs_an_output_folder() -> None:
+    assert_one_line_error(abm("validate", "--report"), "--report", "needs --out DIR")
