@@ -158,6 +158,8 @@ def _validate(args: argparse.Namespace) -> int:
     trial = validation_trial(patients=args.patients, seed=args.seed)
     if args.report and args.out is None:
         raise InputError("--report", "", "needs --out DIR (where the report goes)")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise InputError("--out", str(args.out), "exists and is not a folder")
     rows, _ = validate(trial, workers=max(1, args.workers), progress=False if args.json else None)
     result = {
         "trial": trial.name,

@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from abm.errors import InputError
-from abm.output import atomic_write
+from abm.output import atomic_write, atomic_write_bytes
 from abm.readouts import BIOPSY_COLUMNS
 from abm.validation import DAYS_PER_MONTH
 from analysis.figures import run as run_figures
@@ -90,21 +90,6 @@ def _draw(folder: Path, name: str, title: str, caption: str, make: Callable[[], 
     atomic_write_bytes(out, buffer.getvalue())
     item.png = out.name
     return item
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Bytes written to a temporary name and renamed into place."""
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- runs ------------------------------------------------------------------------------------
