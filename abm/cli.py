@@ -30,6 +30,14 @@ def _parser() -> argparse.ArgumentParser:
         help="override a parameter or model setting, e.g. --set persister_entry_fraction=0.01 --set model.width=50",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    run.add_argument(
+        "--snapshots",
+        type=int,
+        nargs="+",
+        metavar="DAY",
+        help="days to keep the lattice of a spatial run (default: day 0, each quarter, the last day)",
+    )
+    run.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
 
     trial = commands.add_parser("trial", help="run a virtual trial: every arm on the same virtual patients")
     trial.add_argument("trial", type=Path, help="trial TOML file (see scenarios/trial-*.toml)")
@@ -38,12 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     trial.add_argument("--out", type=Path, help="output folder (default: results/<trial file name>)")
     trial.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    trial.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
 
     validate = commands.add_parser("validate", help="check the reviewed frequencies on the validation cohort")
     validate.add_argument("--patients", type=int, help="patients per arm (default: the file's, 1000)")
     validate.add_argument("--seed", type=int, help="root seed")
     validate.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     validate.add_argument("--json", action="store_true", help="print the rows as one JSON object")
+    validate.add_argument("--out", type=Path, help="also write DIR/validation.json (the --json object)")
+    validate.add_argument("--report", action="store_true", help="with --out: also write figures and report.html")
+
+    report = commands.add_parser("report", help="figures and one self-contained report.html from a result folder")
+    report.add_argument("folder", type=Path, help="a folder written by abm run, trial, validate --out or a sweep")
 
     calibrate = commands.add_parser("calibrate", help="re-fit the rates to the reviewed frequencies")
     calibrate.add_argument("--points", type=int, nargs=2, default=[40, 20], metavar=("STAGE1", "STAGE2"))
@@ -78,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from abm.viz.server import serve
 
             return serve(args.scenario, args.host, args.port)
+        if args.command == "report":
+            return _report(args.folder)
         if args.command == "parameters":
             return _parameters()
         if args.command == "drugs":
@@ -93,8 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from abm import scenario as scenarios
-    from abm.output import write_csv, write_json
-    from abm.run import run_scenario
+    from abm.run import run_scenario, write_run
 
     overrides = dict(scenarios.parse_assignment(text) for text in args.set)
     if args.seed is not None:
@@ -106,11 +121,15 @@ def _run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise InputError("--out", str(out), "exists and is not a folder")
 
-    result = run_scenario(scenario, progress=False if args.quiet else None)
-    write_csv(result.timeseries, out / "timeseries.csv")
-    write_json(result.summary, out / "summary.json")
+    snapshots = tuple(args.snapshots) if args.snapshots else None
+    if snapshots and min(snapshots) < 0:
+        raise InputError("--snapshots", str(min(snapshots)), "allowed: days 0 or later")
+    result = run_scenario(scenario, progress=False if args.quiet else None, snapshots=snapshots)
+    write_run(result, out)
     if not args.quiet:
         _print_summary(result.summary, out)
+    if args.report:
+        _report(out, quiet=args.quiet)
     return 0
 
 
@@ -135,6 +154,8 @@ def _trial(args: argparse.Namespace) -> int:
     else:
         print(format_summary(f"{trial.name} (seed {trial.trial.seed})", summary))
         print(f"  wrote {out / 'patients.csv'} and {out / 'summary.json'}")
+    if args.report:
+        _report(out, quiet=args.json)
     return 0
 
 
@@ -144,13 +165,38 @@ def _validate(args: argparse.Namespace) -> int:
     from abm.validation import format_rows, json_ready, validate, validation_trial
 
     trial = validation_trial(patients=args.patients, seed=args.seed)
+    if args.report and args.out is None:
+        raise InputError("--report", "", "needs --out DIR (where the report goes)")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise InputError("--out", str(args.out), "exists and is not a folder")
     rows, _ = validate(trial, workers=max(1, args.workers), progress=False if args.json else None)
+    result = {
+        "trial": trial.name,
+        "patients": trial.trial.patients,
+        "seed": trial.trial.seed,
+        "targets": json_ready(rows),
+    }
+    if args.out is not None:
+        from abm.output import write_json
+
+        write_json(result, args.out / "validation.json")
     if args.json:
-        print(json.dumps({"targets": json_ready(rows)}, allow_nan=False))
+        print(json.dumps(result, allow_nan=False))
     else:
         print(f"{trial.name}: {trial.trial.patients} patients per arm, seed {trial.trial.seed}")
         print(format_rows(rows))
+    if args.report:
+        _report(args.out, quiet=args.json)
     return 0 if all(r["pass"] for r in rows) else 1
+
+
+def _report(folder: Path, quiet: bool = False) -> int:
+    from analysis.report import build_report
+
+    path = build_report(folder)
+    if not quiet:
+        print(f"  wrote {path}")
+    return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:

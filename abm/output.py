@@ -29,6 +29,30 @@ def atomic_write(path: Path, write: Callable[[IO[str]], None]) -> None:
         raise
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Bytes (a PNG, an .npz) written to a temporary name and renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_npz(arrays: dict[str, Any], path: Path) -> None:
+    """numpy arrays as a compressed ``.npz``, written atomically."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """A DataFrame as CSV, written atomically, floats in a stable shortest form."""
     atomic_write(path, lambda f: df.to_csv(f, index=False, lineterminator="\n"))

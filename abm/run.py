@@ -10,6 +10,11 @@
   cells carrying that mechanism (a cell with two mechanisms counts in both).
 - one column per drug (``gefitinib`` ... ``trastuzumab``): relative dose that day, 1.0 =
   standard dose.
+
+Alongside it (see README 'Output'): ``states.csv`` (cells in each state, the partition the
+mechanism columns overlap over), for clone runs ``lineage.csv`` (one row per clone, with its
+parent) and ``clones.csv`` (cells per living clone per day), and for spatial runs
+``snapshots.npz`` (the lattice of states on chosen days).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import platform
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -26,36 +32,89 @@ from tqdm import tqdm
 
 from abm import __version__
 from abm.clone import CloneTumour
-from abm.mechanisms import COUNT_COLUMNS
+from abm.mechanisms import COUNT_COLUMNS, describe
 from abm.scenario import Scenario
 from abm.spatial import SpatialTumour
 
 
 @dataclass
 class RunResult:
-    """A finished run: the daily table and a summary."""
+    """A finished run: the daily table and a summary, plus what the figures need."""
 
     timeseries: pd.DataFrame
     summary: dict[str, Any]
+    states: pd.DataFrame | None = None  # day, then cells per state (states ever occupied)
+    lineage: pd.DataFrame | None = None  # clone runs: CloneTumour.ancestry()
+    clones: pd.DataFrame | None = None  # clone runs: day, clone, cells (living clones only)
+    snapshots: dict[int, np.ndarray] | None = None  # spatial runs: day -> lattice of states (-1 empty)
 
 
-def run_scenario(scenario: Scenario, *, progress: bool | None = None) -> RunResult:
+def snapshot_days(days: int) -> tuple[int, ...]:
+    """Default lattice snapshot days: the start, each quarter of the run and its last day."""
+    return tuple(sorted({0, days // 4, days // 2, 3 * days // 4, days}))
+
+
+def run_scenario(
+    scenario: Scenario, *, progress: bool | None = None, snapshots: tuple[int, ...] | None = None
+) -> RunResult:
     """Run a scenario to its last day (or extinction) and summarise it.
 
-    ``progress``: show a progress bar (None: only on a terminal).
+    ``progress``: show a progress bar (None: only on a terminal). ``snapshots``: days on which
+    a spatial run keeps its lattice (None: ``snapshot_days``; a day past the end is skipped).
     """
     started = time.perf_counter()
     model = model_for(scenario)
     built = time.perf_counter()
+    record = _Recorder(model, snapshot_days(model.days) if snapshots is None else snapshots)
     bar = tqdm(total=model.days, unit="day", disable=None if progress is None else not progress, leave=False)
     with bar:
         while model.running:
             model.step()
+            record()
             bar.update()
             bar.set_postfix(cells=model.counts["total"], refresh=False)
     finished = time.perf_counter()
     df = model.timeseries()
-    return RunResult(df, summarise(scenario, df, setup_s=built - started, loop_s=finished - built))
+    summary = summarise(scenario, df, setup_s=built - started, loop_s=finished - built)
+    return RunResult(df, summary, **record.results())
+
+
+class _Recorder:
+    """Keeps, day by day, the counts by state, the clones' counts and the lattice snapshots."""
+
+    def __init__(self, model: SpatialTumour | CloneTumour, snapshots: tuple[int, ...]) -> None:
+        self.model = model
+        self.days: list[int] = []
+        self.by_state: list[np.ndarray] = []
+        self.clone_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.wanted = set(snapshots)
+        self.snapshots: dict[int, np.ndarray] = {}
+        self()
+
+    def __call__(self) -> None:
+        model, day = self.model, self.model.day
+        self.days.append(day)
+        self.by_state.append(model.counts_by_state.copy())
+        if isinstance(model, CloneTumour):
+            living = np.flatnonzero(model._counts)
+            ids = np.array([model._clones[i].unique_id for i in living.tolist()], dtype=np.int64)
+            self.clone_rows.append((np.full(living.size, day), ids, model._counts[living]))
+        elif day in self.wanted:
+            self.snapshots[day] = model.lattice.copy()
+
+    def results(self) -> dict[str, Any]:
+        matrix = np.array(self.by_state, dtype=np.int64)
+        seen = np.flatnonzero(matrix.any(axis=0))
+        states = pd.DataFrame(matrix[:, seen], columns=[describe(int(s)) for s in seen])
+        states.insert(0, "day", self.days)
+        out: dict[str, Any] = {"states": states}
+        if isinstance(self.model, CloneTumour):
+            day, clone, cells = (np.concatenate(parts) for parts in zip(*self.clone_rows, strict=True))
+            out["clones"] = pd.DataFrame({"day": day, "clone": clone, "cells": cells})
+            out["lineage"] = self.model.ancestry()
+        else:
+            out["snapshots"] = self.snapshots
+        return out
 
 
 def model_for(scenario: Scenario) -> SpatialTumour | CloneTumour:
@@ -95,3 +154,25 @@ def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: f
             "python": platform.python_version(),
         },
     }
+
+
+def write_run(result: RunResult, out: Path) -> list[Path]:
+    """Write every output file of a run into ``out``; returns the paths written."""
+    from abm.output import write_csv, write_json, write_npz
+
+    written = [out / "timeseries.csv", out / "summary.json"]
+    write_csv(result.timeseries, written[0])
+    write_json(result.summary, written[1])
+    if result.states is not None:
+        write_csv(result.states, out / "states.csv")
+        written.append(out / "states.csv")
+    if result.lineage is not None and result.clones is not None:
+        write_csv(result.lineage, out / "lineage.csv")
+        write_csv(result.clones, out / "clones.csv")
+        written += [out / "lineage.csv", out / "clones.csv"]
+    if result.snapshots:
+        days = sorted(result.snapshots)
+        arrays = {f"day_{d}": result.snapshots[d] for d in days}
+        write_npz({"days": np.array(days, dtype=np.int64), **arrays}, out / "snapshots.npz")
+        written.append(out / "snapshots.npz")
+    return written

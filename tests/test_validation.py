@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,9 +59,21 @@ def test_fitted_defaults_lie_in_the_calibration_box() -> None:
         assert low <= value <= high, name
 
 
-def test_validate_json_shape() -> None:
+def test_validate_json_shape(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "abm", "validate", "--patients", "20", "--workers", "1", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "abm",
+            "validate",
+            "--patients",
+            "20",
+            "--workers",
+            "1",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -72,6 +85,9 @@ def test_validate_json_shape() -> None:
     for row in data["targets"]:
         assert {"setting", "mechanism", "low", "high", "source", "simulated", "ci", "pass"} <= set(row)
     assert done.returncode == (0 if all(r["pass"] for r in data["targets"]) else 1)
+    # --out writes the same object for `abm report`
+    assert json.loads((tmp_path / "validation.json").read_text()) == data
+    assert (data["patients"], data["seed"]) == (20, 0)
 
 
 def test_start_point_lies_in_the_box_and_infeasible_biology_is_rejected() -> None:

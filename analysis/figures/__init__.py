@@ -1,0 +1,1 @@
+"""Figures by kind of result: ``run``, ``trial``, ``validation``, ``sweep``; ``style`` is their shared look."""

@@ -1,0 +1,324 @@
+"""Figures check their data: Muller layers partition the tumour, KM medians and reviewed
+ranges drawn equal the tables', heatmap cells are replicate means, run outputs add up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import AxesImage
+
+from abm.colours import DRUG_COLOURS, MECHANISM_COLOURS
+from abm.drugs import DRUG_NAMES
+from abm.mechanisms import COUNT_COLUMNS, N_STATES, describe
+from abm.run import run_scenario, write_run
+from abm.scenario import Scenario
+from abm.trial_stats import summarise_trial
+from abm.validation import DAYS_PER_MONTH, TARGETS
+from analysis.figures import run as run_figures
+from analysis.figures import sweep as sweep_figures
+from analysis.figures import trial as trial_figures
+from analysis.figures import validation as validation_figures
+from tests.synthetic import SWEEP_METRIC, SWEEP_X, SWEEP_Y, write_grid_sweep, write_sensitivity
+
+CLONE = {
+    "name": "clone figure test",
+    "model": {"kind": "clone", "initial_cells": 10**6, "days": 150, "seed": 3},
+    "parameters": {"met_amplified_initial_fraction": 0.01, "t790m_initial_fraction": 0.001},
+    "schedule": [{"drug": "gefitinib"}],
+}
+SPATIAL = {
+    "name": "spatial figure test",
+    "model": {"width": 30, "height": 30, "initial_cells": 200, "days": 40, "seed": 1},
+    "parameters": {"axl_induction_rate": 0.01},
+    "schedule": [{"drug": "osimertinib"}, {"drug": "bemcentinib", "stop": 10}],
+}
+
+
+@pytest.fixture(scope="module")
+def clone_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clone")
+    write_run(run_scenario(Scenario.model_validate(CLONE), progress=False), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def spatial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("spatial")
+    write_run(run_scenario(Scenario.model_validate(SPATIAL), progress=False, snapshots=(0, 7, 40, 999)), out)
+    return out
+
+
+def test_one_colour_per_mechanism_and_drug() -> None:
+    assert set(MECHANISM_COLOURS) == set(COUNT_COLUMNS)
+    assert len(set(MECHANISM_COLOURS.values())) == len(COUNT_COLUMNS)
+    assert set(DRUG_COLOURS) == set(DRUG_NAMES)
+    assert not set(DRUG_COLOURS.values()) & set(MECHANISM_COLOURS.values())
+
+
+# --- run outputs ---------------------------------------------------------------------------
+def test_clone_run_records_lineage_and_clone_counts_that_add_up(clone_run: Path) -> None:
+    ts = pd.read_csv(clone_run / "timeseries.csv")
+    clones = pd.read_csv(clone_run / "clones.csv")
+    lineage = pd.read_csv(clone_run / "lineage.csv")
+    per_day = clones.groupby("day")["cells"].sum().reindex(ts["day"], fill_value=0)
+    assert (per_day.to_numpy() == ts["total"].to_numpy()).all()
+    assert set(clones["clone"]) <= set(lineage["clone"])
+    assert set(lineage["parent"].dropna().astype(int)) <= set(lineage["clone"])
+    # the last day's clone counts are the ancestry's final counts
+    last = clones[clones["day"] == ts["day"].iloc[-1]].set_index("clone")["cells"]
+    assert (lineage.set_index("clone")["count"].reindex(last.index) == last).all()
+    states = pd.read_csv(clone_run / "states.csv")
+    assert (states.drop(columns="day").sum(axis=1) == ts["total"]).all()
+
+
+def test_spatial_run_keeps_snapshots_on_asked_days(spatial_run: Path) -> None:
+    ts = pd.read_csv(spatial_run / "timeseries.csv").set_index("day")
+    snaps = run_figures.load_snapshots(spatial_run)
+    assert sorted(snaps) == [0, 7, 40]  # day 999 is past the end
+    for day, lattice in snaps.items():
+        assert lattice.shape == (30, 30)
+        assert int((lattice >= 0).sum()) == ts.loc[day, "total"]
+        counts = np.bincount(lattice[lattice >= 0], minlength=N_STATES)
+        assert counts[0] == ts.loc[day, "sensitive"]
+    states = pd.read_csv(spatial_run / "states.csv")
+    assert set(states.columns[1:]) <= {describe(s) for s in range(N_STATES)}
+    assert (states.drop(columns="day").sum(axis=1) == ts["total"].to_numpy()).all()
+
+
+# --- Muller ------------------------------------------------------------------------------------
+def _assert_nested(stack: pd.DataFrame, tree: pd.DataFrame) -> None:
+    """Each clone's band lies between two bands of its parent (pyfish's centred nesting)."""
+    order = list(stack.index)
+    parent = dict(zip(tree["Id"], tree["ParentId"], strict=True))
+    for child, up in parent.items():
+        if pd.isna(up):
+            continue
+        where = [k for k, i in enumerate(order) if i == child]
+        around = [k for k, i in enumerate(order) if i == int(up)]
+        assert where and around, (child, up)
+        assert min(around) < min(where) and max(where) < max(around), (child, up)
+
+
+@pytest.mark.parametrize("which", ["clone_run", "spatial_run"])
+def test_muller_layers_sum_to_one_each_day_and_nest(which: str, request: pytest.FixtureRequest) -> None:
+    folder = request.getfixturevalue(which)
+    pops, tree, nesting = run_figures.muller_layers(folder)
+    assert nesting == ("ancestry" if which == "clone_run" else "mechanism sets")
+    ts = pd.read_csv(folder / "timeseries.csv")
+    # folding small clones into their parents keeps every cell
+    per_day = pops.groupby("Step")["Pop"].sum().reindex(ts["day"], fill_value=0).to_numpy()
+    assert (per_day == ts["total"].to_numpy()).all()
+    stack, mechanisms = run_figures.muller_stack(pops, tree)
+    alive = ts.set_index("day")["total"] > 0
+    sums = stack.sum(axis=0)
+    np.testing.assert_allclose(sums[alive[alive].index], 1.0, atol=1e-9)
+    assert len(mechanisms) == len(stack) and set(mechanisms) <= set(COUNT_COLUMNS)
+    _assert_nested(stack, tree)
+    # each layer's share equals its cells / total cells (layers of one clone split its share evenly)
+    table = pops.pivot(index="Id", columns="Step", values="Pop").fillna(0)
+    day = int(ts["day"].iloc[-1])
+    for clone in set(stack.index):
+        drawn = stack.loc[[clone], day].sum()
+        assert drawn == pytest.approx(table.loc[clone, day] / ts["total"].iloc[-1], abs=1e-12)
+    fig = run_figures.muller_figure(folder)
+    layers = [c for c in fig.axes[0].collections if str(c.get_gid()).startswith("layer:")]
+    assert [c.get_gid() for c in layers] == [f"layer:{m}" for m in mechanisms]
+
+
+def test_muller_of_an_old_run_uses_the_mechanism_columns(spatial_run: Path, tmp_path: Path) -> None:
+    (tmp_path / "timeseries.csv").write_bytes((spatial_run / "timeseries.csv").read_bytes())
+    pops, tree, nesting = run_figures.muller_layers(tmp_path)
+    assert nesting == "none"
+    stack, mechanisms = run_figures.muller_stack(pops, tree)
+    assert set(mechanisms) <= set(COUNT_COLUMNS)
+    np.testing.assert_allclose(stack.sum(axis=0), 1.0, atol=1e-9)
+
+
+def test_burden_figure_draws_totals_and_dose_bands(spatial_run: Path) -> None:
+    fig = run_figures.burden_figure(spatial_run)
+    ts = pd.read_csv(spatial_run / "timeseries.csv")
+    top, bands = fig.axes
+    total = next(line for line in top.lines if line.get_gid() == "total")
+    np.testing.assert_array_equal(np.ma.filled(total.get_ydata(), np.nan)[:5], ts["total"].to_numpy()[:5])
+    assert top.get_yscale() == "log"
+    assert {c.get_gid() for c in bands.collections} == {"dose:osimertinib", "dose:bemcentinib"}
+
+
+def test_snapshot_cells_take_their_lead_mechanism() -> None:
+    # sensitive, persister+AXL-high (AXL-high leads), T790M+persister (T790M leads), empty
+    lattice = np.array([[0, 0b11, 0b1001, -1]])
+    cats = run_figures.lattice_categories(lattice)
+    assert [COUNT_COLUMNS[c] if c >= 0 else None for c in cats[0]] == ["sensitive", "axl_high", "t790m", None]
+
+
+# --- trials ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def trial_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A patients.csv with known outcomes (as abm trial writes it) and its summary.json."""
+    out = tmp_path_factory.mktemp("trial")
+    rng = np.random.default_rng(5)
+    rows = []
+    mechanisms = ["t790m", "met_amplified", "axl_high", "t790m;met_amplified", "", "her2_amplified"]
+    for arm, scale in (("gefitinib", 300), ("osimertinib", 550)):
+        for p in range(80):
+            pfs = int(rng.exponential(scale)) + 1
+            progressed = pfs < 1500
+            rows.append(
+                {
+                    "arm": arm,
+                    "patient": p,
+                    "pfs_days": min(pfs, 1500),
+                    "progressed": progressed,
+                    "best_response": rng.choice(["PR", "SD", "PD", "CR"], p=[0.6, 0.3, 0.05, 0.05]),
+                    "responded": True,
+                    "mechanisms_at_progression": rng.choice(mechanisms) if progressed else "",
+                    "mechanisms_at_baseline": "",
+                    "pfs2_days": 1500,
+                    "progressed2": False,
+                    "mechanisms_at_progression2": "",
+                    "days_simulated": min(pfs, 1500),
+                    "final_cells": 10**10,
+                }
+            )
+    table = pd.DataFrame(rows)
+    table["responded"] = table["best_response"].isin(["CR", "PR"])
+    table.to_csv(out / "patients.csv", index=False)
+    summary = {"trial": "synthetic", "seed": 0, **summarise_trial(table, ["gefitinib", "osimertinib"])}
+    (out / "summary.json").write_text(json.dumps(summary))
+    return out
+
+
+def test_km_medians_drawn_equal_the_summary_table(trial_folder: Path) -> None:
+    summary = json.loads((trial_folder / "summary.json").read_text())
+    fig = trial_figures.km_figure(trial_folder)
+    medians = {
+        line.get_gid().split(":", 1)[1]: line for line in fig.axes[0].lines if str(line.get_gid()).startswith("median:")
+    }
+    assert set(medians) == {"gefitinib", "osimertinib"}
+    for arm, line in medians.items():
+        drawn_days = line.get_xdata()[1] * DAYS_PER_MONTH
+        assert drawn_days == pytest.approx(summary["arms"][arm]["median_pfs_days"], rel=1e-12)
+        assert line.get_ydata()[1] == 0.5
+    # the curves are lifelines' estimates on each arm's patients, in months
+    patients = pd.read_csv(trial_folder / "patients.csv")
+    fitters = trial_figures.km_fitters(patients)
+    assert fitters["gefitinib"].event_observed.sum() == summary["arms"]["gefitinib"]["progressed"]
+
+
+def test_mechanism_bars_equal_the_table_and_ranges_equal_the_reviewed_targets(trial_folder: Path) -> None:
+    summary = json.loads((trial_folder / "summary.json").read_text())
+    fig = trial_figures.mechanisms_figure(trial_folder)
+    for ax, arm in zip(fig.axes, ["gefitinib", "osimertinib"], strict=True):
+        bars = [p for p in ax.patches if p.get_gid() == f"bars:{arm}"] or list(ax.containers[0])
+        shares = summary["arms"][arm]["mechanisms_at_progression"]
+        heights = [b.get_height() for b in bars]
+        assert heights == pytest.approx([shares[m] for m in trial_figures.BIOPSY_COLUMNS], abs=1e-12)
+        drawn = {
+            p.get_gid().split(":")[2]: (p.get_y(), p.get_y() + p.get_height())
+            for p in ax.patches
+            if str(p.get_gid()).startswith(f"range:{arm}:")
+        }
+        expected = {t.mechanism: (t.low, t.high) for t in TARGETS if t.measure == "at_progression" and arm in t.arms}
+        assert drawn.keys() == expected.keys() and expected  # every applicable target, nothing else
+        for mechanism, (low, high) in expected.items():
+            assert drawn[mechanism] == pytest.approx((low, high), abs=1e-12)
+    # the reviewed values of biology.md, as the validation module holds them
+    t790m = next(t for t in TARGETS if t.mechanism == "t790m" and t.arms == ("gefitinib",))
+    assert (t790m.low, t790m.high) == (0.50, 0.70)
+
+
+def test_swimmer_lanes_are_each_patients_pfs(trial_folder: Path) -> None:
+    fig = trial_figures.swimmer_figure(trial_folder, n=12)
+    patients = pd.read_csv(trial_folder / "patients.csv")
+    for ax, arm in zip(fig.axes, ["gefitinib", "osimertinib"], strict=True):
+        bars = [p for p in ax.patches if p.get_gid() == f"line1:{arm}"] or list(ax.containers[0])
+        rows = patients[(patients["arm"] == arm) & (patients["patient"] < 12)].sort_values(["pfs_days", "patient"])
+        assert [b.get_width() for b in bars] == pytest.approx(list(rows["pfs_days"] / DAYS_PER_MONTH))
+        assert [t.get_text() for t in ax.get_yticklabels()] == [str(p) for p in rows["patient"]]
+
+
+# --- validation ---------------------------------------------------------------------------------
+def _validation_json(folder: Path) -> dict:
+    rows = [
+        {
+            "setting": t.setting,
+            "mechanism": t.mechanism,
+            "low": t.low,
+            "high": t.high,
+            "unit": t.unit,
+            "source": t.source,
+            "simulated": None if k == 9 else (t.low + t.high) / 2 + (0.5 if k == 0 else 0.0),
+            "ci": [None, None] if k == 9 else [t.low, t.high],
+            "patients": 100,
+            "pass": k not in (0, 9),
+        }
+        for k, t in enumerate(TARGETS)
+    ]
+    data = {"trial": "validation cohort", "patients": 100, "seed": 0, "targets": rows}
+    (folder / "validation.json").write_text(json.dumps(data))
+    return data
+
+
+def test_validation_forest_draws_every_reviewed_range(tmp_path: Path) -> None:
+    data = _validation_json(tmp_path)
+    fig = validation_figures.validation_figure(tmp_path)
+    drawn = {
+        p.get_gid(): (p.get_x(), p.get_x() + p.get_width())
+        for ax in fig.axes
+        for p in ax.patches
+        if str(p.get_gid()).startswith("range:")
+    }
+    assert len(drawn) == len(TARGETS)
+    for t in TARGETS:
+        assert drawn[f"range:{t.setting}:{t.mechanism}"] == pytest.approx((t.low, t.high), abs=1e-12)
+    points = {line.get_gid(): line for ax in fig.axes for line in ax.lines if str(line.get_gid()).startswith("sim")}
+    assert len(points) == len(TARGETS)  # one simulated value per target, a median not reached included
+    for row in data["targets"]:
+        point = points[f"simulated:{row['setting']}:{row['mechanism']}"]
+        if row["simulated"] is not None:
+            assert list(point.get_xdata()) == [row["simulated"]]
+        else:  # not reached: drawn as an arrow at the reviewed range's top
+            assert point.get_marker() == ">"
+        assert point.get_markerfacecolor() == ("black" if row["pass"] else "white")
+
+
+# --- sweeps ---------------------------------------------------------------------------------------
+def test_heatmap_cells_are_replicate_means_of_finished_runs(tmp_path: Path) -> None:
+    write_grid_sweep(tmp_path, replicates=3, failed=(4,))
+    fig = sweep_figures.heatmap_figure(tmp_path, SWEEP_METRIC, SWEEP_X, SWEEP_Y)
+    image = next(a for a in fig.axes[0].get_children() if isinstance(a, AxesImage))
+    cells = np.asarray(image.get_array())
+    starts, durations = [0, 30, 90], [14, 28, 56, 112]
+    expected = np.array([[310.0 + d - s for s in starts] for d in durations])  # mean of +0, +10, +20
+    expected[1, 0] = 300.0 + 28 + (0 + 20) / 2  # run 4 (start 0, duration 28, replicate 1) failed
+    np.testing.assert_allclose(cells, expected)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "338\n(n=2)" in texts
+
+
+def test_line_plot_means_and_bands(tmp_path: Path) -> None:
+    runs = write_grid_sweep(tmp_path, replicates=3, failed=())
+    fig = sweep_figures.line_figure(tmp_path, SWEEP_METRIC, SWEEP_X)
+    lines = {line.get_gid(): line for line in fig.axes[0].lines}
+    line = lines[f"line:{SWEEP_METRIC}:56.0"]
+    assert list(line.get_xdata()) == [0, 30, 90]
+    assert list(line.get_ydata()) == pytest.approx([366.0, 336.0, 276.0])
+    sd = runs[(runs[SWEEP_Y] == 56) & (runs[SWEEP_X] == 0)][SWEEP_METRIC].std()
+    band = fig.axes[0].collections[2].get_paths()[0].vertices[:, 1]  # third band: duration 56
+    assert band.min() == pytest.approx(276.0 - sd) and band.max() == pytest.approx(366.0 + sd)
+
+
+@pytest.mark.parametrize(("method", "order"), [("morris", [5.0, 20.0, 50.0]), ("sobol", [0.05, 0.3, 0.6])])
+def test_sensitivity_bars_are_ranked(method: str, order: list[float], tmp_path: Path) -> None:
+    write_grid_sweep(tmp_path)
+    write_sensitivity(tmp_path)
+    fig = sweep_figures.sensitivity_figure(tmp_path, method, SWEEP_METRIC)
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if p.get_gid() == f"ranked:{method}:{SWEEP_METRIC}"]
+    assert [b.get_width() for b in bars] == pytest.approx(order)  # bottom to top: least to most
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "division_rate"
