@@ -48,19 +48,19 @@ class Parameters(BaseModel):
 
     # --- growth and drug kill of non-persister cells -------------------------------------
     division_rate: float = param(
-        0.0505,
+        0.0493,
         "probability",
         fitted("median PFS 12-24 months on first-line TKIs (003 §1)"),
         "Division probability per day of an uncontrolled cell; scaled by (1 - control).",
     )
     death_rate: float = param(
-        0.0123,
+        0.0117,
         "probability",
         fitted("median PFS 12-24 months (003 §1)"),
         "Death probability per day of an uncontrolled cell.",
     )
     death_rate_controlled: float = param(
-        0.0972,
+        0.0964,
         "probability",
         fitted("responses then progression after 1-2 years (003 §1); primary resistance 4-10% (003 §1)"),
         "Death probability per day of a cell whose every route is blocked (control = 1).",
@@ -92,19 +92,19 @@ class Parameters(BaseModel):
     )
     # --- AXL upregulation (003 §3.3, §5.2; 000 'EMT') ------------------------------------
     axl_induction_rate: float = param(
-        7.21e-07,
+        9.6e-07,
         "probability",
         fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (~20%, 003 §3.3.2)"),
         "Probability per day that a non-persister cell upregulates AXL; scaled by its EGFR-route block.",
     )
     axl_induction_rate_persister: float = param(
-        0.000804,
+        0.000383,
         "probability",
         fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (003 §3.3.2); DTPs show AXL up (003 §5.2)"),
         "Probability per day that a persister upregulates AXL; scaled by its EGFR-route block.",
     )
     axl_reversion_rate: float = param(
-        0.0166,
+        0.0172,
         "probability",
         fitted(
             "AXL upregulated in 10-30% of 1st-gen TKI resistance (003 §3.3.2); reversible because "
@@ -132,7 +132,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells that are MET-amplified.",
     )
     met_amplification_rate: float = param(
-        6.19e-11,
+        6.34e-11,
         "per_division",
         fitted("MET amplification in 5-22% after 1st-gen, 10-20% after osimertinib (003 §3.1.2)"),
         "Probability per division that a daughter acquires MET amplification.",
@@ -145,13 +145,13 @@ class Parameters(BaseModel):
         "Fraction of initial cells carrying EGFR T790M.",
     )
     t790m_mutation_rate: float = param(
-        2.44e-10,
+        2.12e-10,
         "per_division",
         fitted("T790M in 50-70% of 1st-gen resistance (~60%, 003 §1), at most 5% after osimertinib"),
         "Probability per division that a daughter acquires T790M (before mutability factors).",
     )
     c797s_mutation_rate: float = param(
-        2.12e-10,
+        2.08e-10,
         "per_division",
         fitted("C797S beside MET amplification in ~7% of osimertinib resistance (003 §3.1.2)"),
         "Probability per division that a daughter acquires C797S (before mutability factors).",
@@ -179,8 +179,8 @@ class Parameters(BaseModel):
         1e-10,
         "per_division",
         "003 §3.5: a minor route (~12% after 1st-gen TKI, 2-3% after osimertinib); not a calibration target: "
-        "assumption, set with the MET amplification rate's order of magnitude (HER2 at progression ~1-4% after "
-        "gefitinib, ~5-8% after osimertinib in the validation cohort)",
+        "assumption, set with the MET amplification rate's order of magnitude (HER2 at progression ~4% after "
+        "gefitinib, ~10% after osimertinib in the validation cohort, 1000 patients)",
         "Probability per division that a daughter acquires HER2 amplification.",
     )
     egfr_tki_insensitivity: float = param(
@@ -192,13 +192,13 @@ class Parameters(BaseModel):
     )
     # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
     axl_bypass_capacity: float = param(
-        0.735,
+        0.731,
         "fraction",
         fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (003 §3.3.2)"),
         "Share of full survival signalling the AXL route carries when it is the only open route.",
     )
     met_bypass_capacity: float = param(
-        0.961,
+        0.973,
         "fraction",
         fitted("MET amplification in 5-22% / 10-20% of resistance (003 §3.1.2)"),
         "Share of full survival signalling the MET route carries when it is the only open route.",
