@@ -33,10 +33,11 @@ from abm.spatial import SpatialTumour
 
 @dataclass
 class RunResult:
-    """A finished run: the daily table and a summary."""
+    """A finished run: the daily table, a summary, and the model in its final state."""
 
     timeseries: pd.DataFrame
     summary: dict[str, Any]
+    model: SpatialTumour | CloneTumour | None = None
 
 
 def run_scenario(scenario: Scenario, *, progress: bool | None = None) -> RunResult:
@@ -55,7 +56,7 @@ def run_scenario(scenario: Scenario, *, progress: bool | None = None) -> RunResu
             bar.set_postfix(cells=model.counts["total"], refresh=False)
     finished = time.perf_counter()
     df = model.timeseries()
-    return RunResult(df, summarise(scenario, df, setup_s=built - started, loop_s=finished - built))
+    return RunResult(df, summarise(scenario, df, setup_s=built - started, loop_s=finished - built), model)
 
 
 def model_for(scenario: Scenario) -> SpatialTumour | CloneTumour:
