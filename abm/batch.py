@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,7 +254,11 @@ def _completions(pool: Executor | None, slots: int, sweep: Sweep, todo: list[Run
     try:
         while True:
             for run in queue:
-                pending[pool.submit(execute, run, sweep.points[run.point], metrics, series)] = run
+                try:
+                    pending[pool.submit(execute, run, sweep.points[run.point], metrics, series)] = run
+                except BrokenExecutor:  # a worker died and took the pool with it: stop submitting
+                    queue = iter(())
+                    break
                 if len(pending) >= slots:
                     break
             if not pending:

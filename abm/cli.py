@@ -215,12 +215,13 @@ def _sweep(args: argparse.Namespace) -> int:
         f" ({ran} run now in {summary.seconds:.1f} s, {summary.skipped} already done)"
     )
     left = summary.runs - summary.skipped - ran
-    if summary.interrupted:
-        print(f"interrupted: {left} runs not run; run the same command again to resume", file=sys.stderr)
+    if left:
+        why = "interrupted" if summary.interrupted else "the worker pool broke"
+        print(f"{why}: {left} runs not run; run the same command again to resume", file=sys.stderr)
     print(f"wrote {out / 'runs.parquet'}" + (f" and {out / 'series.parquet'}" if sweep.file.series else ""))
     if summary.interrupted:
         return 130
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or left else 0
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
