@@ -134,7 +134,7 @@ class Store:
             raise InputError("--out", str(self.out), "is not empty and holds no sweep; allowed: a new or empty folder")
         write_json(description, existing)
         write_parquet(design_table(sweep), self.out / "design.parquet")
-        for folder in (self.runs_dir, self.series_dir):  # half-written files of a killed sweep
+        for folder in (self.out, self.runs_dir, self.series_dir):  # half-written files of a killed sweep
             for stale in folder.glob(".*.tmp") if folder.is_dir() else []:
                 stale.unlink(missing_ok=True)
 

@@ -252,6 +252,7 @@ class Sweep:
             "kind": self.kind,
             "base": self.base.model_dump(mode="json"),
             "points": self.points,
+            "vary": {name: spec.model_dump() for name, spec in self.file.vary.items()},  # paths included
             "replicates": self.file.replicates,
             "seed": self.file.seed,
             "seeds": self.file.seeds,
@@ -287,14 +288,13 @@ def load_sweep(path: str | Path) -> Sweep:
     base_data = read_toml(base_path)
     if "vary" in base_data:
         raise InputError(source, "base", f"{file.base} is a sweep file; allowed: a scenario or trial file")
-    kind = "trial" if "arms" in base_data else base_data.get("model", {}).get("kind", "spatial")
-    if kind not in ("spatial", "clone", "trial"):
-        kind = "spatial"  # the base's own validation names the problem
-    resolve = _trial_path if kind == "trial" else _scenario_path
+    is_trial = "arms" in base_data
+    resolve = _trial_path if is_trial else _scenario_path
 
     fixed = {resolve(name, source, "set"): value for name, value in _flatten(file.set).items()}
     base_data = _overridden(base_data, fixed, source, "set")
-    base = _validated(base_data, kind, f"{source} (base {file.base} with [set])", "")
+    base = _validated(base_data, is_trial, f"{source} (base {file.base} with [set])")
+    kind = "trial" if isinstance(base, Trial) else base.model.kind
     _check_metrics(file, kind, base, source)
     if file.series and kind == "trial":
         raise InputError(source, "series", "daily series exist for scenario runs only, not trials")
@@ -306,7 +306,7 @@ def load_sweep(path: str | Path) -> Sweep:
         overrides = {targets[name]: value for name, value in values.items()}
         point_data = _overridden(base_data, overrides, source, "vary")
         described = ", ".join(f"{name}={value!r}" for name, value in values.items())
-        configs.append(_validated(point_data, kind, f"{source} (vary: {described})", "vary"))
+        configs.append(_validated(point_data, is_trial, f"{source} (vary: {described})"))
     return Sweep(path, file, kind, base, points, unit, configs)
 
 
@@ -367,9 +367,9 @@ def _overridden(data: dict[str, Any], overrides: dict[str, Any], source: str, ta
         raise InputError(source, f"{table}: {error.field}", error.message) from None
 
 
-def _validated(data: dict[str, Any], kind: str, source: str, table: str) -> Scenario | Trial:
+def _validated(data: dict[str, Any], is_trial: bool, source: str) -> Scenario | Trial:
     """A validated config; problems name the sweep file and the point."""
-    if kind != "trial":
+    if not is_trial:
         return validate(copy.deepcopy(data), source)
     try:
         return Trial.model_validate(data)
