@@ -4,7 +4,9 @@ Runs the shipped spatial sweep (scenarios/sweep-axl-timing.toml) as a user does:
 in a fresh process, so start-up, imports and starting the workers count. ``--replicates``
 shrinks it (a copy of the file with fewer replicates per point) for a quicker figure. Each
 worker count is timed ``--repeats`` times, alternating, and the fastest is kept (other jobs on
-a shared machine only ever slow a run down). Prints one JSON line per worker count, then the
+a shared machine only ever slow a run down); each repeat's figures are printed too, with the
+cores the command obtained (CPU seconds of it and its workers per wall second: below 2 at 2
+workers means other jobs held the CPU). Prints one JSON line per worker count, then the
 speed-up; also checks that both gave the same results.
 
     python benchmarks/sweep.py [--replicates 4] [--workers 1 2] [--repeats 1]
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,21 +46,28 @@ def main() -> None:
             text = re.sub(r'(?m)^base = "([^"]+)"', lambda m: f'base = "{sweep.parent / m.group(1)}"', text)
             sweep = Path(tmp) / sweep.name
             sweep.write_text(text)
-        best: dict[int, float] = {}
-        tables: dict[int, pd.DataFrame] = {}
+        walls: dict[int, list[float]] = {w: [] for w in args.workers}
+        cores: dict[int, list[float]] = {w: [] for w in args.workers}  # CPU seconds obtained per wall second
+        tables: dict[int, pd.DataFrame] = {}  # of the fastest repeat
         for repeat in range(args.repeats):
             for workers in args.workers:
                 out = Path(tmp) / f"w{workers}-r{repeat}"
                 started = time.perf_counter()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 subprocess.run(
                     [sys.executable, "-m", "abm", "sweep", str(sweep), "--workers", str(workers), "--out", str(out),
                      "--quiet"],
                     check=True, capture_output=True, cwd=ROOT,
                 )  # fmt: skip
                 wall = time.perf_counter() - started
-                best[workers] = min(best.get(workers, wall), wall)
-                tables[workers] = pd.read_parquet(out / "runs.parquet")
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the sweep and its workers
+                cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+                cores[workers].append(cpu / wall)
+                if not walls[workers] or wall < min(walls[workers]):
+                    tables[workers] = pd.read_parquet(out / "runs.parquet")
+                walls[workers].append(wall)
         runs = len(next(iter(tables.values())))
+        best = {w: min(walls[w]) for w in args.workers}
         for workers in args.workers:
             table = tables[workers]
             print(
@@ -67,6 +77,8 @@ def main() -> None:
                         "runs": runs,
                         "workers": workers,
                         "wall_s": round(best[workers], 2),
+                        "wall_s_each_repeat": [round(w, 2) for w in walls[workers]],
+                        "cores_obtained_each_repeat": [round(c, 2) for c in cores[workers]],
                         "runs_per_min": round(runs / best[workers] * 60, 1),
                         "run_seconds_sum": round(float(table["seconds"].sum()), 1),
                         "load_average_1min": round(os.getloadavg()[0], 2),
@@ -77,6 +89,10 @@ def main() -> None:
             first, *others = args.workers
             same = all(tables[first].drop(columns="seconds").equals(tables[w].drop(columns="seconds")) for w in others)
             speedups = {f"speedup_{w}_vs_{first}": round(best[first] / best[w], 2) for w in others}
+            # Per repeat (the two counts ran back to back, so under similar load from other jobs).
+            for w in others:
+                pairs = zip(walls[first], walls[w], strict=True)
+                speedups[f"speedup_{w}_vs_{first}_each_repeat"] = [round(a / b, 2) for a, b in pairs]
             print(json.dumps({**speedups, "identical_results": same}))
 
 
