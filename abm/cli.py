@@ -70,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
     viz.add_argument("scenario", nargs="?", help="scenario TOML file to start from (default: built-in default)")
     viz.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    sweep = commands.add_parser("sweep", help="run a parameter sweep (resumable) on worker processes or a Dask cluster")
+    sweep.add_argument("sweep", type=Path, help="sweep TOML file (see scenarios/sweep-*.toml)")
+    sweep.add_argument("--workers", type=int, help="local worker processes (default: one per CPU; 1 runs in-process)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786")
+    sweep.add_argument("--out", type=Path, help="output folder (default: results/<sweep file name>)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
+
+    sensitivity = commands.add_parser("sensitivity", help="Morris or Sobol indices of a finished sweep's metrics")
+    sensitivity.add_argument("out", type=Path, metavar="DIR", help="the sweep's output folder")
+    sensitivity.add_argument("--metric", action="append", help="metric to analyse (repeatable; default: all)")
+    sensitivity.add_argument("--method", choices=["morris", "sobol"], help="default: the sweep's design")
 
     commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
     commands.add_parser("drugs", help="list the drugs and the routes they block")
@@ -94,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args.scenario, args.host, args.port)
         if args.command == "report":
             return _report(args.folder)
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "sensitivity":
+            return _sensitivity(args)
         if args.command == "parameters":
             return _parameters()
         if args.command == "drugs":
@@ -221,6 +237,58 @@ def _calibrate(args: argparse.Namespace) -> int:
     print("fitted: " + ", ".join(f"{k}={v:g}" for k, v in result["fitted"].items()))
     print(format_rows(result["targets"]))
     print(f"{result['seconds']} s; wrote {out}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import os
+
+    from abm.batch import run_sweep
+    from abm.sweep import load_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", str(args.workers), "allowed: 1 or more")
+    if args.workers is not None and args.scheduler:
+        raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
+    sweep = load_sweep(args.sweep)
+    out = args.out or Path("results") / args.sweep.stem
+    workers = args.workers or os.cpu_count() or 1
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
+    shape = f"{len(sweep.points)} points x {sweep.file.replicates} replicates"
+    summary, _ = run_sweep(
+        sweep,
+        out,
+        workers=workers,
+        scheduler=args.scheduler,
+        progress=False if args.quiet else None,
+        log=lambda m: print(m, file=sys.stderr),
+        on_start=lambda: print(f"{sweep.file.name}: {sweep.n_runs} runs ({shape}) on {where}", flush=True),
+    )
+    ran = summary.done + summary.failed
+    print(
+        f"{summary.runs} runs: {summary.skipped + summary.done} done, {summary.failed} failed"
+        f" ({ran} run now in {summary.seconds:.1f} s, {summary.skipped} already done)"
+    )
+    left = summary.runs - summary.skipped - ran
+    if left:
+        why = "interrupted" if summary.interrupted else "the worker pool broke"
+        print(f"{why}: {left} runs not run; run the same command again to resume", file=sys.stderr)
+    print(f"wrote {out / 'runs.parquet'}" + (f" and {out / 'series.parquet'}" if sweep.file.series else ""))
+    if args.report and not summary.interrupted:
+        _report(out, quiet=args.quiet)
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed or left else 0
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from abm.output import write_csv
+    from abm.sensitivity import analyse, format_table
+
+    table = analyse(args.out, args.metric, args.method)
+    write_csv(table, args.out / "sensitivity.csv")
+    print(format_table(table))
+    print(f"wrote {args.out / 'sensitivity.csv'}")
     return 0
 
 

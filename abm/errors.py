@@ -32,8 +32,14 @@ def field_path(loc: Sequence[str | int], prefix: Iterable[str] = ()) -> str:
     return text
 
 
-def from_validation_error(error: ValidationError, source: str, prefix: Iterable[str] = ()) -> InputError:
-    """The first problem of a pydantic error, as a one-line InputError."""
+def from_validation_error(
+    error: ValidationError, source: str, prefix: Iterable[str] = (), root: type[BaseModel] | None = None
+) -> InputError:
+    """The first problem of a pydantic error, as a one-line InputError.
+
+    ``root``: the model of the whole file, for listing allowed keys (default: a scenario or
+    trial file, whose parameters are described in the words of their kind).
+    """
     from abm.parameters import KINDS, Parameters
 
     # In a union (a day or a trigger) the most specific complaint is the useful one.
@@ -44,7 +50,7 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
     given = problem.get("input")
     # Say what is allowed in the words of the field's kind (parameters carry it).
     name = loc[-1] if loc else ""
-    if isinstance(name, str) and name in Parameters.model_fields:
+    if root is None and isinstance(name, str) and name in Parameters.model_fields:
         kind = (Parameters.model_fields[name].json_schema_extra or {}).get("kind")
         if kind in KINDS:
             message = f"{given!r} is not allowed; allowed: {KINDS[kind][0]}"
@@ -53,7 +59,7 @@ def from_validation_error(error: ValidationError, source: str, prefix: Iterable[
         message = f"{problem['ctx']['tag']!r} is not allowed; allowed: {problem['ctx']['expected_tags']}"
     elif problem["type"] == "extra_forbidden":
         message = "unknown key"
-        allowed = _allowed_keys(problem["loc"])
+        allowed = _allowed_keys(problem["loc"], root)
         if allowed:
             message += f"; allowed: {', '.join(allowed)}"
     elif message.startswith("Input should be ") and not isinstance(given, dict | list):
@@ -79,11 +85,11 @@ def _is_branch(model: type[BaseModel], part: str) -> bool:
     return part in kinds or model.__name__ == part or part.endswith(f" {model.__name__}]")
 
 
-def _allowed_keys(raw_loc: Sequence[str | int]) -> list[str]:
+def _allowed_keys(raw_loc: Sequence[str | int], root: type[BaseModel] | None = None) -> list[str]:
     """Field names of the model in which the unknown key at ``raw_loc`` was found."""
     from abm.scenario import Scenario
 
-    candidates: list[type[BaseModel]] = [Scenario]
+    candidates: list[type[BaseModel]] = [root or Scenario]
     for part in raw_loc[:-1]:
         if isinstance(part, int):
             continue

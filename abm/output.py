@@ -61,3 +61,16 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 def write_json(data: dict[str, Any], path: Path) -> None:
     """A dict as pretty JSON, written atomically."""
     atomic_write(path, lambda f: f.write(json.dumps(data, indent=2, sort_keys=False) + "\n"))
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """A DataFrame as Parquet (no index), written to a temporary name and renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

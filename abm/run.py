@@ -39,7 +39,7 @@ from abm.spatial import SpatialTumour
 
 @dataclass
 class RunResult:
-    """A finished run: the daily table and a summary, plus what the figures need."""
+    """A finished run: the daily table and a summary, plus what the figures need and the final model."""
 
     timeseries: pd.DataFrame
     summary: dict[str, Any]
@@ -47,6 +47,7 @@ class RunResult:
     lineage: pd.DataFrame | None = None  # clone runs: CloneTumour.ancestry()
     clones: pd.DataFrame | None = None  # clone runs: day, clone, cells (living clones only)
     snapshots: dict[int, np.ndarray] | None = None  # spatial runs: day -> lattice of states (-1 empty)
+    model: SpatialTumour | CloneTumour | None = None  # in its final state
 
 
 def snapshot_days(days: int) -> tuple[int, ...]:
@@ -76,7 +77,7 @@ def run_scenario(
     finished = time.perf_counter()
     df = model.timeseries()
     summary = summarise(scenario, df, setup_s=built - started, loop_s=finished - built)
-    return RunResult(df, summary, **record.results())
+    return RunResult(df, summary, model=model, **record.results())
 
 
 class _Recorder:

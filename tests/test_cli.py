@@ -55,7 +55,10 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     assert abm("drugs").stdout == done.stdout
 
 
-SCENARIO_FILES = sorted(p for p in SCENARIOS.glob("*.toml") if "[[arms]]" not in p.read_text())  # not trials
+# Not trials, not sweeps (tests/test_sweep.py runs those).
+SCENARIO_FILES = sorted(
+    p for p in SCENARIOS.glob("*.toml") if "[[arms]]" not in p.read_text() and not p.name.startswith("sweep-")
+)
 
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
