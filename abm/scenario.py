@@ -170,6 +170,15 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(str(path), "", f"cannot read: {error.strerror}") from None
 
 
+def file_kind(data: dict[str, Any]) -> str:
+    """What a TOML file in scenarios/ holds: 'trial' (arms), 'sweep' (vary) or 'scenario' (one tumour)."""
+    if "arms" in data or "trial" in data:
+        return "trial"
+    if "vary" in data:
+        return "sweep"
+    return "scenario"
+
+
 def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load a scenario file (or the built-in default) and apply dotted overrides."""
     if path is None:
@@ -178,9 +187,9 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
     else:
         data = read_toml(Path(path))
         source = str(path)
-        if "arms" in data:
+        if file_kind(data) == "trial":
             raise InputError(source, "", "a trial file; run it with `abm trial`")
-        if "vary" in data:
+        if file_kind(data) == "sweep":
             raise InputError(source, "", "a sweep file; run it with `abm sweep`")
     if overrides:
         data = apply_overrides(data, overrides)

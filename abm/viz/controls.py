@@ -18,7 +18,7 @@ import solara
 from abm.drugs import DRUG_NAMES
 from abm.errors import InputError
 from abm.readouts import READOUT_NAMES
-from abm.scenario import CloneSettings, Scenario, SpatialSettings, load, validate
+from abm.scenario import CloneSettings, Scenario, SpatialSettings, file_kind, load, validate
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 
@@ -46,10 +46,10 @@ def shipped_scenarios(kind: str) -> dict[str, Path]:
     for path in sorted(SCENARIO_DIR.glob("*.toml")):
         with path.open("rb") as f:
             data = tomllib.load(f)
-        if "arms" in data or "trial" in data:
+        if file_kind(data) != "scenario":  # trial and sweep files are not one tumour
             continue
-        file_kind = data.get("model", {}).get("kind", "spatial")
-        if kind == "spatial" and file_kind != "spatial":
+        model_kind = data.get("model", {}).get("kind", "spatial")
+        if kind == "spatial" and model_kind != "spatial":
             continue
         found[f"{path.stem}: {data.get('name', path.stem)}"] = path
     return found
