@@ -74,12 +74,14 @@ def heatmap_figure(folder: Path, metric: str, x: str, y: str) -> Figure:
         values = grid.to_numpy(dtype=float)
         counts = means.pivot(index=y, columns=x, values="n").reindex_like(grid).to_numpy()
         full = int(np.nanmax(counts)) if counts.size else 0
+        # off a full-factorial grid a cell pools runs whose other parameters differ: show every n
+        factorial = spec.get("design") == "factorial" and len(spec.get("parameters", [x, y])) <= 2
         finite = values[np.isfinite(values)]
         middle = (finite.min() + finite.max()) / 2 if finite.size else 0
         if values.size <= 150:
             for (i, j), v in np.ndenumerate(values):
                 text = "n/a" if not np.isfinite(v) else f"{v:.3g}"
-                if counts[i, j] != full:  # a replicate failed here
+                if counts[i, j] != full or not factorial:  # a replicate failed here, or pooled runs
                     text += f"\n(n={0 if np.isnan(counts[i, j]) else int(counts[i, j])})"
                 ax.text(
                     j,
@@ -93,8 +95,9 @@ def heatmap_figure(folder: Path, metric: str, x: str, y: str) -> Figure:
         ax.set_xlabel(axis_label(x))
         ax.set_ylabel(axis_label(y))
         bar = fig.colorbar(image, ax=ax, shrink=0.9)
-        bar.set_label(f"{axis_label(metric)}, mean of {full} replicates")
-        ax.set_title(f"{spec.get('name', 'sweep')}: {metric}", loc="left")
+        pooled = f"mean of {full} replicates" if factorial else "mean of the n runs in the cell"
+        bar.set_label(f"{axis_label(metric)},\n{pooled}")
+        ax.set_title(f"{spec.get('name', 'sweep')}:\n{metric}", loc="left")
         ax.spines[["top", "right"]].set_visible(True)
     return fig
 
