@@ -74,7 +74,19 @@ def _with_seed(draft: solara.Reactive[Scenario] | None, seed: int | None, kind: 
 
 # SolaraViz's Reset passes its own ``scenario`` (a mesa.experimental Scenario holding the rng)
 # to every model that takes one; ours is a different thing, so these swallow that argument.
-class ViewedTumour(SpatialTumour):
+class _Paced:
+    """A model that waits, before each day, until the page has drawn the last one."""
+
+    pacer: RenderPacer | None = None
+
+    def step(self) -> None:
+        """Advance one day, once the page is not rendering."""
+        if self.pacer is not None:
+            self.pacer.wait()
+        super().step()  # type: ignore[misc]
+
+
+class ViewedTumour(_Paced, SpatialTumour):
     """The spatial model as the viz builds it: from the scenario the controls are editing."""
 
     def __init__(
@@ -87,14 +99,8 @@ class ViewedTumour(SpatialTumour):
         self.pacer = pacer
         super().__init__(_with_seed(draft, seed, "spatial"))
 
-    def step(self) -> None:
-        """Advance one day, once the page is not rendering."""
-        if self.pacer is not None:
-            self.pacer.wait()
-        super().step()
 
-
-class ViewedPatient(CloneTumour):
+class ViewedPatient(_Paced, CloneTumour):
     """One virtual patient of the clone model, from the scenario the controls are editing."""
 
     def __init__(
@@ -106,12 +112,6 @@ class ViewedPatient(CloneTumour):
     ) -> None:
         self.pacer = pacer
         super().__init__(_with_seed(draft, seed, "clone"))
-
-    def step(self) -> None:
-        """Advance one day, once the page is not rendering."""
-        if self.pacer is not None:
-            self.pacer.wait()
-        super().step()
 
 
 def _seed_input(scenario: Scenario) -> dict[str, Any]:
