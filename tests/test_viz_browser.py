@@ -74,11 +74,20 @@ def test_viz_in_chromium_steps_edits_schedule_resets_and_shows_a_patient() -> No
         page.get_by_role("button", name="Step").click()
         wait_for_status(page, "s.startsWith('Day 1 of 365')")
         assert day_of(status(page)) == 1
+        day1_burden = chart_pixels(page, 0)
         # Play until imaging shows progression (seed 0: day 168), then pause.
         page.get_by_role("button", name="▶").click()
         wait_for_status(page, "s.includes('first progression on day')", timeout_ms=120_000)
         page.get_by_role("button", name="❚❚").click()
         assert "Best response PR" in status(page), status(page)
+        # the burden chart shows the months played, not the first day (redrawn after the pause)
+        page.wait_for_function(
+            "old => { const c = document.querySelectorAll('.vega-embed canvas')[0];"
+            " return c && c.width > 0 && c.toDataURL() !== old; }",
+            arg=day1_burden,
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1_000)  # let vega finish the frame it started
         page.screenshot(path=ARTIFACTS / "4-patient-progressed.png", full_page=True)
 
         assert watch.problems() == []
