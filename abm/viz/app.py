@@ -190,21 +190,28 @@ def RunCharts(model: SpatialTumour | CloneTumour):
     return figure(run_chart(days_so_far(model), model.days, _scheduled(model)))
 
 
+def _model_page(kind: str, viewed: type, card: str, components: list, name: str) -> None:
+    """A SolaraViz page of one model, built from the scenario its sidebar card edits."""
+    initial = solara.use_memo(lambda: initial_scenario(kind), [])
+    draft = solara.use_reactive(initial)
+    pacer = use_pacer()
+    first = solara.use_memo(lambda: viewed(draft=draft, pacer=pacer), [])
+    model = solara.use_reactive(first)
+    SidebarCard(card, draft, kind, initial)
+    SolaraViz(
+        model,
+        components=components,
+        model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
+        play_interval=PLAY_INTERVAL_MS,
+        name=name,
+    )
+
+
 @solara.component
 def TumourPage() -> None:
     """The spatial model under therapy."""
-    initial = solara.use_memo(lambda: initial_scenario("spatial"), [])
-    draft = solara.use_reactive(initial)
-    pacer = use_pacer()
-    first = solara.use_memo(lambda: ViewedTumour(draft=draft, pacer=pacer), [])
-    model = solara.use_reactive(first)
-    SidebarCard("Scenario", draft, "spatial", initial)
-    SolaraViz(
-        model,
-        components=[(LatticeView, 0), (RunCharts, 0)],
-        model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
-        play_interval=PLAY_INTERVAL_MS,
-        name="EGFR-mutant tumour under therapy",
+    _model_page(
+        "spatial", ViewedTumour, "Scenario", [(LatticeView, 0), (RunCharts, 0)], "EGFR-mutant tumour under therapy"
     )
 
 
@@ -259,18 +266,8 @@ def PatientShares(model: CloneTumour):
 @solara.component
 def PatientPage() -> None:
     """One virtual patient of the clone model."""
-    initial = solara.use_memo(lambda: initial_scenario("clone"), [])
-    draft = solara.use_reactive(initial)
-    pacer = use_pacer()
-    first = solara.use_memo(lambda: ViewedPatient(draft=draft, pacer=pacer), [])
-    model = solara.use_reactive(first)
-    SidebarCard("Patient", draft, "clone", initial)
-    SolaraViz(
-        model,
-        components=[(PatientBurden, 0), (PatientShares, 0)],
-        model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
-        play_interval=PLAY_INTERVAL_MS,
-        name="One virtual patient (clone model)",
+    _model_page(
+        "clone", ViewedPatient, "Patient", [(PatientBurden, 0), (PatientShares, 0)], "One virtual patient (clone model)"
     )
 
 
