@@ -48,7 +48,7 @@ from abm.errors import InputError, from_validation_error
 from abm.metrics import DEFAULT_RUN_METRICS, check_run_metric, split_trial_metric
 from abm.parameters import Parameters
 from abm.scenario import ClinicalSettings, Scenario, apply_overrides, parse_path, read_toml, resolve_name, validate
-from abm.trial import Trial, TrialSettings
+from abm.trial import Trial, TrialSettings, read_trial_data
 
 # Columns of the runs table that are not settings or metrics.
 RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "seconds")
@@ -285,7 +285,7 @@ def load_sweep(path: str | Path) -> Sweep:
     base_path = path.parent / file.base
     if not base_path.is_file():
         raise InputError(source, "base", f"no such file {base_path}")
-    base_data = read_toml(base_path)
+    base_data = read_trial_data(base_path)  # a scenario file reads as it is
     if "vary" in base_data:
         raise InputError(source, "base", f"{file.base} is a sweep file; allowed: a scenario or trial file")
     is_trial = "arms" in base_data

@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from abm.clone import CloneTumour
 from abm.course import Course
-from abm.errors import from_validation_error
+from abm.errors import InputError, from_validation_error
 from abm.parameters import KINDS, Parameters
 from abm.readouts import biopsy
 from abm.scenario import ClinicalSettings, Scenario, read_toml
@@ -155,9 +155,21 @@ class Trial(BaseModel):
         return arms
 
 
+def read_trial_data(path: Path) -> dict[str, Any]:
+    """A trial file's data, with ``cohort_from = "FILE"`` resolved: that file's [cohort], then
+    this file's own [cohort] entries over it (so the calibrated cohort is written once)."""
+    data = read_toml(path)
+    if "cohort_from" in data:
+        source = path.parent / str(data.pop("cohort_from"))
+        if not source.is_file():
+            raise InputError(str(path), "cohort_from", f"no such file {source}")
+        data["cohort"] = {**read_trial_data(source).get("cohort", {}), **data.get("cohort", {})}
+    return data
+
+
 def load_trial(path: str | Path, overrides: dict[str, Any] | None = None) -> Trial:
     """A Trial from a TOML file (``overrides`` set keys of ``[trial]``), or an InputError."""
-    data = read_toml(Path(path))
+    data = read_trial_data(Path(path))
     if overrides:
         data = {**data, "trial": {**data.get("trial", {}), **overrides}}
     try:
