@@ -74,10 +74,21 @@ def _with_seed(draft: solara.Reactive[Scenario] | None, seed: int | None, kind: 
 
 # SolaraViz's Reset passes its own ``scenario`` (a mesa.experimental Scenario holding the rng)
 # to every model that takes one; ours is a different thing, so these swallow that argument.
-class _Paced:
-    """A model that waits, before each day, until the page has drawn the last one."""
+class _Viewed:
+    """A model built from the scenario the controls are editing, that waits before each day
+    until the page has drawn the last one."""
 
-    pacer: RenderPacer | None = None
+    kind: str  # the model kind its scenario is turned into
+
+    def __init__(
+        self,
+        draft: solara.Reactive[Scenario] | None = None,
+        seed: int | None = None,
+        pacer: RenderPacer | None = None,
+        **_: Any,
+    ) -> None:
+        self.pacer = pacer
+        super().__init__(_with_seed(draft, seed, self.kind))  # type: ignore[call-arg]
 
     def step(self) -> None:
         """Advance one day, once the page is not rendering."""
@@ -86,32 +97,16 @@ class _Paced:
         super().step()  # type: ignore[misc]
 
 
-class ViewedTumour(_Paced, SpatialTumour):
-    """The spatial model as the viz builds it: from the scenario the controls are editing."""
+class ViewedTumour(_Viewed, SpatialTumour):
+    """The spatial model as the viz builds it."""
 
-    def __init__(
-        self,
-        draft: solara.Reactive[Scenario] | None = None,
-        seed: int | None = None,
-        pacer: RenderPacer | None = None,
-        **_: Any,
-    ) -> None:
-        self.pacer = pacer
-        super().__init__(_with_seed(draft, seed, "spatial"))
+    kind = "spatial"
 
 
-class ViewedPatient(_Paced, CloneTumour):
-    """One virtual patient of the clone model, from the scenario the controls are editing."""
+class ViewedPatient(_Viewed, CloneTumour):
+    """One virtual patient of the clone model."""
 
-    def __init__(
-        self,
-        draft: solara.Reactive[Scenario] | None = None,
-        seed: int | None = None,
-        pacer: RenderPacer | None = None,
-        **_: Any,
-    ) -> None:
-        self.pacer = pacer
-        super().__init__(_with_seed(draft, seed, "clone"))
+    kind = "clone"
 
 
 def _seed_input(scenario: Scenario) -> dict[str, Any]:
