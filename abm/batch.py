@@ -84,7 +84,7 @@ def simulate(config: Any, metrics: tuple[str, ...], series: bool) -> tuple[dict[
         return trial_metrics(config, run_trial(config, workers=1, progress=False), metrics), None
     from abm.run import run_scenario
 
-    result = run_scenario(config, progress=False)
+    result = run_scenario(config, progress=False, record=False)
     assert result.model is not None
     figures = run_metrics(config, result.timeseries, result.model.course, metrics)
     return figures, (series_table(result.timeseries) if series else None)

@@ -56,28 +56,34 @@ def snapshot_days(days: int) -> tuple[int, ...]:
 
 
 def run_scenario(
-    scenario: Scenario, *, progress: bool | None = None, snapshots: tuple[int, ...] | None = None
+    scenario: Scenario,
+    *,
+    progress: bool | None = None,
+    snapshots: tuple[int, ...] | None = None,
+    record: bool = True,
 ) -> RunResult:
     """Run a scenario to its last day (or extinction) and summarise it.
 
     ``progress``: show a progress bar (None: only on a terminal). ``snapshots``: days on which
     a spatial run keeps its lattice (None: ``snapshot_days``; a day past the end is skipped).
+    ``record``: keep what the figures need (states, clones, snapshots); a sweep needs none of it.
     """
     started = time.perf_counter()
     model = model_for(scenario)
     built = time.perf_counter()
-    record = _Recorder(model, snapshot_days(model.days) if snapshots is None else snapshots)
+    recorder = _Recorder(model, snapshot_days(model.days) if snapshots is None else snapshots) if record else None
     bar = tqdm(total=model.days, unit="day", disable=None if progress is None else not progress, leave=False)
     with bar:
         while model.running:
             model.step()
-            record()
+            if recorder is not None:
+                recorder()
             bar.update()
             bar.set_postfix(cells=model.counts["total"], refresh=False)
     finished = time.perf_counter()
     df = model.timeseries()
     summary = summarise(scenario, df, setup_s=built - started, loop_s=finished - built)
-    return RunResult(df, summary, model=model, **record.results())
+    return RunResult(df, summary, model=model, **(recorder.results() if recorder is not None else {}))
 
 
 class _Recorder:
