@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from abm.drugs import route_blocks
-from abm.mechanisms import AXL_HIGH, MET_AMPLIFIED, state_of
+from abm.drugs import DRUGS, route_blocks
+from abm.mechanisms import AXL_HIGH, MET_AMPLIFIED, Route, state_of
 from abm.parameters import Parameters
 from abm.rules import death_probability, division_probability
 from abm.trial import Trial, run_trial
@@ -104,7 +104,8 @@ CONFIRM = 3  # best points of the last stage re-measured on the full validation 
 
 def feasible(p: Parameters) -> bool:
     """True when AXL-high and MET-amplified cells grow on every EGFR TKI alone (biology.md 'Cell states')."""
-    for tki in ("gefitinib", "osimertinib"):
+    egfr_tkis = [name for name, drug in DRUGS.items() if Route.EGFR_SENSITIVE in drug.blocks]
+    for tki in egfr_tkis:
         blocks = route_blocks({tki: 1.0})
         growth = division_probability(p, blocks) - death_probability(p, blocks)
         if min(growth[state_of(AXL_HIGH)], growth[state_of(MET_AMPLIFIED)]) <= 0.0:
