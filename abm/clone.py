@@ -22,9 +22,10 @@ import mesa
 import numpy as np
 
 from abm.course import Course
+from abm.founding import founding_counts
 from abm.mechanisms import GENETIC_MASK, N_STATES, describe
 from abm.parameters import Parameters
-from abm.rules import MUTATION_TARGETS, SWITCH_TARGETS, initial_state_distribution
+from abm.rules import CYCLING, MUTATION_TARGETS, RESCUE_TARGETS, SWITCH_TARGETS, crowding_loss
 from abm.scenario import Scenario
 from abm.tumour import TumourModel
 
@@ -92,7 +93,11 @@ class CloneTumour(TumourModel):
         self._counts = np.zeros(0, dtype=np.int64)
         # Per-tumour rule tables as (tumours, states) arrays, refreshed when a course's doses change.
         self._tables_of: list[object] = [None] * n
-        self._division, self._death, self._switch_any, self._mutate_any = (np.zeros((n, N_STATES)) for _ in range(4))
+        self._division, self._death, self._switch_any, self._mutate_any, self._rescue_any = (
+            np.zeros((n, N_STATES)) for _ in range(5)
+        )
+        self._rescue_targets = np.zeros((n, N_STATES, RESCUE_TARGETS), dtype=np.int64)
+        self._rescue_probs = np.zeros((n, N_STATES, RESCUE_TARGETS))
         self._switch_targets = np.zeros((n, N_STATES, SWITCH_TARGETS), dtype=np.int64)
         self._switch_probs = np.zeros((n, N_STATES, SWITCH_TARGETS))
         self._daughter_targets = np.zeros((n, N_STATES, MUTATION_TARGETS), dtype=np.int64)
@@ -106,7 +111,7 @@ class CloneTumour(TumourModel):
     # --- clones --------------------------------------------------------------------------
     def _seed_tumour(self, patient: int, n: int, params: Parameters) -> None:
         """Founding clones: the sensitive bulk and the pre-existing subclones (003 §5.2)."""
-        founders = self.rng.multinomial(n, initial_state_distribution(params))
+        founders = founding_counts(params, n, self.rng)
         for state in np.flatnonzero(founders).tolist():
             index = self._new_clone(patient, state, lineage=None, parent=None)  # grows self._counts
             self._counts[index] = founders[state]
@@ -160,11 +165,13 @@ class CloneTumour(TumourModel):
                 continue
             self._tables_of[p] = tables
             if tables is None:
-                for array in (self._division, self._death, self._switch_any, self._mutate_any):
+                for array in (self._division, self._death, self._switch_any, self._mutate_any, self._rescue_any):
                     array[p] = 0.0
                 continue
             self._division[p], self._death[p] = tables.division, tables.death
             self._switch_any[p], self._mutate_any[p] = tables.switch_any, tables.mutate_any
+            self._rescue_any[p] = tables.rescue_any
+            self._rescue_targets[p], self._rescue_probs[p] = tables.rescue_moves
             self._switch_targets[p], self._switch_probs[p] = tables.switch_moves
             self._daughter_targets[p], self._daughter_probs[p] = tables.daughter_moves
 
@@ -184,29 +191,42 @@ class CloneTumour(TumourModel):
         which, column = np.nonzero(split)
         return sources[which], targets[patients[which], states[which], column], split[which, column]
 
-    def step(self) -> None:
-        """Advance one day."""
+    def _begin_day(self) -> None:
         self._refresh_tables()
-        rng, patients, states, counts = self.rng, self._patients, self._states, self._counts
-        room = np.clip(1.0 - self._totals / self._capacity, 0.0, None)  # logistic limit per tumour
-        deaths = rng.binomial(counts, self._death[patients, states])
-        survivors = counts - deaths
-        births = rng.binomial(survivors, self._division[patients, states] * room[patients])
-        mutants = rng.binomial(births, self._mutate_any[patients, states])
-        switchers = rng.binomial(survivors, self._switch_any[patients, states])
-        new_counts = survivors + births - mutants - switchers
+        # Gompertzian cell loss per tumour (``rules.crowding_loss``), on cycling cells only.
+        self._crowding = crowding_loss(self.courses[0].params, self._totals, self._capacity)
+        self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
 
-        moves = [
-            (*self._flows(mutants, self._daughter_targets, self._daughter_probs), True),
-            (*self._flows(switchers, self._switch_targets, self._switch_probs), False),
-        ]
-        destinations = [self._destinations(sources, targets, genetic) for sources, targets, _, genetic in moves]
+    def _death_event(self) -> None:
+        patients, states = self._patients, self._states
+        death = self._death[patients, states] + self._crowding[patients] * CYCLING[states]
+        hits = self.rng.binomial(self._counts, death)
+        rescued_share = np.divide(self._rescue_any[patients, states], death, out=np.zeros(death.size), where=death > 0)
+        rescued = self.rng.binomial(hits, rescued_share)
+        self._survivors = self._counts - hits
+        self._moves.append((*self._flows(rescued, self._rescue_targets, self._rescue_probs), False))
+
+    def _division_event(self) -> None:
+        patients, states = self._patients, self._states
+        births = self.rng.binomial(self._survivors, self._division[patients, states])
+        mutants = self.rng.binomial(births, self._mutate_any[patients, states])
+        self._births = births - mutants
+        self._moves.append((*self._flows(mutants, self._daughter_targets, self._daughter_probs), True))
+
+    def _switch_event(self) -> None:
+        switchers = self.rng.binomial(self._survivors, self._switch_any[self._patients, self._states])
+        self._stayers = self._survivors - switchers
+        self._moves.append((*self._flows(switchers, self._switch_targets, self._switch_probs), False))
+
+    def _end_of_day(self) -> None:
+        """Gather the day's flows into the clones (founding new ones), then the daily bookkeeping."""
+        stay = self._stayers + self._births
+        destinations = [self._destinations(sources, targets, genetic) for sources, targets, _, genetic in self._moves]
         self._counts = np.zeros(len(self._states), dtype=np.int64)  # new clones may have been founded
-        self._counts[: new_counts.size] = new_counts
-        for (_, _, cells, _), dest in zip(moves, destinations, strict=True):
+        self._counts[: stay.size] = stay
+        for (_, _, cells, _), dest in zip(self._moves, destinations, strict=True):
             np.add.at(self._counts, dest, cells)
-
-        self._end_of_day()
+        super()._end_of_day()
 
     def _destinations(self, sources: np.ndarray, targets: np.ndarray, genetic: bool) -> np.ndarray:
         """Clone index receiving each flow, founding clones the first time a flow appears."""

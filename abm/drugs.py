@@ -46,17 +46,34 @@ DRUGS: dict[str, Drug] = {
     d.name: d
     for d in (
         # 1st-generation EGFR TKIs block the sensitising driver, not T790M (003 §1).
-        _drug("gefitinib", "EGFR TKI, 1st generation", "003 §1; biology.md 'Drugs'", egfr_sensitive=0.95),
-        _drug("erlotinib", "EGFR TKI, 1st generation", "003 §1; biology.md 'Drugs'", egfr_sensitive=0.95),
-        # Afatinib is a 2nd-generation EGFR TKI and a pan-ErbB (HER2) inhibitor (003 §1, §4.2).
+        # 1st-generation EGFR TKIs block the sensitising driver, also with C797S (which only
+        # breaks covalent binding), not T790M (003 §1; Niederst 2015 Clin Cancer Res 21:3924).
+        _drug(
+            "gefitinib",
+            "EGFR TKI, 1st generation",
+            "003 §1; biology.md 'Drugs'; Niederst 2015",
+            egfr_sensitive=0.95,
+            egfr_c797s=0.95,
+        ),
+        _drug(
+            "erlotinib",
+            "EGFR TKI, 1st generation",
+            "003 §1; biology.md 'Drugs'; Niederst 2015",
+            egfr_sensitive=0.95,
+            egfr_c797s=0.95,
+        ),
+        # Afatinib is a 2nd-generation EGFR TKI and a pan-ErbB (HER2) inhibitor (003 §1, §4.2);
+        # C797S without T790M stays sensitive to it (Niederst 2015).
         _drug(
             "afatinib",
             "EGFR TKI, 2nd generation",
-            "003 §1, §4.2",
+            "003 §1, §4.2; Niederst 2015",
             egfr_sensitive=0.95,
+            egfr_c797s=0.95,
             her2=0.5,
         ),
-        # Osimertinib was designed to hit T790M as well as the driver; C797S escapes it (003 §1).
+        # Osimertinib was designed to hit T790M as well as the driver; C797S escapes it, alone or
+        # with T790M (003 §1; Niederst 2015).
         _drug(
             "osimertinib",
             "EGFR TKI, 3rd generation",
@@ -70,6 +87,9 @@ DRUGS: dict[str, Drug] = {
         _drug("savolitinib", "MET inhibitor", "003 §4.1", met=0.9),
         # HER2 antibody in trials against HER2-amplified TKI resistance (003 §4.2).
         _drug("trastuzumab", "HER2 antibody", "003 §4.2", her2=0.8),
+        # IGF-1R kinase inhibitor taken to phase 2-3 (with erlotinib in NSCLC); IGF-1R inhibition
+        # restores TKI sensitivity (003 §3.4) and prevents AXL-low persisters (003 §5.2, Wang et al.).
+        _drug("linsitinib", "IGF-1R inhibitor", "003 §3.4, §5.2", igf1r=0.9),
     )
 }
 DRUG_NAMES: tuple[str, ...] = tuple(DRUGS)

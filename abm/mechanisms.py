@@ -20,12 +20,15 @@ from functools import cache
 class Route(StrEnum):
     """A signalling route that keeps PI3K/AKT and MAPK/ERK on (003 §2)."""
 
-    EGFR_SENSITIVE = "egfr_sensitive"  # exon 19 del / L858R driver (003 §1)
-    EGFR_T790M = "egfr_t790m"  # gatekeeper mutation: 1st/2nd-gen TKIs lose it (003 §1)
-    EGFR_C797S = "egfr_c797s"  # tertiary mutation: osimertinib loses it (003 §3.1.2)
+    # EGFR alleles (each an exon 19 del / L858R driver allele; Niederst 2015 Clin Cancer Res 21:3924):
+    EGFR_SENSITIVE = "egfr_sensitive"  # the driver alone: every EGFR TKI (003 §1)
+    EGFR_T790M = "egfr_t790m"  # gatekeeper: 1st/2nd-gen TKIs lose it, osimertinib hits it (003 §1)
+    EGFR_C797S = "egfr_c797s"  # C797S without T790M: osimertinib loses it, 1st/2nd-gen TKIs keep it
+    EGFR_T790M_C797S = "egfr_t790m_c797s"  # both on one allele (cis): no listed TKI blocks it
     AXL = "axl"  # non-genetic AXL upregulation (003 §3.3.1-3.3.2)
     MET = "met"  # MET amplification (003 §3.1.2)
     HER2 = "her2"  # HER2 amplification (003 §3.5)
+    IGF1R = "igf1r"  # IGF-1R activation, e.g. by loss of IGFBP3/4 (003 §3.4)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,12 @@ MET_AMPLIFIED = Mechanism("met_amplified", "MET-amplified", True, Route.MET)
 T790M = Mechanism("t790m", "EGFR T790M", True, Route.EGFR_T790M)
 C797S = Mechanism("c797s", "EGFR C797S", True, Route.EGFR_C797S)
 HER2_AMPLIFIED = Mechanism("her2_amplified", "HER2-amplified", True, Route.HER2)
+# Set only together with T790M and C797S: the two are on one allele. Without it a cell with
+# both carries them on two alleles (in trans).
+C797S_CIS = Mechanism("c797s_cis", "EGFR C797S in cis with T790M", True, Route.EGFR_T790M_C797S)
+# Non-genetic IGF-1R activation (003 §3.4): a bypass route, and the survival route of AXL-low
+# persisters (003 §5.2, Wang et al.).
+IGF1R_ACTIVE = Mechanism("igf1r_active", "IGF-1R-active", False, Route.IGF1R)
 
 # Bit i of a state is MECHANISMS[i]. Order is part of the file format of saved lattices.
 MECHANISMS: tuple[Mechanism, ...] = (
@@ -59,6 +68,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
     T790M,
     C797S,
     HER2_AMPLIFIED,
+    C797S_CIS,
+    IGF1R_ACTIVE,
 )
 N_STATES = 1 << len(MECHANISMS)
 GENETIC_MASK = sum(1 << i for i, m in enumerate(MECHANISMS) if m.genetic)  # bits never lost
@@ -98,22 +109,41 @@ def describe(state: int) -> str:
     return "+".join(names) if names else "sensitive"
 
 
+EGFR_ALLELE_MECHANISMS = (T790M, C797S, C797S_CIS)
+
+
+def egfr_routes(state: int) -> frozenset[Route]:
+    """The EGFR alleles a cell signals through (Niederst 2015): each mutant allele is a route.
+
+    T790M alone or C797S alone replace the driver allele; T790M and C797S on two alleles
+    (trans) give two routes, both of which must be blocked (a 1st- plus a 3rd-generation
+    TKI); on one allele (cis) they give the route no listed TKI blocks.
+    """
+    t790m, c797s = has(state, T790M), has(state, C797S)
+    if t790m and c797s:
+        if has(state, C797S_CIS):
+            return frozenset({Route.EGFR_T790M_C797S})
+        return frozenset({Route.EGFR_T790M, Route.EGFR_C797S})
+    if t790m:
+        return frozenset({Route.EGFR_T790M})
+    if c797s:
+        return frozenset({Route.EGFR_C797S})
+    return frozenset({Route.EGFR_SENSITIVE})
+
+
+def valid(state: int) -> bool:
+    """False for bit patterns no cell can have: 'in cis' without both T790M and C797S."""
+    return not has(state, C797S_CIS) or (has(state, T790M) and has(state, C797S))
+
+
 @cache
 def routes(state: int) -> frozenset[Route]:
     """The signalling routes a cell in this state can survive and divide through.
 
-    The EGFR driver route is one allele: C797S (assumed on the T790M allele, in cis,
-    the configuration no listed TKI blocks: biology.md 'Cell states') wins over T790M,
-    which wins over the sensitive driver. Bypass mechanisms add their route.
+    Its EGFR alleles (``egfr_routes``) plus the route of each bypass mechanism it carries.
     """
-    if has(state, C797S):
-        egfr = Route.EGFR_C797S
-    elif has(state, T790M):
-        egfr = Route.EGFR_T790M
-    else:
-        egfr = Route.EGFR_SENSITIVE
-    bypass = {m.route for m in mechanisms_of(state) if m.route is not None and m not in (T790M, C797S)}
-    return frozenset({egfr, *bypass})
+    bypass = {m.route for m in mechanisms_of(state) if m.route is not None and m not in EGFR_ALLELE_MECHANISMS}
+    return frozenset(egfr_routes(state) | bypass)
 
 
 def count_matrix() -> list[list[int]]:

@@ -29,7 +29,7 @@ def fitted(constraint: str) -> str:
     return f"{FITTED}; mainly constrained by {constraint}"
 
 
-def param(default: float, kind: str, source: str, doc: str) -> Any:
+def param(default: float | None, kind: str, source: str, doc: str) -> Any:
     """A bounded, documented, cited parameter field."""
     allowed, low, high = KINDS[kind]
     return Field(
@@ -46,70 +46,128 @@ class Parameters(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
-    # --- growth and drug kill of non-persister cells -------------------------------------
+    # --- cell kinetics of non-persister cells --------------------------------------------
+    # Untreated: (1 - death_rate)(1 + division_rate) per day = a volume doubling time of ~190
+    # days, with a cell-loss factor (cells lost / cells produced) of ~0.9 (biology.md 'Dynamics').
     division_rate: float = param(
-        0.0493,
+        0.04,
         "probability",
-        fitted("median PFS 12-24 months on first-line TKIs (003 §1)"),
-        "Division probability per day of an uncontrolled cell; scaled by (1 - control).",
+        "assumption constrained by the untreated volume doubling time (median ~190 days, Mackintosh 2014 "
+        "Respirology 19:755) and the cell-loss factor (>70%, >=90% in two thirds, Br J Cancer 1984;50:343): "
+        "division = net growth / (1 - cell-loss factor) = 0.0036 / 0.09",
+        "Intrinsic division probability per day of an uncontrolled sensitive cell; scaled by its fitness and (1 - control).",
     )
     death_rate: float = param(
-        0.0117,
+        0.0184,
         "probability",
-        fitted("median PFS 12-24 months (003 §1)"),
-        "Death probability per day of an uncontrolled cell.",
+        "assumption: with Gompertzian crowding loss to the carrying capacity (rules.crowding_loss), a 10^10-cell "
+        "tumour (capacity 10^12) grows with a volume doubling time of ~190 days (Mackintosh 2014) at a cell-loss "
+        "factor of ~0.9 (Br J Cancer 1984;50:343): 0.04 - (0.04 - 0.0184) x ln(1e10)/ln(1e12) = 0.0364",
+        "Cell-loss probability per day of an untreated cycling cell in an uncrowded tumour; crowding adds to it.",
     )
-    death_rate_controlled: float = param(
-        0.0964,
+    drug_kill_rate: float = param(
+        0.015,
         "probability",
-        fitted("responses then progression after 1-2 years (003 §1); primary resistance 4-10% (003 §1)"),
-        "Death probability per day of a cell whose every route is blocked (control = 1).",
+        "assumption constrained by the volumetric response to 1st-gen TKIs: volume falls over months, nadir at a "
+        "median 6.3 months, then regrowth at ~0.1 ln-volume per month (Nishino 2016 Acad Radiol 23:329); under "
+        "control division stops, so cell loss and this kill shrink the tumour together",
+        "Extra death probability per day of a cell whose every route is blocked (scaled by control).",
+    )
+    # --- fitness costs of resistance (division-rate multipliers 1 - cost, on or off drug) -----
+    t790m_fitness_cost: float = param(
+        0.03,
+        "fraction",
+        "Chmielecki 2011 Sci Transl Med 3:90ra59: T790M cells grow more slowly than sensitive cells off drug; "
+        "assumption for the value (a 3% lower division rate roughly halves net growth at a cell-loss factor of 0.9)",
+        "Share of the division rate a T790M cell loses.",
+    )
+    c797s_fitness_cost: float = param(
+        0.02,
+        "fraction",
+        "assumption: an EGFR kinase-domain mutation with no reported growth advantage; smaller than T790M's",
+        "Share of the division rate a C797S cell loses.",
+    )
+    met_fitness_cost: float = param(
+        0.02,
+        "fraction",
+        "assumption: MET-amplified cells are <1% of untreated tumours (003 §5.2, Turke), so they are not fitter",
+        "Share of the division rate a MET-amplified cell loses.",
+    )
+    her2_fitness_cost: float = param(
+        0.02,
+        "fraction",
+        "assumption: HER2 amplification is rare untreated (1%, 003 §3.5), so it is not fitter",
+        "Share of the division rate a HER2-amplified cell loses.",
+    )
+    axl_high_fitness_cost: float = param(
+        0.05,
+        "fraction",
+        "000 'EMT': AXL-high cells are mesenchymal, migratory and slower-cycling; assumption for the value",
+        "Share of the division rate an AXL-high cell loses.",
+    )
+    igf1r_fitness_cost: float = param(
+        0.02,
+        "fraction",
+        "assumption: IGF-1R activation is a stress response, not a growth advantage off drug (003 §3.4)",
+        "Share of the division rate an IGF-1R-active cell loses.",
     )
     # --- drug-tolerant persisters (003 §5.2) ---------------------------------------------
     persister_entry_fraction: float = param(
         0.02,
         "fraction",
         "003 §5.2: 0.3-5% of cells survive early TKI exposure as drug-tolerant persisters",
-        "Share of drug-killed cells that enter the persister state instead of dying (scaled down by AXL block).",
+        "Share of drug-killed cells that survive as persisters instead of dying (less when their route is blocked).",
+    )
+    persister_axl_share: float = param(
+        0.8,
+        "fraction",
+        "003 §5.2: osimertinib DTPs are AXL-high (Taniguchi) and osimertinib + AXL inhibitor prevents most; "
+        "AXL-low DTPs survive through IGF-1R (Wang); assumption for the value (an AXL inhibitor lowers DTPs ~3-5-fold)",
+        "Share of persister entry that goes through AXL (AXL-high persisters); the rest goes through IGF-1R.",
     )
     persister_reversion_rate: float = param(
         0.01,
         "probability",
         "003 §5.2 (DTPs are reversible) and biology.md 'Cell states' (reverts off drug); assumption for the value",
-        "Probability per day that a persister reverts; scaled by (1 - control), so it happens off drug.",
+        "Probability per day that a persister reverts; scaled by (1 - EGFR-route block), so it happens off drug.",
     )
     persister_division_rate: float = param(
-        0.005,
+        0.004,
         "probability",
-        "003 §5.2: DTPs are slow-cycling; assumption for the value",
+        "003 §5.2: DTPs are slow-cycling; assumption for the value (below persister_death_rate: a slowly "
+        "shrinking pool under drug, half-life about a year)",
         "Division probability per day of a persister, on or off drug.",
     )
     persister_death_rate: float = param(
-        0.005,
+        0.006,
         "probability",
         "003 §5.2: DTPs survive TKI; assumption for the value",
-        "Death probability per day of a persister without an AXL inhibitor.",
+        "Death probability per day of a persister whose survival route (AXL or IGF-1R) is free.",
+    )
+    persister_kill_rate: float = param(
+        0.05,
+        "probability",
+        "003 §5.2: AXL inhibition removes AXL-high DTPs (Taniguchi), IGF-1R inhibition AXL-low ones (Wang); "
+        "assumption for the value",
+        "Extra death probability per day of a persister whose survival routes are fully blocked.",
     )
     # --- AXL upregulation (003 §3.3, §5.2; 000 'EMT') ------------------------------------
     axl_induction_rate: float = param(
-        9.6e-07,
+        1e-6,
         "probability",
-        fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (~20%, 003 §3.3.2)"),
+        "003 §3.3.2: AXL upregulated in ~20% of 1st-gen TKI resistance; assumption for the value (to be re-fitted)",
         "Probability per day that a non-persister cell upregulates AXL; scaled by its EGFR-route block.",
     )
     axl_induction_rate_persister: float = param(
-        0.000383,
+        0.0004,
         "probability",
-        fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (003 §3.3.2); DTPs show AXL up (003 §5.2)"),
+        "003 §5.2: DTPs show AXL up (Taniguchi); assumption for the value (to be re-fitted)",
         "Probability per day that a persister upregulates AXL; scaled by its EGFR-route block.",
     )
     axl_reversion_rate: float = param(
         0.0172,
         "probability",
-        fitted(
-            "AXL upregulated in 10-30% of 1st-gen TKI resistance (003 §3.3.2); reversible because "
-            "transcriptional (003 §3.3.1)"
-        ),
+        "003 §3.3.1: AXL upregulation is transcriptional, so reversible; assumption for the value",
         "Probability per day that an AXL-high cell returns to AXL-low; scaled by (1 - EGFR-route block).",
     )
     axl_high_initial_fraction: float = param(
@@ -124,37 +182,72 @@ class Parameters(BaseModel):
         "000 'EMT': AXL drives EMT, a mesenchymal, motile phenotype; assumption for the value",
         "Probability per day that an AXL-high cell moves to an empty neighbouring site (spatial model).",
     )
-    # --- MET amplification (003 §3.1.2, §5.2) --------------------------------------------
-    met_amplified_initial_fraction: float = param(
-        1e-3,
+    # --- IGF-1R activation (003 §3.4, §5.2) ----------------------------------------------
+    igf1r_induction_rate: float = param(
+        2e-7,
+        "probability",
+        "003 §3.4: IGF-1R activation (loss of IGFBP3/4) mediates resistance to 1st/2nd-gen TKIs and "
+        "osimertinib in preclinical models; no clinical frequency given: assumption (a minor route)",
+        "Probability per day that a cell activates IGF-1R; scaled by its EGFR-route block.",
+    )
+    igf1r_reversion_rate: float = param(
+        0.02,
+        "probability",
+        "003 §3.4: activation by loss of binding-protein expression, not mutation: reversible; assumption",
+        "Probability per day that an IGF-1R-active cell returns to baseline; scaled by (1 - EGFR-route block).",
+    )
+    igf1r_bypass_capacity: float = param(
+        0.97,
         "fraction",
-        "003 §5.2 (Turke): MET-amplified cells are <1% of a tumour before EGFR TKI",
-        "Fraction of initial cells that are MET-amplified.",
+        "003 §3.4: IGF-1R keeps PI3K/AKT on when EGFR is inhibited; assumption for the value (like AXL's)",
+        "Share of full survival signalling the IGF-1R route carries when it is the only open route.",
+    )
+    # --- pre-existing subclones: None = from the tumour's own growth to its size (abm.history) ---
+    met_amplified_initial_fraction: float | None = param(
+        None,
+        "fraction",
+        "003 §5.2 (Turke): MET-amplified cells are <1% of a tumour before EGFR TKI; None: from the tumour's history",
+        "Fraction of initial cells that are MET-amplified; None draws it from the tumour's growth to its size.",
     )
     met_amplification_rate: float = param(
-        6.34e-11,
+        1e-7,
         "per_division",
-        fitted("MET amplification in 5-22% after 1st-gen, 10-20% after osimertinib (003 §3.1.2)"),
+        "assumption (to be re-fitted): MET amplification in 5-22% after 1st-gen, 10-20% after osimertinib "
+        "(003 §3.1.2); <1% of cells before treatment (003 §5.2)",
         "Probability per division that a daughter acquires MET amplification.",
     )
     # --- on-target EGFR mutations (003 §1; 000 'DNA damage and DDR') ---------------------
-    t790m_initial_fraction: float = param(
-        1e-4,
+    t790m_initial_fraction: float | None = param(
+        None,
         "fraction",
-        "biology.md 'Cell states': T790M is pre-existing or acquired; assumption for the value",
-        "Fraction of initial cells carrying EGFR T790M.",
+        "biology.md 'Cell states': T790M is pre-existing or acquired; None: from the tumour's history",
+        "Fraction of initial cells carrying EGFR T790M; None draws it from the tumour's growth to its size.",
     )
     t790m_mutation_rate: float = param(
-        2.12e-10,
+        5e-7,
         "per_division",
-        fitted("T790M in 50-70% of 1st-gen resistance (~60%, 003 §1), at most 5% after osimertinib"),
+        "assumption (to be re-fitted): T790M in 50-70% of 1st-gen resistance (~60%, 003 §1)",
         "Probability per division that a daughter acquires T790M (before mutability factors).",
     )
+    c797s_initial_fraction: float | None = param(
+        None,
+        "fraction",
+        "C797S is a point mutation like T790M; None: from the tumour's history",
+        "Fraction of initial cells carrying EGFR C797S (without T790M); None draws it from the tumour's history.",
+    )
     c797s_mutation_rate: float = param(
-        2.08e-10,
+        5e-8,
         "per_division",
-        fitted("C797S beside MET amplification in ~7% of osimertinib resistance (003 §3.1.2)"),
+        "assumption (to be re-fitted): C797S at first-line osimertinib progression ~7%, 7-15% across series "
+        "(Ramalingam, ESMO 2018)",
         "Probability per division that a daughter acquires C797S (before mutability factors).",
+    )
+    c797s_cis_share: float = param(
+        0.85,
+        "fraction",
+        "Niederst 2015 Clin Cancer Res 21:3924 (allelic context decides TKI response); most T790M+C797S "
+        "double mutants after osimertinib are in cis; assumption for the value",
+        "Share of cells gaining the second of T790M and C797S that carry both on one allele (cis).",
     )
     axl_mutability_factor: float = param(
         10.0,
@@ -169,18 +262,16 @@ class Parameters(BaseModel):
         "Point-mutation rate multiplier in persisters, undone by AXL block.",
     )
     # --- HER2 amplification (003 §3.5) ---------------------------------------------------
-    her2_amplified_initial_fraction: float = param(
-        0.0,
+    her2_amplified_initial_fraction: float | None = param(
+        None,
         "fraction",
-        "003 §3.5: 1% of untreated patients; assumption: none at cell level by default",
-        "Fraction of initial cells that are HER2-amplified.",
+        "003 §3.5: 1% of untreated patients; None: from the tumour's history",
+        "Fraction of initial cells that are HER2-amplified; None draws it from the tumour's history.",
     )
     her2_amplification_rate: float = param(
-        1e-10,
+        2e-8,
         "per_division",
-        "003 §3.5: a minor route (~12% after 1st-gen TKI, 2-3% after osimertinib); not a calibration target: "
-        "assumption, set with the MET amplification rate's order of magnitude (HER2 at progression ~4% after "
-        "gefitinib, ~10% after osimertinib in the validation cohort, 1000 patients)",
+        "003 §3.5: a minor route (~12% after 1st-gen TKI, 2-3% after osimertinib); assumption (to be re-fitted)",
         "Probability per division that a daughter acquires HER2 amplification.",
     )
     egfr_tki_insensitivity: float = param(
@@ -192,15 +283,17 @@ class Parameters(BaseModel):
     )
     # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
     axl_bypass_capacity: float = param(
-        0.731,
+        0.97,
         "fraction",
-        fitted("AXL upregulated in 10-30% of 1st-gen TKI resistance (003 §3.3.2)"),
+        "003 §3.3.2: AXL upregulated in 10-30% of 1st-gen TKI resistance, so AXL-high cells grow on a TKI: at a "
+        "cell-loss factor of ~0.9 that needs nearly full rescue (> ~0.93); assumption for the value (to be re-fitted)",
         "Share of full survival signalling the AXL route carries when it is the only open route.",
     )
     met_bypass_capacity: float = param(
-        0.973,
+        0.99,
         "fraction",
-        fitted("MET amplification in 5-22% / 10-20% of resistance (003 §3.1.2)"),
+        "003 §3.1.2: MET amplification in 5-22% / 10-20% of resistance: MET-amplified cells grow on EGFR TKIs; "
+        "assumption for the value (to be re-fitted)",
         "Share of full survival signalling the MET route carries when it is the only open route.",
     )
     her2_bypass_capacity: float = param(
@@ -208,19 +301,6 @@ class Parameters(BaseModel):
         "fraction",
         "003 §3.5: HER2 amplification keeps AKT and ERK on when EGFR is inhibited; 1 = full rescue",
         "Share of full survival signalling the HER2 route carries when it is the only open route.",
-    )
-    # --- what an AXL inhibitor does beyond blocking the AXL route (003 §5.2) -------------
-    axl_persister_entry_dependence: float = param(
-        0.8,
-        "fraction",
-        "003 §5.2 (Taniguchi): osimertinib + AXL inhibitor prevents DTP formation",
-        "Share of persister entry that needs AXL; entry is scaled by (1 - this x AXL block).",
-    )
-    axl_inhibitor_persister_death_rate: float = param(
-        0.1,
-        "probability",
-        "003 §5.2 (Taniguchi): AXL inhibition removes DTPs; assumption for the value",
-        "Extra death probability per day of a persister at full AXL block.",
     )
 
     @classmethod

@@ -21,31 +21,47 @@ from abm.drugs import DRUG_NAMES, route_blocks
 from abm.mechanisms import (
     AXL_HIGH,
     C797S,
+    C797S_CIS,
     HER2_AMPLIFIED,
+    IGF1R_ACTIVE,
     MECHANISMS,
     MET_AMPLIFIED,
     N_STATES,
     PERSISTER,
     T790M,
+    Mechanism,
     Route,
     bit,
     routes,
 )
 from abm.parameters import Parameters
 
-EGFR_ROUTES = (Route.EGFR_SENSITIVE, Route.EGFR_T790M, Route.EGFR_C797S)
+EGFR_ROUTES = (Route.EGFR_SENSITIVE, Route.EGFR_T790M, Route.EGFR_C797S, Route.EGFR_T790M_C797S)
 ROUTES = tuple(Route)
+# The routes a persister can survive through: AXL (Taniguchi) or IGF-1R (Wang), 003 §5.2.
+PERSISTER_ROUTES = (Route.AXL, Route.IGF1R)
 
 # The rules below are vectorised over every state at once: arrays indexed by state.
 STATES = np.arange(N_STATES)
 CARRIES = {m: (STATES & bit(m)) > 0 for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
 HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (states, routes)
-EGFR_ROUTE = np.array([ROUTES.index(next(r for r in routes(s) if r in EGFR_ROUTES)) for s in STATES])
+IS_EGFR = np.array([r in EGFR_ROUTES for r in ROUTES])
+IS_PERSISTER_ROUTE = np.array([r in PERSISTER_ROUTES for r in ROUTES])
+CYCLING = (~CARRIES[PERSISTER]).astype(float)  # 1 for cells that cycle (not persisters)
+
+
+def _per_route(blocks: dict[Route, float]) -> np.ndarray:
+    return np.array([blocks[r] for r in ROUTES])
 
 
 def route_capacity(p: Parameters) -> np.ndarray:
     """Per route: the share of full survival signalling it carries on its own (EGFR routes: all)."""
-    capacity = {Route.AXL: p.axl_bypass_capacity, Route.MET: p.met_bypass_capacity, Route.HER2: p.her2_bypass_capacity}
+    capacity = {
+        Route.AXL: p.axl_bypass_capacity,
+        Route.MET: p.met_bypass_capacity,
+        Route.HER2: p.her2_bypass_capacity,
+        Route.IGF1R: p.igf1r_bypass_capacity,
+    }
     return np.array([capacity.get(r, 1.0) for r in ROUTES])
 
 
@@ -56,55 +72,114 @@ def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     the signalling left off is the product over routes of (1 - capacity x (1 - block)). With
     full-capacity routes this is the bypass logic: controlled only when every route is blocked.
     """
-    b = np.array([blocks[r] for r in ROUTES])
+    b = _per_route(blocks)
     return np.where(HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
 
 
 def egfr_block(blocks: dict[Route, float]) -> np.ndarray:
-    """Per state: how much of the cell's own EGFR allele the drugs block, the TKI pressure it feels."""
-    return np.array([blocks[r] for r in ROUTES])[EGFR_ROUTE]
+    """Per state: how much of the cell's own EGFR signalling the drugs block, the TKI pressure it feels.
+
+    With two mutant alleles (T790M and C797S in trans) both must be blocked.
+    """
+    return np.where(HAS_ROUTE & IS_EGFR, _per_route(blocks), 1.0).prod(axis=1)
+
+
+def persister_support_block(blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: how much of a persister's survival support the drugs block.
+
+    A persister survives through the persister routes it has (AXL-high: AXL; IGF-1R-active:
+    IGF-1R); with both, both must be blocked. One with neither has no support (1.0).
+    """
+    return np.where(HAS_ROUTE & IS_PERSISTER_ROUTE, _per_route(blocks), 1.0).prod(axis=1)
+
+
+# The fitness cost of each resistance mechanism: the parameter that holds it.
+FITNESS_COSTS: dict[Mechanism, str] = {
+    T790M: "t790m_fitness_cost",
+    C797S: "c797s_fitness_cost",
+    MET_AMPLIFIED: "met_fitness_cost",
+    HER2_AMPLIFIED: "her2_fitness_cost",
+    AXL_HIGH: "axl_high_fitness_cost",
+    IGF1R_ACTIVE: "igf1r_fitness_cost",
+}
+
+
+def fitness(p: Parameters) -> np.ndarray:
+    """Per state: the division rate relative to a sensitive cell, the product of each mechanism's (1 - cost)."""
+    out = np.ones(N_STATES)
+    for mechanism, name in FITNESS_COSTS.items():
+        out = out * np.where(CARRIES[mechanism], 1.0 - getattr(p, name), 1.0)
+    return out
 
 
 def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: probability per day that a cell divides (if it has room)."""
-    return np.where(CARRIES[PERSISTER], p.persister_division_rate, p.division_rate * (1.0 - control(p, blocks)))
+    cycling = p.division_rate * fitness(p) * (1.0 - control(p, blocks))
+    return np.where(CARRIES[PERSISTER], p.persister_division_rate, cycling)
+
+
+def crowding_loss(p: Parameters, burden: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Extra loss probability per day of a cycling cell in a tumour of ``burden`` cells (per tumour).
+
+    Cell loss rises as a tumour outgrows its blood supply (hypoxia, necrosis): Gompertzian
+    growth, net growth (division - loss) falling with log burden to 0 at ``capacity``. So a
+    tumour at diagnosis grows slowly with most divisions offset by loss (cell-loss factor ~0.9),
+    while cells regrowing in a bed emptied by a drug grow several times faster (the flare on
+    TKI withdrawal, Chaft 2011 Clin Cancer Res 17:6298).
+    """
+    scale = np.log(np.maximum(burden, 1.0)) / np.log(np.maximum(capacity, 2.0))
+    return (p.division_rate - p.death_rate) * np.clip(scale, 0.0, 1.0)
 
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: the part of the daily death probability that the drugs cause."""
-    return (p.death_rate_controlled - p.death_rate) * control(p, blocks)
-
-
-def persister_entry(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
-    """Per state: probability per day that a cell escapes drug-induced death as a persister.
-
-    A fixed share of the cells the drugs would kill become DTPs instead (003 §5.2: 0.3-5% of
-    cells), so the persister share does not depend on how fast the drugs kill; the AXL
-    inhibitor lowers it (Taniguchi). Persisters themselves do not re-enter.
-    """
-    share = p.persister_entry_fraction * (1.0 - p.axl_persister_entry_dependence * blocks[Route.AXL])
-    return np.where(CARRIES[PERSISTER], 0.0, share * drug_kill(p, blocks))
+    return p.drug_kill_rate * control(p, blocks)
 
 
 def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
-    """Per state: probability per day that a cell dies."""
-    # DTP survival leans on AXL (003 §5.2, Taniguchi): an AXL block kills persisters.
-    persister = min(1.0, p.persister_death_rate + p.axl_inhibitor_persister_death_rate * blocks[Route.AXL])
-    dying = p.death_rate + drug_kill(p, blocks) - persister_entry(p, blocks)
-    return np.where(CARRIES[PERSISTER], persister, dying)
+    """Per state: probability per day that a cell is hit: lost, or killed by the drugs.
+
+    A hit cell dies unless it is rescued as a persister (``rescue_matrix``). A persister's
+    survival leans on its AXL or IGF-1R route (003 §5.2): blocking it kills the persister.
+    """
+    persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * persister_support_block(blocks))
+    return np.where(CARRIES[PERSISTER], persister, p.death_rate + drug_kill(p, blocks))
+
+
+def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(S, S): probability per day that a cell of state s is hit by the drugs and survives as persister t.
+
+    A fixed share of the cells the drugs kill become DTPs instead (003 §5.2: 0.3-5% of cells);
+    cells lost at the untreated rate are not rescued. Of those, ``persister_axl_share`` do so
+    through AXL (Taniguchi) and become AXL-high persisters, the rest through IGF-1R (Wang) and
+    become IGF-1R-active persisters; blocking a route prevents that kind of entry, so an AXL
+    inhibitor lowers persistence but cannot abolish it. Rescued cells are part of the day's hits
+    (``death_probability``): a model draws the hits, then which of them are rescued.
+    """
+    rescued = np.where(CARRIES[PERSISTER], 0.0, p.persister_entry_fraction * drug_kill(p, blocks))
+    routes = (
+        (bit(AXL_HIGH), p.persister_axl_share * (1.0 - blocks[Route.AXL])),
+        (bit(IGF1R_ACTIVE), (1.0 - p.persister_axl_share) * (1.0 - blocks[Route.IGF1R])),
+    )
+    matrix = np.zeros((N_STATES, N_STATES))
+    for extra, share in routes:
+        np.add.at(matrix, (STATES, STATES | bit(PERSISTER) | extra), rescued * share)
+    return matrix
 
 
 def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
-    """Per bit, per state: probability per day that a surviving cell flips it (persister, AXL-high)."""
-    c, tki = control(p, blocks), egfr_block(blocks)
-    persister, axl = CARRIES[PERSISTER], CARRIES[AXL_HIGH]
-    # Entry is drawn among the day's survivors: condition the rescued share on surviving.
-    survive = 1.0 - death_probability(p, blocks)
-    entry = np.divide(persister_entry(p, blocks), survive, out=np.zeros(N_STATES), where=survive > 0)
-    induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
+    """Per reversible bit, per state: probability per day that a surviving cell flips it.
+
+    Persisters revert when their routes are free again (off drug, 003 §5.2); AXL upregulation
+    and IGF-1R activation are induced by the TKI pressure a cell feels and revert without it.
+    """
+    tki = egfr_block(blocks)
+    persister, axl, igf1r = CARRIES[PERSISTER], CARRIES[AXL_HIGH], CARRIES[IGF1R_ACTIVE]
+    axl_induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
     return {
-        bit(PERSISTER): np.where(persister, p.persister_reversion_rate * (1.0 - c), np.minimum(entry, 1.0)),
-        bit(AXL_HIGH): np.where(axl, p.axl_reversion_rate * (1.0 - tki), induction),
+        bit(PERSISTER): np.where(persister, p.persister_reversion_rate * (1.0 - tki), 0.0),
+        bit(AXL_HIGH): np.where(axl, p.axl_reversion_rate * (1.0 - tki), axl_induction),
+        bit(IGF1R_ACTIVE): np.where(igf1r, p.igf1r_reversion_rate * (1.0 - tki), p.igf1r_induction_rate * tki),
     }
 
 
@@ -130,6 +205,21 @@ def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[in
     return {bit(mech): np.where(CARRIES[mech], 0.0, np.minimum(1.0, r)) for mech, r in rates.items()}
 
 
+def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(S, S): a daughter's state given its parent's, the mutations drawn independently per bit.
+
+    A daughter that comes to carry both T790M and C797S carries them on one allele (cis) with
+    probability ``c797s_cis_share``, else on two (trans).
+    """
+    matrix = flip_matrix(mutation_probabilities(p, blocks))
+    both = bit(T790M) | bit(C797S)
+    gains_both = ((STATES[None, :] & both) == both) & ((STATES[:, None] & both) != both)
+    moved = np.where(gains_both, matrix * p.c797s_cis_share, 0.0)
+    matrix = matrix - moved
+    np.add.at(matrix, (STATES[:, None].repeat(N_STATES, 1), STATES[None, :] | bit(C797S_CIS)), moved)
+    return matrix
+
+
 def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:
     """The transition matrix when each bit in ``flips`` flips independently with its per-state probability."""
     matrix = np.zeros((N_STATES, N_STATES))
@@ -149,11 +239,22 @@ class RuleTables:
     """All per-state probabilities for one day at one set of doses."""
 
     division: np.ndarray  # (S,) per day
-    death: np.ndarray  # (S,) per day
+    death: np.ndarray  # (S,) per day: hit (lost or drug-killed)
+    rescue: np.ndarray  # (S, S) per cell per day: hit, and survives as persister t (part of death)
     switch: np.ndarray  # (S, S) row-stochastic: living cell's state tomorrow
     daughter: np.ndarray  # (S, S) row-stochastic: daughter's state given parent's
     motility: np.ndarray  # (S,) per day
     control: np.ndarray  # (S,) fraction of signalling blocked
+
+    @cached_property
+    def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """``moves(rescue)``: which persister a rescued cell becomes, compactly."""
+        return moves(self.rescue, RESCUE_TARGETS)
+
+    @cached_property
+    def rescue_any(self) -> np.ndarray:
+        """Probability per day that a cell is hit and rescued as a persister (part of ``death``)."""
+        return self.rescue.sum(axis=1)
 
     @cached_property
     def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
@@ -180,6 +281,7 @@ class RuleTables:
 # flipping) or one mutation (any non-empty subset of the genetic bits gained).
 SWITCH_TARGETS = (1 << sum(not m.genetic for m in MECHANISMS)) - 1
 MUTATION_TARGETS = (1 << sum(m.genetic for m in MECHANISMS)) - 1
+RESCUE_TARGETS = len(PERSISTER_ROUTES)  # an AXL-high or an IGF-1R-active persister
 
 
 def moves(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +292,7 @@ def moves(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     reversible bits, a few mutations), so drawing over k columns is cheap.
     """
     off = matrix.copy()
-    np.fill_diagonal(off, 0.0)
+    np.fill_diagonal(off, 0.0)  # (a rescue matrix has no diagonal: a rescued cell becomes a persister)
     assert (off > 0).sum(axis=1).max() <= k
     targets = np.argsort(off <= 0, axis=1, kind="stable")[:, :k]  # the possible targets first
     probs = np.take_along_axis(off, targets, axis=1)
@@ -215,41 +317,15 @@ def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
     tables = RuleTables(
         division=division_probability(p, blocks),
         death=death_probability(p, blocks),
+        rescue=rescue_matrix(p, blocks),
         switch=flip_matrix(switch_probabilities(p, blocks)),
-        daughter=flip_matrix(mutation_probabilities(p, blocks)),
+        daughter=daughter_matrix(p, blocks),
         motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
         control=control(p, blocks),
     )
-    for array in (tables.division, tables.death, tables.switch, tables.daughter, tables.motility):
+    for array in (tables.division, tables.death, tables.rescue, tables.switch, tables.daughter, tables.motility):
         array.setflags(write=False)
     return tables
-
-
-def initial_state_distribution(p: Parameters) -> np.ndarray:
-    """Probability of each state for a cell of the initial tumour.
-
-    Sensitive, except that each pre-existing mechanism (AXL-high, T790M, MET, HER2) is carried
-    independently at its initial fraction (003 §5.2: MET-amplified cells <1% before EGFR TKI).
-    """
-    fractions = {
-        bit(AXL_HIGH): p.axl_high_initial_fraction,
-        bit(T790M): p.t790m_initial_fraction,
-        bit(MET_AMPLIFIED): p.met_amplified_initial_fraction,
-        bit(HER2_AMPLIFIED): p.her2_amplified_initial_fraction,
-    }
-    dist = np.zeros(N_STATES)
-    for chosen in product((False, True), repeat=len(fractions)):
-        state, prob = 0, 1.0
-        for (b, f), carried in zip(fractions.items(), chosen, strict=True):
-            prob *= f if carried else 1.0 - f
-            state |= b if carried else 0
-        dist[state] += prob
-    return dist
-
-
-def draw_initial_states(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
-    """States of ``n`` initial cells drawn from ``initial_state_distribution``."""
-    return rng.choice(N_STATES, size=n, p=initial_state_distribution(p)).astype(np.int8)
 
 
 def draw_transitions(states: np.ndarray, matrix: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -46,6 +46,13 @@ class SpatialSettings(BaseModel):
     layout: Literal["disc", "scattered"] = Field(
         "disc", description="disc: a compact tumour in the centre; scattered: cells seeded at random, as in a dish"
     )
+    represents_cells: int | None = Field(
+        None,
+        ge=1,
+        le=10**13,
+        description="the lattice is a sample of a tumour of this many cells: its pre-existing subclones are "
+        "that tumour's (abm.founding); default: the lattice's cells are the whole tumour",
+    )
     days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
     seed: int = Field(0, ge=0, description="random seed")
     stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")

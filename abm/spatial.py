@@ -31,9 +31,10 @@ from mesa.agentset import _HardKeyAgentSet
 from mesa.discrete_space import CellAgent
 from mesa.experimental.mesa_signals import ModelSignals
 
+from abm.founding import founding_states
 from abm.lattice import MOORE, LatticeGrid
 from abm.mechanisms import N_STATES, Mechanism, describe, has, mechanisms_of
-from abm.rules import draw_initial_states, draw_transitions
+from abm.rules import draw_transitions
 from abm.scenario import Scenario
 from abm.tumour import TumourModel
 
@@ -98,7 +99,7 @@ class SpatialTumour(TumourModel):
         self.grid = LatticeGrid((self.width, self.height), torus=False, capacity=1, random=self.random)
         self._empty = self.grid.empty.data  # Mesa's 'empty' property layer, (width, height) bool
         # Padded lattice: a WALL ring means neighbour lookups never leave the array.
-        self._padded = np.full((self.width + 2, self.height + 2), WALL, dtype=np.int8)
+        self._padded = np.full((self.width + 2, self.height + 2), WALL, dtype=np.int16)
         self._padded[1:-1, 1:-1] = EMPTY
         self.lattice_flat = self._padded.reshape(-1)
         self._stride = self.height + 2
@@ -146,7 +147,7 @@ class SpatialTumour(TumourModel):
             chosen = sites[np.argsort(d2, kind="stable")[:n]]
         else:
             chosen = np.sort(self.rng.choice(sites, size=n, replace=False))
-        self.lattice_flat[chosen] = draw_initial_states(n, self.params, self.rng)
+        self.lattice_flat[chosen] = founding_states(self.params, n, self.rng, settings.represents_cells)
         self._add_agents(chosen)
         self._occupied = np.sort(chosen).astype(np.int64)
 
@@ -275,33 +276,53 @@ class SpatialTumour(TumourModel):
             pending = pending[~won]
         return targets
 
-    def step(self) -> None:
-        """Advance one day."""
-        lattice, rng, tables = self.lattice_flat, self.rng, self.tables
-        occupied = self._occupied
-        states = lattice[occupied]
+    def _begin_day(self) -> None:
+        self._tables = self.tables  # the first course's, for today's doses
+        self._alive = self._occupied  # cells not hit today, ascending sites
+        self._arrived = np.empty(0, dtype=np.int64)  # sites occupied today by daughters and movers
 
-        # 1. death
-        dies = rng.random(occupied.size) < tables.death[states]
-        dead = occupied[dies]
+    def _death_event(self) -> None:
+        """Hit cells die, or survive the drugs as persisters in place (``abm.day``)."""
+        lattice, rng, tables = self.lattice_flat, self.rng, self._tables
+        states = lattice[self._alive]
+        hit = rng.random(self._alive.size) < tables.death[states]
+        hit_sites = self._alive[hit]
+        hit_states = lattice[hit_sites]
+        rescued = rng.random(hit_sites.size) * tables.death[hit_states] < tables.rescue_any[hit_states]
+        dead = hit_sites[~rescued]
+        saved = hit_sites[rescued]
+        if saved.size:
+            targets, probs = tables.rescue_moves
+            rows = lattice[saved]
+            pick = (rng.random(saved.size)[:, None] >= np.cumsum(probs[rows], axis=1)).sum(axis=1)
+            lattice[saved] = targets[rows, np.minimum(pick, targets.shape[1] - 1)]
         self._remove_agents(dead)
         lattice[dead] = EMPTY
-        alive, states = occupied[~dies], states[~dies]
+        self._alive = self._alive[~hit]
+        self._rescued = saved
 
-        # 2. division into an empty neighbour, parents in random order
-        divides = np.flatnonzero(rng.random(alive.size) < tables.division[states])
+    def _division_event(self) -> None:
+        """Cells not hit divide into an empty neighbour, parents in random order."""
+        lattice, rng, tables = self.lattice_flat, self.rng, self._tables
+        alive = self._alive
+        divides = np.flatnonzero(rng.random(alive.size) < tables.division[lattice[alive]])
         parents = alive[rng.permutation(divides)]
         targets = self._place(parents)
         born = targets >= 0
         daughters = targets[born]
         lattice[daughters] = draw_transitions(lattice[parents[born]], tables.daughter, rng)
         self._add_agents(daughters)
+        self._arrived = daughters
 
-        # 3. switching of the cells alive at the start of the day (persister, AXL-high)
-        lattice[alive] = draw_transitions(lattice[alive], tables.switch, rng)
+    def _switch_event(self) -> None:
+        """Cells not hit today switch their reversible states (persister, AXL-high, IGF-1R)."""
+        lattice = self.lattice_flat
+        lattice[self._alive] = draw_transitions(lattice[self._alive], self._tables.switch, self.rng)
 
-        # 4. AXL-high (mesenchymal) cells move to an empty neighbour
-        movers = np.flatnonzero(rng.random(alive.size) < tables.motility[lattice[alive]])
+    def _move_event(self) -> None:
+        """AXL-high (mesenchymal) cells not hit today move to an empty neighbour."""
+        lattice, rng, alive = self.lattice_flat, self.rng, self._alive
+        movers = np.flatnonzero(rng.random(alive.size) < self._tables.motility[lattice[alive]])
         if movers.size:
             movers = movers[rng.permutation(movers.size)]
             targets = self._place(alive[movers])
@@ -311,11 +332,12 @@ class SpatialTumour(TumourModel):
             lattice[targets] = lattice[sources]
             lattice[sources] = EMPTY
             self._move_agents(sources, targets)
-            alive, arrived = np.delete(alive, movers), np.concatenate([daughters, targets])
-        else:
-            arrived = daughters
+            self._alive = np.delete(alive, movers)
+            self._arrived = np.concatenate([self._arrived, targets])
 
-        # Tomorrow's cells in site order (two sorted runs, merged in linear time): each cell
-        # gets the random numbers it got when every day began with a scan of the lattice.
-        self._occupied = np.sort(np.concatenate([alive, np.sort(arrived)]), kind="stable")
-        self._end_of_day()
+    def _end_of_day(self) -> None:
+        # Tomorrow's cells in site order (sorted runs merged): each cell gets the random numbers
+        # it got when every day began with a scan of the lattice.
+        arrived = np.concatenate([self._rescued, self._arrived])
+        self._occupied = np.sort(np.concatenate([self._alive, np.sort(arrived)]), kind="stable")
+        super()._end_of_day()

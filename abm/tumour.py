@@ -1,7 +1,7 @@
 """What every tumour model shares: scenario, schedule, daily counts, readouts and data collection.
 
 A model subclass says how cells are held (a lattice, clones) by implementing
-``_state_counts`` and ``step``; it calls ``_end_of_day`` at the end of each step.
+``_state_counts`` and the day's events (``abm.day``); ``step`` runs them in order.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pandas as pd
 
 from abm.clinical import Recist
 from abm.course import Course
+from abm.day import DAY
 from abm.drugs import DRUG_NAMES
 from abm.mechanisms import COUNT_COLUMNS
 from abm.rules import RuleTables
@@ -44,8 +45,8 @@ def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str
 class TumourModel(mesa.Model):
     """Base of the tumour models: one step is one day, each tumour under its own ``Course``.
 
-    A subclass holds the cells (a lattice, clones), implements ``_state_counts`` and ``step``,
-    and calls ``_start_tracking`` once the tumours exist and ``_end_of_day`` after each step.
+    A subclass holds the cells (a lattice, clones), implements ``_state_counts`` and one method
+    per event of the day (``abm.day``), and calls ``_start_tracking`` once the tumours exist.
     The single-tumour conveniences (``counts``, ``doses``, ``recist`` ...) read the first course.
     """
 
@@ -66,6 +67,28 @@ class TumourModel(mesa.Model):
     def _state_counts(self) -> np.ndarray:
         """Cells in each state today, one row per course: shape (courses, N_STATES)."""
         raise NotImplementedError
+
+    def step(self) -> None:
+        """Advance one day: the events of ``abm.day.DAY``, in that order."""
+        self._begin_day()
+        for event in DAY:
+            getattr(self, f"_{event}_event")()
+        self._end_of_day()
+
+    def _begin_day(self) -> None:
+        """Prepare the day's draws (the day's rule tables are already set by each course)."""
+
+    def _death_event(self) -> None:
+        raise NotImplementedError
+
+    def _division_event(self) -> None:
+        raise NotImplementedError
+
+    def _switch_event(self) -> None:
+        raise NotImplementedError
+
+    def _move_event(self) -> None:
+        """Cells move (only where there is space)."""
 
     def _start_tracking(self, extra_reporters: dict[str, Any] | None = None) -> None:
         """Call once the initial tumours exist: day-0 counts, doses and the first record."""

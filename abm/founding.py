@@ -1,0 +1,97 @@
+"""What a tumour carries at diagnosis: the pre-existing subclones it grew with.
+
+A genetic mechanism's initial fraction is, unless a scenario or cohort sets it, the outcome of
+the tumour's own growth from one cell to its size at the model's untreated rates (a
+birth-death-mutation process, ``abm.history``): so how often, and at what level, T790M or MET
+amplification pre-exist across patients follows from the mutation rates, the fitness costs and
+the cell-loss factor. Non-genetic states (AXL-high) start at their set fraction (none by default).
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+
+from abm.history import Mutant, pre_existing_counts
+from abm.mechanisms import AXL_HIGH, C797S, HER2_AMPLIFIED, MET_AMPLIFIED, N_STATES, T790M, Mechanism, bit
+from abm.parameters import Parameters
+from abm.rules import fitness
+
+# Genetic mechanisms a tumour may carry from before treatment: (initial fraction, rate per division).
+PRE_EXISTING: dict[Mechanism, tuple[str, str]] = {
+    T790M: ("t790m_initial_fraction", "t790m_mutation_rate"),
+    C797S: ("c797s_initial_fraction", "c797s_mutation_rate"),
+    MET_AMPLIFIED: ("met_amplified_initial_fraction", "met_amplification_rate"),
+    HER2_AMPLIFIED: ("her2_amplified_initial_fraction", "her2_amplification_rate"),
+}
+SET_FRACTIONS: dict[Mechanism, str] = {AXL_HIGH: "axl_high_initial_fraction"}
+
+
+def history_mutants(p: Parameters) -> dict[Mechanism, Mutant]:
+    """The mutants ``abm.history`` grows for each mechanism whose initial fraction is not set."""
+    birth = p.division_rate * fitness(p)
+    return {
+        m: Mutant(m.name, getattr(p, rate), float(birth[bit(m)]))
+        for m, (fraction, rate) in PRE_EXISTING.items()
+        if getattr(p, fraction) is None
+    }
+
+
+def set_fractions(p: Parameters) -> dict[Mechanism, float]:
+    """The initial fractions the parameters set (non-genetic states, and genetic ones not left to history)."""
+    fractions = {m: float(getattr(p, name)) for m, name in SET_FRACTIONS.items()}
+    return fractions | {m: float(getattr(p, f)) for m, (f, _) in PRE_EXISTING.items() if getattr(p, f) is not None}
+
+
+def grown_counts(p: Parameters, tumour_cells: int, rng: np.random.Generator) -> dict[Mechanism, int]:
+    """Cells of each history-grown mechanism in a tumour of ``tumour_cells`` at diagnosis."""
+    grown = history_mutants(p)
+    if not grown:
+        return {}
+    counts = pre_existing_counts(tumour_cells, p.division_rate, p.death_rate, list(grown.values()), rng)
+    return {m: int(c) for m, c in zip(grown, counts, strict=True)}
+
+
+def state_distribution(fractions: dict[Mechanism, float]) -> np.ndarray:
+    """Probability of each state for a founding cell: each mechanism carried independently at its fraction."""
+    dist = np.zeros(N_STATES)
+    items = [(bit(m), f) for m, f in fractions.items()]
+    for chosen in product((False, True), repeat=len(items)):
+        state, prob = 0, 1.0
+        for (b, f), carried in zip(items, chosen, strict=True):
+            prob *= f if carried else 1.0 - f
+            state |= b if carried else 0
+        dist[state] += prob
+    return dist
+
+
+def founding_counts(
+    p: Parameters, n_cells: int, rng: np.random.Generator, tumour_cells: int | None = None
+) -> np.ndarray:
+    """Cells in each state of a founding population of ``n_cells``.
+
+    ``tumour_cells``: the size of the tumour the population is a sample of (default: itself). Its
+    history sets the pre-existing fractions; a population that is the whole tumour gets the
+    grown mutant counts exactly, a sample draws its cells' states at those fractions.
+    """
+    tumour_cells = tumour_cells or n_cells
+    grown = grown_counts(p, tumour_cells, rng)
+    fractions = set_fractions(p)
+    if tumour_cells != n_cells:
+        fractions |= {m: min(1.0, c / tumour_cells) for m, c in grown.items()}
+        return rng.multinomial(n_cells, state_distribution(fractions))
+    mutants = min(n_cells, sum(grown.values()))
+    out = rng.multinomial(n_cells - mutants, state_distribution(fractions))
+    for m, c in grown.items():  # single mutants: double mutants are negligible before treatment
+        out[bit(m)] += min(c, mutants)
+        mutants -= min(c, mutants)
+    return out
+
+
+def founding_states(
+    p: Parameters, n_cells: int, rng: np.random.Generator, tumour_cells: int | None = None
+) -> np.ndarray:
+    """The states of ``n_cells`` founding cells in random order (for the lattice)."""
+    counts = founding_counts(p, n_cells, rng, tumour_cells)
+    return rng.permutation(np.repeat(np.arange(N_STATES), counts)).astype(np.int16)
