@@ -41,6 +41,7 @@ class Course:
         self.day = 0
         self.baseline = 0
         self.total = 0
+        self.nadir = 0  # fewest cells so far (0: eradicated)
         self.counts_by_state = np.zeros(0, dtype=np.int64)
         self._counts: dict[str, int] | None = None
         self.doses: dict[str, float] = {}
@@ -54,8 +55,9 @@ class Course:
         self.counts_by_state = by_state.astype(np.int64)
         self.total = int(self.counts_by_state.sum())
         self._counts = None  # built when asked for: most days nobody looks
+        self.nadir = min(self.nadir, self.total)
         if day == 0:
-            self.baseline = self.total
+            self.baseline = self.nadir = self.total
             self.at_baseline = shares(self.counts)  # what a diagnostic biopsy would find
         self._visit()
         self.doses = self.schedule.doses(day, _Readouts(self))

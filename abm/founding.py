@@ -16,7 +16,9 @@ import numpy as np
 from abm.history import Mutant, pre_existing_counts
 from abm.mechanisms import AXL_HIGH, C797S, HER2_AMPLIFIED, MET_AMPLIFIED, N_STATES, T790M, Mechanism, bit
 from abm.parameters import Parameters
-from abm.rules import fitness
+from abm.rules import crowding_loss, fitness
+
+DEFAULT_CAPACITY = 1e12  # the clone model's default carrying capacity (a lethal burden, ~10^12 cells)
 
 # Genetic mechanisms a tumour may carry from before treatment: (initial fraction, rate per division).
 PRE_EXISTING: dict[Mechanism, tuple[str, str]] = {
@@ -44,12 +46,25 @@ def set_fractions(p: Parameters) -> dict[Mechanism, float]:
     return fractions | {m: float(getattr(p, f)) for m, (f, _) in PRE_EXISTING.items() if getattr(p, f) is not None}
 
 
-def grown_counts(p: Parameters, tumour_cells: int, rng: np.random.Generator) -> dict[Mechanism, int]:
+def history_death_rate(p: Parameters, tumour_cells: int, capacity: float = DEFAULT_CAPACITY) -> float:
+    """The untreated loss rate of the growth history: that of the tumour at diagnosis.
+
+    Under Gompertzian loss (``rules.crowding_loss``) the divisions a tumour made on its way to N
+    cells, and so its mutations, are dominated by its last doublings, near N: the process is
+    grown at the loss rate it has at N (abm.history assumes constant rates).
+    """
+    return p.death_rate + float(crowding_loss(p, np.array([tumour_cells]), np.array([capacity]))[0])
+
+
+def grown_counts(
+    p: Parameters, tumour_cells: int, rng: np.random.Generator, capacity: float = DEFAULT_CAPACITY
+) -> dict[Mechanism, int]:
     """Cells of each history-grown mechanism in a tumour of ``tumour_cells`` at diagnosis."""
     grown = history_mutants(p)
     if not grown:
         return {}
-    counts = pre_existing_counts(tumour_cells, p.division_rate, p.death_rate, list(grown.values()), rng)
+    death = history_death_rate(p, tumour_cells, capacity)
+    counts = pre_existing_counts(tumour_cells, p.division_rate, death, list(grown.values()), rng)
     return {m: int(c) for m, c in zip(grown, counts, strict=True)}
 
 
@@ -67,7 +82,11 @@ def state_distribution(fractions: dict[Mechanism, float]) -> np.ndarray:
 
 
 def founding_counts(
-    p: Parameters, n_cells: int, rng: np.random.Generator, tumour_cells: int | None = None
+    p: Parameters,
+    n_cells: int,
+    rng: np.random.Generator,
+    tumour_cells: int | None = None,
+    capacity: float = DEFAULT_CAPACITY,
 ) -> np.ndarray:
     """Cells in each state of a founding population of ``n_cells``.
 
@@ -76,7 +95,7 @@ def founding_counts(
     grown mutant counts exactly, a sample draws its cells' states at those fractions.
     """
     tumour_cells = tumour_cells or n_cells
-    grown = grown_counts(p, tumour_cells, rng)
+    grown = grown_counts(p, tumour_cells, rng, capacity)
     fractions = set_fractions(p)
     if tumour_cells != n_cells:
         fractions |= {m: min(1.0, c / tumour_cells) for m, c in grown.items()}

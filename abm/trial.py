@@ -274,6 +274,8 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
         "mechanisms_at_progression2": found(at_progression[1]),
         "days_simulated": course.day,
         "final_cells": course.counts["total"],
+        "nadir_cells": course.nadir,
+        "eradicated": course.nadir == 0,
         **{f"patient_{k}": v for k, v in characteristics.items()},
     }
 
