@@ -85,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
     commands.add_parser("drugs", help="list the drugs and the routes they block")
+    kinetics = commands.add_parser(
+        "kinetics", help="untreated volume doubling time and cell-loss factor, beside the reported ranges"
+    )
+    kinetics.add_argument("--cells", type=float, default=1e10, help="tumour cells (default 1e10, the cohort median)")
     return parser
 
 
@@ -114,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _parameters()
         if args.command == "drugs":
             return _drugs()
+        if args.command == "kinetics":
+            return _kinetics(args.cells)
     except InputError as error:
         print(f"abm: error: {error}", file=sys.stderr)
         return 2
@@ -121,6 +127,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("abm: interrupted", file=sys.stderr)
         return 130
     return 1
+
+
+def _kinetics(cells: float) -> int:
+    from abm.kinetics import format_growth, untreated_growth
+    from abm.parameters import Parameters
+    from abm.scenario import CloneSettings
+
+    if not 1 <= cells <= 1e13:
+        raise InputError("--cells", str(cells), "allowed: 1 to 1e13 cells")
+    capacity = CloneSettings.model_fields["carrying_capacity"].default
+    g = untreated_growth(Parameters(), cells, capacity)
+    print(f"default clinical tumour: {cells:.3g} cells, carrying capacity {capacity:.3g}")
+    print(format_growth(g))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from abm.mechanisms import AXL_HIGH, C797S, HER2_AMPLIFIED, MET_AMPLIFIED, N_STA
 from abm.parameters import Parameters
 from abm.rules import crowding_loss, fitness
 
-DEFAULT_CAPACITY = 1e12  # the clone model's default carrying capacity (a lethal burden, ~10^12 cells)
+DEFAULT_CAPACITY = 1e11  # the clone model's default carrying capacity (scenario.CloneSettings)
 
 # Genetic mechanisms a tumour may carry from before treatment: (initial fraction, rate per division).
 PRE_EXISTING: dict[Mechanism, tuple[str, str]] = {

@@ -55,14 +55,15 @@ class Parameters(BaseModel):
         "assumption constrained by the untreated volume doubling time (median ~190 days, Mackintosh 2014 "
         "Respirology 19:755) and the cell-loss factor (>70%, >=90% in two thirds, Br J Cancer 1984;50:343): "
         "division = net growth / (1 - cell-loss factor) = 0.0036 / 0.09",
-        "Intrinsic division probability per day of an uncontrolled sensitive cell; scaled by its fitness and (1 - control).",
+        "Division probability per day of an uncontrolled sensitive cell; scaled by its fitness and (1 - control).",
     )
     death_rate: float = param(
-        0.0184,
+        0.0002,
         "probability",
-        "assumption: with Gompertzian crowding loss to the carrying capacity (rules.crowding_loss), a 10^10-cell "
-        "tumour (capacity 10^12) grows with a volume doubling time of ~190 days (Mackintosh 2014) at a cell-loss "
-        "factor of ~0.9 (Br J Cancer 1984;50:343): 0.04 - (0.04 - 0.0184) x ln(1e10)/ln(1e12) = 0.0364",
+        "assumption: cell loss comes almost all from crowding (rules.crowding_loss: Gompertzian, to the carrying "
+        "capacity of 10^11 cells); then a 10^10-cell tumour grows with a volume doubling time of ~190 days "
+        "(Mackintosh 2014) at a cell-loss factor of ~0.9 (Br J Cancer 1984;50:343), and cells regrowing after a "
+        "response grow ~3-4x faster (post-nadir regrowth, Nishino 2016; flare on TKI withdrawal, Chaft 2011)",
         "Cell-loss probability per day of an untreated cycling cell in an uncrowded tumour; crowding adds to it.",
     )
     drug_kill_rate: float = param(
@@ -210,7 +211,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells that are MET-amplified; None draws it from the tumour's growth to its size.",
     )
     met_amplification_rate: float = param(
-        1e-7,
+        2e-7,
         "per_division",
         "assumption (to be re-fitted): MET amplification in 5-22% after 1st-gen, 10-20% after osimertinib "
         "(003 §3.1.2); <1% of cells before treatment (003 §5.2)",
@@ -224,7 +225,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells carrying EGFR T790M; None draws it from the tumour's growth to its size.",
     )
     t790m_mutation_rate: float = param(
-        5e-7,
+        1e-6,
         "per_division",
         "assumption (to be re-fitted): T790M in 50-70% of 1st-gen resistance (~60%, 003 §1)",
         "Probability per division that a daughter acquires T790M (before mutability factors).",
@@ -236,7 +237,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells carrying EGFR C797S (without T790M); None draws it from the tumour's history.",
     )
     c797s_mutation_rate: float = param(
-        5e-8,
+        1e-7,
         "per_division",
         "assumption (to be re-fitted): C797S at first-line osimertinib progression ~7%, 7-15% across series "
         "(Ramalingam, ESMO 2018)",
@@ -269,7 +270,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells that are HER2-amplified; None draws it from the tumour's history.",
     )
     her2_amplification_rate: float = param(
-        2e-8,
+        5e-8,
         "per_division",
         "003 §3.5: a minor route (~12% after 1st-gen TKI, 2-3% after osimertinib); assumption (to be re-fitted)",
         "Probability per division that a daughter acquires HER2 amplification.",

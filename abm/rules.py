@@ -128,7 +128,8 @@ def crowding_loss(p: Parameters, burden: np.ndarray, capacity: np.ndarray) -> np
     TKI withdrawal, Chaft 2011 Clin Cancer Res 17:6298).
     """
     scale = np.log(np.maximum(burden, 1.0)) / np.log(np.maximum(capacity, 2.0))
-    return (p.division_rate - p.death_rate) * np.clip(scale, 0.0, 1.0)
+    at_capacity = p.division_rate / (1.0 + p.division_rate)  # (1 - loss)(1 + division) = 1: no net growth
+    return np.maximum(at_capacity - p.death_rate, 0.0) * np.clip(scale, 0.0, 1.0)
 
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:

@@ -73,7 +73,11 @@ class CloneSettings(BaseModel):
     kind: Literal["clone"]
     initial_cells: int = Field(10**10, ge=1, le=10**13, description="tumour cells on day 0")
     carrying_capacity: int = Field(
-        10**12, ge=1, le=10**15, description="logistic limit on cells (a lethal burden is ~10^12 cells)"
+        10**11,
+        ge=1,
+        le=10**15,
+        description="Gompertzian plateau of the tumour burden (rules.crowding_loss); assumption: sets, with the "
+        "volume doubling time at diagnosis, how much faster a tumour regrows after a response",
     )
     days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
     seed: int = Field(0, ge=0, description="random seed")

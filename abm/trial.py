@@ -99,7 +99,7 @@ class TrialSettings(BaseModel):
     initial_cells: int = Field(
         10**10, ge=1, le=10**13, description="tumour cells at diagnosis, unless the cohort varies it"
     )
-    carrying_capacity: int = Field(10**12, ge=1, le=10**15)
+    carrying_capacity: int = Field(10**11, ge=1, le=10**15, description="Gompertzian plateau (see CloneSettings)")
 
 
 class Arm(BaseModel):

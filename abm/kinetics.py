@@ -1,0 +1,63 @@
+"""Untreated growth of a tumour at the model's rates: volume doubling time and cell-loss factor.
+
+Both come from the day's rule tables at no drug plus the Gompertzian crowding loss
+(``rules.crowding_loss``) at the tumour's burden, so they are what the models do, not a
+separate formula. The reported ranges they are checked against are in biology.md 'Dynamics'.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.mechanisms import SENSITIVE_STATE
+from abm.parameters import Parameters
+from abm.rules import crowding_loss, doses_key, rule_tables
+
+# Reported: median volume doubling time ~190 days in resected NSCLC (Mackintosh 2014 Respirology
+# 19:755), adenocarcinoma slower than squamous; cell-loss factor > 70%, >= 90% in two thirds of
+# bronchogenic carcinomas (Br J Cancer 1984;50:343).
+REPORTED_VDT_DAYS = (100.0, 400.0)  # around the ~190-day median: the band checked here
+REPORTED_VDT_MEDIAN = 190.0
+REPORTED_CELL_LOSS = (0.7, 1.0)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Untreated growth of sensitive cells in a tumour of ``cells`` cells, per day."""
+
+    cells: float
+    division: float  # probability per day that a cell divides
+    loss: float  # probability per day that a cell is lost
+    net: float  # ln of the daily growth factor
+
+    @property
+    def doubling_days(self) -> float:
+        """Volume doubling time (cells are proportional to volume); inf when not growing."""
+        return math.log(2.0) / self.net if self.net > 0 else math.inf
+
+    @property
+    def cell_loss_factor(self) -> float:
+        """Cells lost per cell produced (Steel's cell-loss factor)."""
+        produced = self.division * (1.0 - self.loss)  # divisions happen among the day's survivors
+        return self.loss / produced if produced > 0 else math.inf
+
+
+def untreated_growth(p: Parameters, cells: float, capacity: float) -> Growth:
+    """Growth of the sensitive bulk of an untreated tumour of ``cells`` cells."""
+    tables = rule_tables(p, doses_key({}))
+    loss = float(tables.death[SENSITIVE_STATE] + crowding_loss(p, np.array([cells]), np.array([capacity]))[0])
+    division = float(tables.division[SENSITIVE_STATE])
+    return Growth(cells, division, loss, math.log((1.0 - loss) * (1.0 + division)))
+
+
+def format_growth(g: Growth) -> str:
+    """Two lines: the doubling time and the cell-loss factor, each beside what is reported."""
+    return (
+        f"untreated volume doubling time  {g.doubling_days:7.0f} days   reported: median ~{REPORTED_VDT_MEDIAN:.0f} "
+        f"days in resected NSCLC (Mackintosh 2014); band checked {REPORTED_VDT_DAYS[0]:.0f}-{REPORTED_VDT_DAYS[1]:.0f}\n"
+        f"cell-loss factor                {g.cell_loss_factor:7.2f}        reported: > {REPORTED_CELL_LOSS[0]:.2f}, "
+        f">= 0.90 in two thirds of bronchogenic carcinomas (Br J Cancer 1984;50:343)"
+    )
