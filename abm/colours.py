@@ -19,13 +19,15 @@ MECHANISM_COLOURS: dict[str, str] = {
     "t790m": "#0072B2",  # blue
     "c797s": "#CC79A7",  # reddish purple
     "her2_amplified": "#009E73",  # bluish green
+    "c797s_cis": "#000000",  # black: the allele no listed TKI blocks
+    "igf1r_active": "#F0E442",  # yellow
 }
 assert tuple(MECHANISM_COLOURS) == COUNT_COLUMNS, "one colour per count column, in column order"
 
 DRUG_COLOURS: dict[str, str] = dict(
     zip(
         DRUG_NAMES,
-        ("#8C564B", "#BCBD22", "#17BECF", "#1F77B4", "#FF7F0E", "#D62728", "#9467BD"),
+        ("#8C564B", "#BCBD22", "#17BECF", "#1F77B4", "#FF7F0E", "#D62728", "#9467BD", "#E377C2"),
         strict=True,
     )
 )
@@ -34,7 +36,16 @@ EMPTY_COLOUR = "#FFFFFF"
 
 # A cell carrying several mechanisms is drawn in the colour of the first of these it carries:
 # the EGFR alleles and amplifications (permanent) before the reversible states.
-DRAW_PRIORITY: tuple[str, ...] = ("c797s", "t790m", "met_amplified", "her2_amplified", "axl_high", "persister")
+DRAW_PRIORITY: tuple[str, ...] = (
+    "c797s_cis",
+    "c797s",
+    "t790m",
+    "met_amplified",
+    "her2_amplified",
+    "axl_high",
+    "igf1r_active",
+    "persister",
+)
 
 
 def drawn_as(state: int) -> str:

@@ -61,9 +61,11 @@ def grown_counts(
 ) -> dict[Mechanism, int]:
     """Cells of each history-grown mechanism in a tumour of ``tumour_cells`` at diagnosis."""
     grown = history_mutants(p)
-    if not grown:
-        return {}
     death = history_death_rate(p, tumour_cells, capacity)
+    if not grown or p.division_rate <= death or tumour_cells < 2:
+        # Rates under which a tumour could not have grown to this size (a test, a dish whose
+        # cells were plated, not grown): no history, so no pre-existing mutants.
+        return dict.fromkeys(grown, 0)
     counts = pre_existing_counts(tumour_cells, p.division_rate, death, list(grown.values()), rng)
     return {m: int(c) for m, c in zip(grown, counts, strict=True)}
 

@@ -57,7 +57,7 @@ def format_growth(g: Growth) -> str:
     """Two lines: the doubling time and the cell-loss factor, each beside what is reported."""
     return (
         f"untreated volume doubling time  {g.doubling_days:7.0f} days   reported: median ~{REPORTED_VDT_MEDIAN:.0f} "
-        f"days in resected NSCLC (Mackintosh 2014); band checked {REPORTED_VDT_DAYS[0]:.0f}-{REPORTED_VDT_DAYS[1]:.0f}\n"
+        f"days in resected NSCLC (Mackintosh 2014); band {REPORTED_VDT_DAYS[0]:.0f}-{REPORTED_VDT_DAYS[1]:.0f}\n"
         f"cell-loss factor                {g.cell_loss_factor:7.2f}        reported: > {REPORTED_CELL_LOSS[0]:.2f}, "
         f">= 0.90 in two thirds of bronchogenic carcinomas (Br J Cancer 1984;50:343)"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from abm.founding import founding_states
 from abm.mechanisms import (
     AXL_HIGH,
     GENETIC_MASK,
@@ -18,7 +19,7 @@ from abm.mechanisms import (
     state_of,
 )
 from abm.parameters import Parameters
-from abm.rules import doses_key, draw_initial_states, draw_transitions, mutability, rule_tables
+from abm.rules import doses_key, draw_transitions, mutability, rule_tables
 
 DOSES = [{}, {"gefitinib": 1.0}, {"osimertinib": 1.0, "bemcentinib": 1.0}, {"osimertinib": 0.5, "savolitinib": 2.0}]
 
@@ -71,8 +72,14 @@ def test_draw_transitions_matches_the_matrix() -> None:
 
 
 def test_initial_subclone_fractions() -> None:
-    p = Parameters(t790m_initial_fraction=0.01, met_amplified_initial_fraction=0.002)
-    states = draw_initial_states(500_000, p, np.random.default_rng(3))
+    # Set fractions (no history for these two; C797S and HER2 none, so only these two are drawn).
+    p = Parameters(
+        t790m_initial_fraction=0.01,
+        met_amplified_initial_fraction=0.002,
+        c797s_initial_fraction=0.0,
+        her2_amplified_initial_fraction=0.0,
+    )
+    states = founding_states(p, 500_000, np.random.default_rng(3), tumour_cells=10**10)
     for mechanism, f in ((T790M, 0.01), (MET_AMPLIFIED, 0.002)):
         observed = np.mean(states & bit(mechanism) > 0)
         assert abs(observed - f) < 4 * np.sqrt(f * (1 - f) / states.size)

@@ -131,7 +131,7 @@ def test_same_seed_same_run_different_seed_different_run() -> None:
 def test_run_ends_on_extinction() -> None:
     sc = scenario(
         [{"drug": "osimertinib"}],
-        {"death_rate_controlled": 1.0, "persister_entry_fraction": 0.0, "met_amplified_initial_fraction": 0.0},
+        {"drug_kill_rate": 1.0, "persister_entry_fraction": 0.0, "met_amplified_initial_fraction": 0.0},
         days=100,
     )
     model = SpatialTumour(sc)

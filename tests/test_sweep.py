@@ -354,9 +354,9 @@ SMALL_TRIAL = """
 name = "small trial"
 [trial]
 patients = 12
-follow_up_days = 540
+follow_up_days = 1500
 [cohort]
-division_rate = { distribution = "normal", sd = 0.006, low = 0.005, high = 0.1 }
+division_rate = { distribution = "normal", sd = 0.001, low = 0.03, high = 0.06 }
 [[arms]]
 name = "osimertinib"
 schedule = [{ drug = "osimertinib" }]
@@ -371,7 +371,7 @@ design = { method = "morris", samples = 3, levels = 4 }
 seed = 1
 metrics = ["mean_pfs_days:osimertinib", "hazard_ratio:osimertinib + AXL inhibitor upfront", "orr:osimertinib"]
 [vary]
-division_rate = { low = 0.03, high = 0.06 }
+division_rate = { low = 0.036, high = 0.048 }
 ctdna_interval_days = [14, 28, 42, 56]
 """
 

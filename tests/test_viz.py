@@ -43,7 +43,7 @@ def test_a_cell_is_drawn_in_the_colour_of_its_first_mechanism_in_draw_order() ->
 
 
 def test_lattice_image_has_x_across_y_up_and_mechanism_colours() -> None:
-    lattice = np.full((4, 3), -1, dtype=np.int8)
+    lattice = np.full((4, 3), -1, dtype=np.int16)
     lattice[0, 0] = 0  # x=0, y=0: bottom left
     lattice[3, 2] = state_of(MET_AMPLIFIED)  # x=3, y=2: top right
     image = Image.open(io.BytesIO(lattice_png(lattice, size=40)))

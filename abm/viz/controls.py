@@ -26,7 +26,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 KEY_RATES: tuple[str, ...] = (
     "division_rate",
     "death_rate",
-    "death_rate_controlled",
+    "drug_kill_rate",
     "persister_entry_fraction",
     "axl_induction_rate",
     "met_amplification_rate",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from abm.colours import DRUG_COLOURS, MECHANISM_COLOURS
+from abm.colours import DRAW_PRIORITY, DRUG_COLOURS, MECHANISM_COLOURS
 from abm.mechanisms import COUNT_COLUMNS, MECHANISMS
 
 # Full page width of a two-column journal (7 in); text stays >= 7 pt when printed at that size.
@@ -26,7 +26,7 @@ RC = {
 LABELS: dict[str, str] = {"sensitive": "sensitive", **{m.name: m.label for m in MECHANISMS}}
 # When a cell or clone carries several mechanisms it is drawn in the colour of the first of
 # these it carries: genetic findings before expression states, the latest-acquired allele first.
-PRIORITY: tuple[str, ...] = ("c797s", "t790m", "met_amplified", "her2_amplified", "axl_high", "persister")
+PRIORITY: tuple[str, ...] = DRAW_PRIORITY
 OTHER = "#bbbbbb"  # anything without a colour of its own (an arm that is not one drug, ...)
 
 
