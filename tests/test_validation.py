@@ -17,6 +17,10 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="biology v2 (issue 12) changed the model; the calibration v2 issue (issue 14) re-fits it to the targets",
+)
 def test_smaller_validation_passes_every_target() -> None:
     rows, table = validate(validation_trial(patients=400, seed=1), workers=2, progress=False)
     assert len(rows) == len(TARGETS)
