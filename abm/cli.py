@@ -322,6 +322,15 @@ def _print_summary(summary: dict, out: Path) -> None:
     )
     carried = ", ".join(f"{k} {v:,}" for k, v in last.items() if k != "total" and v)
     print(f"  final: {carried or 'no cells'}")
+    if summary.get("regrowth"):
+        by = ", ".join(f"{name} {share:.0%}" for name, share in list(summary["regrowth"]["by"].items())[:3])
+        print(f"  regrew after day {summary['regrowth']['from_day']} by {by} of the cells gained")
+    model = summary["model"]
+    if model.get("represents_cells") or model.get("mutation_scale", 1.0) != 1.0:
+        print(
+            f"  the lattice samples a tumour of {model.get('represents_cells') or model['initial_cells']:.3g} cells; "
+            f"mutation rates x{model.get('mutation_scale', 1.0):g} (model.mutation_scale)"
+        )
     timing = summary["timing"]
     speed = f"{timing['days_per_s']:,} days/s"
     if timing["cell_steps_per_s"]:

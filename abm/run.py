@@ -129,6 +129,18 @@ def model_for(scenario: Scenario) -> SpatialTumour | CloneTumour:
     return CloneTumour(scenario) if scenario.model.kind == "clone" else SpatialTumour(scenario)
 
 
+def regrowth(df: pd.DataFrame, nadir: int) -> dict[str, Any] | None:
+    """After a response, the mechanisms the tumour regrew by: each resistance column's share of the
+    cells gained since the nadir, largest first. None when it did not regrow by 20% over the nadir."""
+    low, last = df.iloc[nadir], df.iloc[-1]
+    if nadir == len(df) - 1 or last["total"] < 1.2 * max(low["total"], 1):
+        return None
+    gained = {c: int(last[c] - low[c]) for c in COUNT_COLUMNS if c not in ("sensitive", "persister")}
+    total = sum(g for g in gained.values() if g > 0)
+    shares = {c: round(g / total, 3) for c, g in sorted(gained.items(), key=lambda kv: -kv[1]) if g > 0}
+    return {"from_day": int(low["day"]), "cells_gained": int(last["total"] - low["total"]), "by": shares}
+
+
 def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: float) -> dict[str, Any]:
     """The run's key figures, its inputs and versions, as plain JSON-able data."""
     first, last = df.iloc[0], df.iloc[-1]
@@ -145,6 +157,7 @@ def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: f
         "fraction_alive": float(last["total"] / first["total"]) if first["total"] else 0.0,
         "nadir": {"day": int(df.loc[nadir, "day"]), "total": int(df.loc[nadir, "total"])},
         "extinct": bool(last["total"] == 0),
+        "regrowth": regrowth(df, nadir),
         "timing": {
             "setup_s": round(setup_s, 3),
             "loop_s": round(loop_s, 3),

@@ -53,6 +53,20 @@ class SpatialSettings(BaseModel):
         description="the lattice is a sample of a tumour of this many cells: its pre-existing subclones are "
         "that tumour's (abm.founding); default: the lattice's cells are the whole tumour",
     )
+    mutation_scale: float = Field(
+        1.0,
+        ge=1.0,
+        le=1e6,
+        description="multiplies every per-division mutation rate, so a lattice of 10^3-10^5 cells shows what a "
+        "tumour of 10^9-10^11 does (about as many mutants per cell); stated in every output; default: 1 (none)",
+    )
+    carrying_capacity: int | None = Field(
+        None,
+        ge=2,
+        le=10**15,
+        description="Gompertzian crowding loss (rules.crowding_loss) of the tumour the lattice is (or samples, "
+        "at represents_cells); default: none, the lattice's own space limits growth (a dish)",
+    )
     days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
     seed: int = Field(0, ge=0, description="random seed")
     stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")
@@ -126,7 +140,34 @@ class Scenario(BaseModel):
     schedule: tuple[DosingBlock, ...] = (DosingBlock(drug="osimertinib"),)
 
 
-DEFAULT_SCENARIO = Scenario(description="Built-in default: osimertinib at the standard dose from day 0.")
+# Mutation rates per division a lattice scales by ``mutation_scale`` (biology v2: per division).
+PER_DIVISION_RATES = ("t790m_mutation_rate", "c797s_mutation_rate", "met_amplification_rate", "her2_amplification_rate")
+
+
+def as_run(scenario: Scenario) -> Scenario:
+    """The scenario as a model runs it: a lattice's ``mutation_scale`` applied to the per-division rates."""
+    scale = getattr(scenario.model, "mutation_scale", 1.0)
+    if scale == 1.0:
+        return scenario
+    p = scenario.parameters
+    scaled = Parameters(**{**p.model_dump(), **{r: min(1.0, getattr(p, r) * scale) for r in PER_DIVISION_RATES}})
+    return scenario.model_copy(update={"parameters": scaled})
+
+
+DEFAULT_SCENARIO = Scenario(
+    description="Built-in default: osimertinib at the standard dose from day 0, on a lattice that samples a "
+    "10^10-cell tumour (its pre-existing subclones and crowding), mutation rates x1000 so the sample shows "
+    "what the whole tumour does.",
+    model=SpatialSettings(
+        width=120,
+        height=120,
+        initial_cells=3000,
+        days=730,
+        represents_cells=10**10,
+        carrying_capacity=10**11,
+        mutation_scale=1000.0,
+    ),
+)
 
 
 def available_memory() -> int:

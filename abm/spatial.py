@@ -34,7 +34,7 @@ from mesa.experimental.mesa_signals import ModelSignals
 from abm.founding import founding_states
 from abm.lattice import MOORE, LatticeGrid
 from abm.mechanisms import N_STATES, Mechanism, describe, has, mechanisms_of
-from abm.rules import draw_transitions
+from abm.rules import CYCLING, crowding_loss, draw_transitions
 from abm.scenario import Scenario
 from abm.tumour import TumourModel
 
@@ -278,6 +278,13 @@ class SpatialTumour(TumourModel):
 
     def _begin_day(self) -> None:
         self._tables = self.tables  # the first course's, for today's doses
+        self._death_today = self._tables.death
+        settings = self.config.model
+        if settings.carrying_capacity is not None:  # Gompertzian crowding of the tumour it is or samples
+            scale = (settings.represents_cells or settings.initial_cells) / settings.initial_cells
+            burden = np.array([self._occupied.size * scale])
+            crowding = crowding_loss(self.params, burden, np.array([settings.carrying_capacity]))[0]
+            self._death_today = self._tables.death + crowding * CYCLING
         self._alive = self._occupied  # cells not hit today, ascending sites
         self._arrived = np.empty(0, dtype=np.int64)  # sites occupied today by daughters and movers
 
@@ -285,10 +292,10 @@ class SpatialTumour(TumourModel):
         """Hit cells die, or survive the drugs as persisters in place (``abm.day``)."""
         lattice, rng, tables = self.lattice_flat, self.rng, self._tables
         states = lattice[self._alive]
-        hit = rng.random(self._alive.size) < tables.death[states]
+        hit = rng.random(self._alive.size) < self._death_today[states]
         hit_sites = self._alive[hit]
         hit_states = lattice[hit_sites]
-        rescued = rng.random(hit_sites.size) * tables.death[hit_states] < tables.rescue_any[hit_states]
+        rescued = rng.random(hit_sites.size) * self._death_today[hit_states] < tables.rescue_any[hit_states]
         dead = hit_sites[~rescued]
         saved = hit_sites[rescued]
         if saved.size:

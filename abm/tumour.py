@@ -20,7 +20,7 @@ from abm.day import DAY
 from abm.drugs import DRUG_NAMES
 from abm.mechanisms import COUNT_COLUMNS
 from abm.rules import RuleTables
-from abm.scenario import Scenario, apply_overrides, load, validate
+from abm.scenario import Scenario, apply_overrides, as_run, load, validate
 
 
 def _count(model: TumourModel, column: str) -> int:
@@ -55,7 +55,7 @@ class TumourModel(mesa.Model):
     def __init__(
         self, scenario: Scenario | str | Path | None, rng: Any, overrides: dict[str, Any], record: bool = True
     ) -> None:
-        scenario = resolve_scenario(scenario, overrides, self.kind)
+        scenario = as_run(resolve_scenario(scenario, overrides, self.kind))
         self.record = record  # False: no daily DataCollector rows (virtual trials need only the visits)
         super().__init__(rng=scenario.model.seed if rng is None else rng)
         self.config = scenario

@@ -55,7 +55,14 @@ def test_mean_dynamics_agree_with_the_spatial_well_mixed_limit() -> None:
     spatial_sc = Scenario.model_validate(
         {
             "name": "well mixed",
-            "model": {"width": 160, "height": 160, "initial_cells": n0, "layout": "scattered", "days": days},
+            "model": {
+                "width": 160,
+                "height": 160,
+                "initial_cells": n0,
+                "layout": "scattered",
+                "days": days,
+                "carrying_capacity": 10**15,  # the same Gompertzian crowding loss as the clone model's
+            },
             "parameters": {**PARAMS, "axl_high_motility": 0.0},
             "schedule": schedule,
         }
