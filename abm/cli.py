@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         "kinetics", help="untreated volume doubling time and cell-loss factor, beside the reported ranges"
     )
     kinetics.add_argument("--cells", type=float, default=1e10, help="tumour cells (default 1e10, the cohort median)")
+    kinetics.add_argument(
+        "--pre-existing",
+        action="store_true",
+        help="also the pre-existing subclone fractions of 1000 such tumours, beside the analytic expectation",
+    )
     return parser
 
 
@@ -119,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "drugs":
             return _drugs()
         if args.command == "kinetics":
-            return _kinetics(args.cells)
+            return _kinetics(args.cells, args.pre_existing)
     except InputError as error:
         print(f"abm: error: {error}", file=sys.stderr)
         return 2
@@ -129,8 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1
 
 
-def _kinetics(cells: float) -> int:
-    from abm.kinetics import format_growth, untreated_growth
+def _kinetics(cells: float, pre_existing: bool) -> int:
+    from abm.kinetics import format_growth, pre_existing_table, untreated_growth
     from abm.parameters import Parameters
     from abm.scenario import CloneSettings
 
@@ -140,6 +145,8 @@ def _kinetics(cells: float) -> int:
     g = untreated_growth(Parameters(), cells, capacity)
     print(f"default clinical tumour: {cells:.3g} cells, carrying capacity {capacity:.3g}")
     print(format_growth(g))
+    if pre_existing:
+        print(pre_existing_table(Parameters(), cells, capacity))
     return 0
 
 

@@ -61,3 +61,33 @@ def format_growth(g: Growth) -> str:
         f"cell-loss factor                {g.cell_loss_factor:7.2f}        reported: > {REPORTED_CELL_LOSS[0]:.2f}, "
         f">= 0.90 in two thirds of bronchogenic carcinomas (Br J Cancer 1984;50:343)"
     )
+
+
+def pre_existing_table(p: Parameters, cells: float, capacity: float, patients: int = 1000, seed: int = 0) -> str:
+    """Quantiles across ``patients`` tumours of ``cells`` cells of each grown subclone's fraction at
+    diagnosis (``abm.founding``), beside the analytic mean and P(any) of ``abm.history``."""
+    from abm.founding import history_death_rate, history_mutants
+    from abm.history import expected_mutant_count, pre_existing_counts, probability_any_mutant
+
+    mutants = history_mutants(p)
+    death = history_death_rate(p, int(cells), capacity)
+    rng = np.random.default_rng(seed)
+    counts = pre_existing_counts(cells, p.division_rate, death, list(mutants.values()), rng, size=patients)
+    quantiles = (0.05, 0.25, 0.5, 0.75, 0.95)
+    lines = [
+        f"pre-existing subclones of {patients} tumours of {cells:.3g} cells (fraction of cells at diagnosis)",
+        f"{'mechanism':16s}"
+        + "".join(f"{f'q{round(q * 100)}':>10s}" for q in quantiles)
+        + f"{'mean':>10s}{'analytic':>10s}{'P(any)':>8s}{'analytic':>10s}",
+    ]
+    for k, (mechanism, mutant) in enumerate(mutants.items()):
+        fraction = counts[:, k] / cells
+        q = np.quantile(fraction, quantiles)
+        mean = expected_mutant_count(cells, p.division_rate, death, mutant) / cells
+        any_ = probability_any_mutant(cells, p.division_rate, death, mutant)
+        lines.append(
+            f"{mechanism.name:16s}"
+            + "".join(f"{v:10.2g}" for v in q)
+            + f"{fraction.mean():10.2g}{mean:10.2g}{(counts[:, k] > 0).mean():8.3f}{any_:10.3f}"
+        )
+    return "\n".join(lines)
