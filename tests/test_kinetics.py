@@ -4,6 +4,7 @@ and a cell-loss factor in the reported ranges, and the clone model grows at the 
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -27,7 +28,7 @@ def test_default_tumour_doubles_and_loses_cells_as_reported() -> None:
 def test_smaller_tumours_grow_faster_gompertz() -> None:
     sizes = (1e8, 1e9, 1e10, 5e10)
     doubling = [untreated_growth(Parameters(), n, CAPACITY).doubling_days for n in sizes]
-    assert all(a < b for a, b in zip(doubling, doubling[1:], strict=False))
+    assert all(a < b for a, b in pairwise(doubling))
     assert math.isinf(untreated_growth(Parameters(), CAPACITY, CAPACITY).doubling_days)
 
 
