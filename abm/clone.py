@@ -10,6 +10,14 @@ Ancestry: a mutation founds a new genetic lineage that remembers the clone it ca
 switch (persister, AXL-high) moves cells to the clone of their lineage in the new state,
 founding it, with that parent, the first time. So a lineage holds at most one clone per
 phenotype and the number of clones stays small however large the tumour.
+
+Random streams: every tumour draws from its own numpy Generator (a single tumour from the
+model's ``rng``; a cohort's patients from the streams they are given), and each of its draws
+covers only its own living clones, in their order of founding. So a virtual patient's course
+depends on its own stream and its own doses only, never on the other patients simulated
+beside it: two arms that dose it alike up to day d give it the same course, bit for bit, up
+to day d. The draws are still vectorised over a tumour's clones, one numpy call per tumour and
+draw.
 """
 
 from __future__ import annotations
@@ -64,8 +72,11 @@ class CloneTumour(TumourModel):
         scenario: a ``Scenario`` (``model.kind = "clone"``), a path to one, or None.
         rng: seed or numpy Generator; None takes the scenario's ``model.seed``.
         record: collect a DataCollector row (of the first tumour) every day.
-        cohort: several tumours at once, one ``Course`` each (virtual patients); they share the
-            model's random stream and are drawn together, which is what makes trials fast.
+        cohort: several tumours at once, one ``Course`` each (virtual patients), stepped together,
+            which is what makes trials fast.
+        streams: a cohort's random streams, one seed or Generator per tumour; each tumour
+            draws from its own only. Default: the model's ``rng`` for a single tumour, streams
+            spawned from it for a cohort.
         **overrides: any parameter or model setting by name.
     """
 
@@ -77,12 +88,18 @@ class CloneTumour(TumourModel):
         rng: Any = None,
         record: bool = True,
         cohort: Sequence[Course] | None = None,
+        streams: Sequence[Any] | None = None,
         **overrides: Any,
     ) -> None:
         super().__init__(scenario, rng, overrides, record)
         if cohort is not None:
             self.courses = list(cohort)
         n = len(self.courses)
+        if streams is None:
+            streams = [self.rng] if cohort is None else self.rng.spawn(n)
+        if len(streams) != n:
+            raise ValueError(f"{len(streams)} random streams for {n} tumours")
+        self._streams: list[np.random.Generator] = [np.random.default_rng(s) for s in streams]
         self._clones: list[Clone] = []
         self._by_key: dict[tuple[int, int], int] = {}  # (lineage, state) -> index
         self._mutant_lineages: dict[tuple[int, int], int] = {}  # (parent lineage, genotype) -> lineage
@@ -103,7 +120,9 @@ class CloneTumour(TumourModel):
         self._daughter_targets = np.zeros((n, N_STATES, MUTATION_TARGETS), dtype=np.int64)
         self._daughter_probs = np.zeros((n, N_STATES, MUTATION_TARGETS))
         self._capacity = np.array([c.config.model.carrying_capacity for c in self.courses], dtype=float)
+        self._params = [c.params for c in self.courses]
         self._totals = np.zeros(n)
+        self._active = np.zeros(n, dtype=bool)
         for patient, course in enumerate(self.courses):
             self._seed_tumour(patient, course.config.model.initial_cells, course.params)
         self._start_tracking({"clones": _living_clones})
@@ -111,7 +130,7 @@ class CloneTumour(TumourModel):
     # --- clones --------------------------------------------------------------------------
     def _seed_tumour(self, patient: int, n: int, params: Parameters) -> None:
         """Founding clones: the sensitive bulk and the pre-existing subclones (003 §5.2)."""
-        founders = founding_counts(params, n, self.rng)
+        founders = founding_counts(params, n, self._streams[patient])
         for state in np.flatnonzero(founders).tolist():
             index = self._new_clone(patient, state, lineage=None, parent=None)  # grows self._counts
             self._counts[index] = founders[state]
@@ -160,6 +179,7 @@ class CloneTumour(TumourModel):
     def _refresh_tables(self) -> None:
         """Copy each course's rule tables into the per-tumour arrays when they changed."""
         for p, course in enumerate(self.courses):
+            self._active[p] = course.active
             tables = course.tables if course.active else None  # a finished tumour stands still
             if tables is self._tables_of[p]:
                 continue
@@ -175,55 +195,107 @@ class CloneTumour(TumourModel):
             self._switch_targets[p], self._switch_probs[p] = tables.switch_moves
             self._daughter_targets[p], self._daughter_probs[p] = tables.daughter_moves
 
+    def _group_living(self) -> None:
+        """Today's draws cover the living clones of the tumours still followed, grouped by tumour.
+
+        ``_live``: their clone indices, tumour by tumour, each tumour's in founding order;
+        ``_groups``: (stream, start, stop) of each tumour's run in ``_live``. A tumour's run
+        depends on its own clones only, so its draws do not depend on the other tumours.
+        """
+        live = np.flatnonzero((self._counts > 0) & self._active[self._patients])
+        live = live[np.argsort(self._patients[live], kind="stable")]
+        patients = self._patients[live]
+        bounds = np.searchsorted(patients, np.arange(len(self.courses) + 1)).tolist()
+        self._live, self._live_patients, self._live_states = live, patients, self._states[live]
+        self._groups = [(rng, a, b) for rng, a, b in zip(self._streams, bounds, bounds[1:], strict=False) if b > a]
+
+    def _split(self, n: np.ndarray, usual: np.ndarray, *others: np.ndarray) -> np.ndarray:
+        """Each living clone's ``n`` cells split over outcomes, each tumour's clones from its own stream.
+
+        ``usual``: per clone, the probability of the common outcome (column 0 of the result);
+        ``others``: per clone, the probabilities of the other outcomes (a column or a block of
+        columns each, in the result's order). One multinomial draw per tumour covers all its
+        clones. The common outcome is drawn first (so the rarer ones split few cells), and
+        what floating-point rounding leaves over is counted in it.
+        """
+        pvals = np.column_stack([usual, *others, np.zeros(n.size)])  # last: the remainder
+        out = np.zeros(pvals.shape, dtype=np.int64)
+        for rng, a, b in self._groups:
+            out[a:b] = rng.multinomial(n[a:b], pvals[a:b])
+        out[:, 0] += out[:, -1]
+        return out[:, :-1]
+
+    def _moved(self, cells: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flows (source clone index, target state, cells) from cells per (living clone, column of
+        the per-tumour ``rules.moves`` ``targets``)."""
+        which, column = np.nonzero(cells)
+        patients, states = self._live_patients[which], self._live_states[which]
+        return self._live[which], targets[patients, states, column], cells[which, column]
+
     def _flows(
         self, movers: np.ndarray, targets: np.ndarray, probs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Split the cells leaving each clone over their new states, all clones at once.
-
-        ``targets``/``probs`` are the per-tumour ``rules.moves`` arrays. Returns parallel
-        arrays (source clone index, target state, cells).
-        """
-        sources = np.flatnonzero(movers)
-        if not sources.size:
-            return sources, sources, sources
-        patients, states = self._patients[sources], self._states[sources]
-        split = self.rng.multinomial(movers[sources], probs[patients, states])
+        """Split the cells leaving each living clone over their new states (``rules.moves``
+        ``targets``/``probs``), each clone's from its tumour's stream. Few clones have movers
+        (mutant daughters), so each is drawn alone. Returns parallel arrays (source clone
+        index, target state, cells)."""
+        rows = np.flatnonzero(movers)
+        if not rows.size:
+            return rows, rows, rows
+        patients, states = self._live_patients[rows], self._live_states[rows]
+        pvals = probs[patients, states]
+        streams = self._streams
+        split = np.array(
+            [
+                streams[p].multinomial(n, q)
+                for p, n, q in zip(patients.tolist(), movers[rows].tolist(), pvals, strict=True)
+            ]
+        )
         which, column = np.nonzero(split)
-        return sources[which], targets[patients[which], states[which], column], split[which, column]
+        return self._live[rows[which]], targets[patients[which], states[which], column], split[which, column]
 
     def _begin_day(self) -> None:
         self._refresh_tables()
+        self._group_living()
         # Gompertzian cell loss per tumour (``rules.crowding_loss``), on cycling cells only.
-        self._crowding = crowding_loss(self.courses[0].params, self._totals, self._capacity)
+        self._crowding = crowding_loss(self._params, self._totals, self._capacity)
         self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
 
     def _death_event(self) -> None:
-        patients, states = self._patients, self._states
+        """Each cell is hit or not; a hit cell dies or is rescued as a persister (by route):
+        one multinomial per clone over (not hit, dies, rescued as each persister)."""
+        patients, states = self._live_patients, self._live_states
         death = self._death[patients, states] + self._crowding[patients] * CYCLING[states]
-        hits = self.rng.binomial(self._counts, death)
-        rescued_share = np.divide(self._rescue_any[patients, states], death, out=np.zeros(death.size), where=death > 0)
-        rescued = self.rng.binomial(hits, rescued_share)
-        self._survivors = self._counts - hits
-        self._moves.append((*self._flows(rescued, self._rescue_targets, self._rescue_probs), False))
+        rescued = self._rescue_any[patients, states]
+        routes = rescued[:, None] * self._rescue_probs[patients, states]
+        split = self._split(self._counts[self._live], 1.0 - death, np.maximum(death - rescued, 0.0), routes)
+        self._survivors = split[:, 0]
+        self._moves.append((*self._moved(split[:, 2:], self._rescue_targets), False))
 
     def _division_event(self) -> None:
-        patients, states = self._patients, self._states
-        births = self.rng.binomial(self._survivors, self._division[patients, states])
-        mutants = self.rng.binomial(births, self._mutate_any[patients, states])
-        self._births = births - mutants
-        self._moves.append((*self._flows(mutants, self._daughter_targets, self._daughter_probs), True))
+        """Each cell not hit divides or not, its daughter a mutant or not: one multinomial per
+        clone over (does not divide, divides, divides into a mutant); mutants then split by genotype."""
+        patients, states = self._live_patients, self._live_states
+        division, mutate = self._division[patients, states], self._mutate_any[patients, states]
+        split = self._split(self._survivors, 1.0 - division, division * (1.0 - mutate), division * mutate)
+        self._births = split[:, 1]
+        self._moves.append((*self._flows(split[:, 2], self._daughter_targets, self._daughter_probs), True))
 
     def _switch_event(self) -> None:
-        switchers = self.rng.binomial(self._survivors, self._switch_any[self._patients, self._states])
-        self._stayers = self._survivors - switchers
-        self._moves.append((*self._flows(switchers, self._switch_targets, self._switch_probs), False))
+        """Each cell not hit stays or switches to one of its reachable states: one multinomial per clone."""
+        patients, states = self._live_patients, self._live_states
+        switch = self._switch_any[patients, states]
+        split = self._split(self._survivors, 1.0 - switch, switch[:, None] * self._switch_probs[patients, states])
+        self._stayers = split[:, 0]
+        self._moves.append((*self._moved(split[:, 1:], self._switch_targets), False))
 
     def _end_of_day(self) -> None:
         """Gather the day's flows into the clones (founding new ones), then the daily bookkeeping."""
-        stay = self._stayers + self._births
         destinations = [self._destinations(sources, targets, genetic) for sources, targets, _, genetic in self._moves]
-        self._counts = np.zeros(len(self._states), dtype=np.int64)  # new clones may have been founded
-        self._counts[: stay.size] = stay
+        counts = np.zeros(len(self._states), dtype=np.int64)  # new clones may have been founded
+        counts[: self._counts.size] = self._counts  # the tumours no longer followed stand still
+        counts[self._live] = self._stayers + self._births
+        self._counts = counts
         for (_, _, cells, _), dest in zip(self._moves, destinations, strict=True):
             np.add.at(self._counts, dest, cells)
         super()._end_of_day()

@@ -3,9 +3,12 @@
 A trial file (TOML) names the cohort (which patient characteristics vary, drawn from stated
 distributions), the arms (schedules), how patients are watched (imaging, liquid biopsy) and
 for how long. Every arm sees the same patients with the same random stream (common random
-numbers), so arms differ only by their schedule. Patient i's seeds are spawned from the
-trial's root seed with numpy's SeedSequence, so results do not depend on how many worker
-processes run them.
+numbers), so arms differ only by their schedule: patient i's seed is the i-th SeedSequence
+spawned from the trial's root seed; its characteristics and its tumour's own random stream
+(``CloneTumour`` gives each patient of a chunk its own) are children of it. So a patient's
+course depends only on its seed and its doses: two arms that dose it alike up to day d give
+it the same course up to day d, and results do not depend on how many worker processes run
+them, nor on which patients share its chunk.
 
     name = "first-line gefitinib vs osimertinib"
     [trial]
@@ -21,6 +24,7 @@ processes run them.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Literal
@@ -184,18 +188,22 @@ def load_trial(path: str | Path, overrides: dict[str, Any] | None = None) -> Tri
 CHUNK = 50
 
 
+def patient_seed(trial: Trial, patient: int) -> np.random.SeedSequence:
+    """Patient ``patient``'s SeedSequence, built directly: the one that
+    ``SeedSequence(seed, spawn_key=(0,)).spawn(n)[patient]`` gives (spawning all n for each
+    chunk would take time quadratic in n)."""
+    return np.random.SeedSequence(trial.trial.seed, spawn_key=(0, patient))
+
+
 def patient_seeds(trial: Trial) -> list[np.random.SeedSequence]:
-    """One SeedSequence per patient, spawned from the trial's root seed."""
-    return np.random.SeedSequence(trial.trial.seed, spawn_key=(0,)).spawn(trial.trial.patients)
-
-
-def chunk_seed(trial: Trial, chunk: int) -> np.random.SeedSequence:
-    """The random stream of one chunk of patients: the same on every arm (common random numbers)."""
-    return np.random.SeedSequence(trial.trial.seed, spawn_key=(1, chunk))
+    """One SeedSequence per patient of the trial."""
+    return [patient_seed(trial, i) for i in range(trial.trial.patients)]
 
 
 def _child(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
-    """The k-th child of a patient's seed, the same on every call (``spawn`` would count on)."""
+    """The k-th child of a patient's seed, the same on every call (``spawn`` would count on).
+
+    Child 0 draws the patient's characteristics, child 1 is its tumour's random stream."""
     return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, k))
 
 
@@ -236,17 +244,30 @@ def simulate_chunk(trial: Trial, arm_index: int, chunk: int) -> list[dict[str, A
     """Follow one chunk of patients on one arm until their endpoints are known or follow-up ends."""
     arm = trial.arms[arm_index]
     patients = range(chunk * CHUNK, min(trial.trial.patients, (chunk + 1) * CHUNK))
-    seeds = patient_seeds(trial)
-    characteristics = [patient_characteristics(trial, seeds[i]) for i in patients]
-    endpoints = min(arm.lines_of_therapy(), 2)  # PFS, and PFS2 when a later line follows progression
-    courses = [Course(patient_scenario(trial, arm, c), stop_after_progressions=endpoints) for c in characteristics]
-    rng = np.random.default_rng(chunk_seed(trial, chunk))
-    model = CloneTumour(courses[0].config, rng=rng, record=False, cohort=courses)
-    while model.running:
-        model.step()
+    courses, characteristics = simulate_courses(trial, arm_index, patients)
     return [
         patient_row(trial, arm, i, course, c) for i, course, c in zip(patients, courses, characteristics, strict=True)
     ]
+
+
+def simulate_courses(
+    trial: Trial, arm_index: int, patients: Sequence[int]
+) -> tuple[list[Course], list[dict[str, float]]]:
+    """The finished courses of ``patients`` on one arm, stepped together, and their characteristics.
+
+    Each patient's tumour draws from its own stream (child 1 of its seed), the same on every
+    arm, so what a patient gets does not depend on the patients beside it.
+    """
+    arm = trial.arms[arm_index]
+    seeds = [patient_seed(trial, i) for i in patients]
+    characteristics = [patient_characteristics(trial, seed) for seed in seeds]
+    endpoints = min(arm.lines_of_therapy(), 2)  # PFS, and PFS2 when a later line follows progression
+    courses = [Course(patient_scenario(trial, arm, c), stop_after_progressions=endpoints) for c in characteristics]
+    streams = [np.random.default_rng(_child(seed, 1)) for seed in seeds]
+    model = CloneTumour(courses[0].config, record=False, cohort=courses, streams=streams)
+    while model.running:
+        model.step()
+    return courses, characteristics
 
 
 def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteristics: dict[str, float]) -> dict:

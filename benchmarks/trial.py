@@ -1,16 +1,22 @@
 """Wall time of a virtual trial: `abm trial` on the first-line trial file, as a user runs it.
 
-Runs the command (a fresh process, so start-up and imports count) for several cohort sizes
-and prints one JSON line each: patients per arm, workers, wall seconds, patient-runs per
-second, and simulated patient-days per second.
+Runs the command (a fresh process, so start-up and imports count) for several cohort sizes and
+worker counts and prints one JSON line each: source, patients per arm, workers, wall seconds,
+patient-runs per second, and simulated patient-days per second. ``--compare REV`` runs the
+same commands on the source of git revision REV too, alternating with the working tree's, so
+the two are timed side by side under the same machine load (modules REV lacks, such as an
+untracked work-in-progress one, are taken from the working tree).
 
-    python benchmarks/trial.py [--patients 250 500 1000] [--workers 2] [--trial scenarios/trial-first-line.toml]
+    python benchmarks/trial.py [--patients 250 500 1000] [--workers 1 2] [--compare REV]
+                               [--trial scenarios/trial-first-line.toml]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,34 +28,55 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def source_of(revision: str, into: Path) -> Path:
+    """The package of git revision ``revision`` extracted under ``into``."""
+    archive = subprocess.run(["git", "archive", revision, "abm"], check=True, capture_output=True, cwd=ROOT).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    for module in (ROOT / "abm").rglob("*.py"):
+        copy = into / module.relative_to(ROOT)
+        if not copy.exists():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(module, copy)
+    return into
+
+
+def time_trial(trial: Path, patients: int, workers: int, source: Path) -> dict:
+    """One `abm trial` run of ``source``'s package: wall time and throughput."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "abm", "trial", str(trial), "--patients", str(patients),
+             "--workers", str(workers), "--out", out, "--json"],
+            check=True, capture_output=True, cwd=ROOT, env=env,
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+        table = pd.read_csv(Path(out) / "patients.csv")
+    return {
+        "patients_per_arm": patients,
+        "workers": workers,
+        "wall_s": round(wall, 2),
+        "patient_runs_per_s": round(len(table) / wall, 1),
+        "patient_days_per_s": round(table["days_simulated"].sum() / wall),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, nargs="+", default=[250, 500, 1000])
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--trial", type=Path, default=ROOT / "scenarios" / "trial-first-line.toml")
+    parser.add_argument("--compare", metavar="REV", help="also time git revision REV, alternating with this tree")
     args = parser.parse_args()
-    for n in args.patients:
-        with tempfile.TemporaryDirectory() as out:
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "abm", "trial", str(args.trial), "--patients", str(n),
-                 "--workers", str(args.workers), "--out", out, "--json"],
-                check=True, capture_output=True, cwd=ROOT,
-            )  # fmt: skip
-            wall = time.perf_counter() - started
-            table = pd.read_csv(Path(out) / "patients.csv")
-        print(
-            json.dumps(
-                {
-                    "trial": args.trial.name,
-                    "patients_per_arm": n,
-                    "workers": args.workers,
-                    "wall_s": round(wall, 2),
-                    "patient_runs_per_s": round(len(table) / wall, 1),
-                    "patient_days_per_s": round(table["days_simulated"].sum() / wall),
-                }
-            )
-        )
+    with tempfile.TemporaryDirectory() as scratch:
+        sources = {"working tree": ROOT}
+        if args.compare:
+            sources = {args.compare: source_of(args.compare, Path(scratch)), **sources}
+        for n in args.patients:
+            for workers in args.workers:
+                for name, source in sources.items():
+                    result = time_trial(args.trial, n, workers, source)
+                    print(json.dumps({"source": name, "trial": args.trial.name, **result}), flush=True)
 
 
 if __name__ == "__main__":
