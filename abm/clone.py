@@ -130,7 +130,8 @@ class CloneTumour(TumourModel):
     # --- clones --------------------------------------------------------------------------
     def _seed_tumour(self, patient: int, n: int, params: Parameters) -> None:
         """Founding clones: the sensitive bulk and the pre-existing subclones (003 §5.2)."""
-        founders = founding_counts(params, n, self._streams[patient])
+        capacity = self.courses[patient].config.model.carrying_capacity  # its history's crowding
+        founders = founding_counts(params, n, self._streams[patient], capacity=capacity)
         for state in np.flatnonzero(founders).tolist():
             index = self._new_clone(patient, state, lineage=None, parent=None)  # grows self._counts
             self._counts[index] = founders[state]
