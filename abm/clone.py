@@ -266,7 +266,7 @@ class CloneTumour(TumourModel):
         """Each cell is hit or not; a hit cell dies or is rescued as a persister (by route):
         one multinomial per clone over (not hit, dies, rescued as each persister)."""
         patients, states = self._live_patients, self._live_states
-        death = self._death[patients, states] + self._crowding[patients] * CYCLING[states]
+        death = np.minimum(1.0, self._death[patients, states] + self._crowding[patients] * CYCLING[states])
         rescued = self._rescue_any[patients, states]
         routes = rescued[:, None] * self._rescue_probs[patients, states]
         split = self._split(self._counts[self._live], 1.0 - death, np.maximum(death - rescued, 0.0), routes)

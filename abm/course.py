@@ -77,7 +77,8 @@ class Course:
     def _visit(self) -> None:
         """Scans and liquid biopsies due today; their results stay readouts until the next one."""
         clinical = self.config.clinical
-        if self.day % clinical.imaging_interval_days == 0 and self.recist.scan(self.day, self.total):
+        lesion = self.total + clinical.residual_lesion_fraction * self.baseline  # what imaging measures
+        if self.day % clinical.imaging_interval_days == 0 and self.recist.scan(self.day, lesion):
             self.clinical_readouts["progressions"] += 1
             self.clinical_readouts["progressed"] = 1.0
             self.at_progression.append(shares(self.counts))

@@ -153,7 +153,7 @@ def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     survival leans on its AXL or IGF-1R route (003 §5.2): blocking it kills the persister.
     """
     persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * persister_support_block(blocks))
-    return np.where(CARRIES[PERSISTER], persister, p.death_rate + drug_kill(p, blocks))
+    return np.where(CARRIES[PERSISTER], persister, np.minimum(1.0, p.death_rate + drug_kill(p, blocks)))
 
 
 def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:

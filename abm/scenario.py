@@ -111,6 +111,14 @@ class ClinicalSettings(BaseModel):
     tissue_detection_limit: float = Field(
         0.1, ge=0.0, le=1.0, description="share of cells that must be AXL-high for a rebiopsy to call it (assumption)"
     )
+    residual_lesion_fraction: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        description="what a scan still measures of a lesion whose tumour cells are gone (stroma, fibrosis, necrosis), "
+        "as a share of the tumour cells' volume at baseline; assumption: caps the best response near -50% in diameter, "
+        "about the typical best response of EGFR-mutant NSCLC to TKIs (complete responses are rare)",
+    )
 
 
 def _model_kind(value: Any) -> str:

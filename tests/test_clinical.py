@@ -57,3 +57,26 @@ def test_second_progression_is_judged_from_the_first_progression_scan() -> None:
     r = scans([1e10, 1e9, 3e9, 2e9, 2.5e9, 6e9])
     assert r.progression_days == [2 * 56, 5 * 56]
     assert r.best_response == "PR"
+
+
+def test_a_scan_still_measures_the_residual_lesion_when_the_cells_are_gone() -> None:
+    """Best response is capped by what remains of the lesion (stroma, fibrosis): ~-49% at 15%."""
+    from abm.clone import CloneTumour
+    from abm.scenario import validate
+
+    scenario = validate(
+        {
+            "name": "wipe-out",
+            "model": {"kind": "clone", "initial_cells": 10**9, "days": 200, "seed": 1, "stop_when_extinct": False},
+            "parameters": {"drug_kill_rate": 1.0, "persister_entry_fraction": 0.0},
+            "schedule": [{"drug": "osimertinib"}],
+        },
+        "test",
+    )
+    model = CloneTumour(scenario, record=False)
+    model.run_for(200)
+    residual = scenario.clinical.residual_lesion_fraction
+    assert model.course.recist.best_change == pytest.approx(
+        residual ** (1 / 3) * (1 + residual) ** (-1 / 3) - 1, abs=0.01
+    )
+    assert model.course.recist.best_response == "PR"
