@@ -42,13 +42,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from abm.errors import InputError, from_validation_error
+from abm.inputs import USER_FILE
 from abm.metrics import DEFAULT_RUN_METRICS, check_run_metric, split_trial_metric
 from abm.parameters import Parameters
 from abm.scenario import ClinicalSettings, Scenario, apply_overrides, parse_path, read_toml, resolve_name, validate
-from abm.trial import Trial, TrialSettings, read_trial_data
+from abm.trial import Trial, TrialSettings, read_trial_data, validate_trial
 
 # Columns of the runs table that are not settings or metrics.
 RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "seconds")
@@ -60,7 +61,7 @@ DESIGN_STREAM, RUN_STREAM = 0, 1
 class Vary(BaseModel):
     """One setting to vary: a list of values, or a range from ``low`` to ``high``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     path: str | None = Field(None, description="what to set, as `abm run --set`; default: the name")
     values: list[Any] | None = Field(None, min_length=1)
@@ -113,7 +114,7 @@ class Vary(BaseModel):
 class Design(BaseModel):
     """How points are chosen."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     method: Literal["factorial", "random", "latin_hypercube", "sobol", "morris"] = "factorial"
     samples: int | None = Field(
@@ -141,7 +142,7 @@ class Design(BaseModel):
 class SweepFile(BaseModel):
     """A validated sweep file (not yet combined with its base)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     name: str = Field(min_length=1)
     description: str = ""
@@ -150,7 +151,7 @@ class SweepFile(BaseModel):
     replicates: int = Field(1, ge=1, le=100_000)
     seed: int = Field(0, ge=0)
     seeds: Literal["common", "independent"] = "common"
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = Field((), strict=False)  # a TOML array is a list
     series: bool = Field(False, description="also keep each run's daily table (scenario runs only)")
     set: dict[str, Any] = {}
     vary: dict[str, Vary] = Field(min_length=1)
@@ -371,10 +372,7 @@ def _validated(data: dict[str, Any], is_trial: bool, source: str) -> Scenario | 
     """A validated config; problems name the sweep file and the point."""
     if not is_trial:
         return validate(copy.deepcopy(data), source)
-    try:
-        return Trial.model_validate(data)
-    except ValidationError as error:
-        raise from_validation_error(error, source) from None
+    return validate_trial(data, source)
 
 
 def _check_metrics(file: SweepFile, kind: str, base: Scenario | Trial, source: str) -> None:

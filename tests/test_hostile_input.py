@@ -1,0 +1,194 @@
+"""Issue 15: bad input of every kind gets one line and exit 2, and a good result folder survives it.
+
+Each case is a file (or command) a hostile or careless user could give; the good folder is
+written once per module and copied, so every case checks byte-identity without a new run. The
+cases call the command line in-process (``abm.cli.main``), which is what the ``abm`` script
+runs, so the many cases cost milliseconds each; tests/test_cli.py covers the script itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from abm.cli import main
+from tests.test_cli import SMALL, assert_one_line_error
+
+
+def abm(*args: str | Path, capsys: pytest.CaptureFixture[str]) -> subprocess.CompletedProcess[str]:
+    """``abm ARGS`` in this process: its exit status and what it printed."""
+    capsys.readouterr()
+    status = main([str(a) for a in args])
+    printed = capsys.readouterr()
+    return subprocess.CompletedProcess(list(map(str, args)), status, printed.out, printed.err)
+
+
+ARM = '[[arms]]\nname = "a"\nschedule = [{ drug = "osimertinib" }]\n'
+TRIAL = 'name = "t"\n[trial]\npatients = 3\nfollow_up_days = 20\n'
+SWEEP_BASE = "[model]\nwidth = 20\nheight = 20\ninitial_cells = 50\ndays = 3\n"
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("good") / "run"
+    assert main(["run", "--days", "5", "--out", str(out), "--quiet", *SMALL]) == 0
+    return out
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def out(good_run: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "out"
+    shutil.copytree(good_run, folder)
+    return folder
+
+
+# (command, file name, file text, fragments of the one-line error)
+CASES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    # class 3: no coercion between bool, number and string
+    "bool rate": ("run", "s.toml", "[parameters]\ndivision_rate = true\n", ("parameters.division_rate", "True")),
+    "string width": ("run", "s.toml", '[model]\nwidth = "50"\n', ("model.width", "'50' is not allowed", "integer")),
+    "float width": ("run", "s.toml", "[model]\nwidth = 50.0\n", ("model.width", "50.0 is not allowed")),
+    "string dose": (
+        "run",
+        "s.toml",
+        '[[schedule]]\ndrug = "osimertinib"\ndose = "1.0"\n',
+        ("schedule[0].dose", "'1.0' is not allowed; allowed: a number"),
+    ),
+    "string flag": (
+        "run",
+        "s.toml",
+        '[model]\nstop_when_extinct = "yes"\n',
+        ("model.stop_when_extinct", "true or false"),
+    ),
+    "string patients": (
+        "trial",
+        "t.toml",
+        'name = "t"\n[trial]\npatients = "3"\n' + ARM,
+        ("trial.patients", "'3' is not allowed"),
+    ),
+    "bool replicates": (
+        "sweep",
+        "w.toml",
+        'name = "w"\nbase = "b.toml"\nreplicates = true\n[vary]\n"model.seed" = [1]\n',
+        ("replicates", "True is not allowed"),
+    ),
+    "bool cohort value": (
+        "trial",
+        "t.toml",
+        TRIAL + "[cohort]\ndivision_rate = true\n" + ARM,
+        ("cohort.division_rate", "True is not allowed; allowed: a number"),
+    ),
+    # class 4: finite numbers only
+    "nan dose": (
+        "run",
+        "s.toml",
+        '[[schedule]]\ndrug = "osimertinib"\ndose = nan\n',
+        ("schedule[0].dose", "nan is not allowed; allowed: a finite number"),
+    ),
+    "inf dose": ("run", "s.toml", '[[schedule]]\ndrug = "osimertinib"\ndose = inf\n', ("schedule[0].dose", "inf")),
+    "nan trigger": (
+        "run",
+        "s.toml",
+        '[[schedule]]\ndrug = "osimertinib"\nstart = { readout = "burden", above = nan }\n',
+        ("schedule[0].start.above", "finite"),
+    ),
+    "nan rate": ("run", "s.toml", "[parameters]\ndeath_rate = nan\n", ("parameters.death_rate", "nan")),
+    "inf cohort sd": (
+        "trial",
+        "t.toml",
+        TRIAL + '[cohort]\ndivision_rate = { distribution = "normal", sd = inf }\n' + ARM,
+        ("cohort.division_rate.sd", "finite"),
+    ),
+    # class 5: cohorts checked against the model's bounds before any patient runs
+    "cohort median beyond bounds": (
+        "trial",
+        "t.toml",
+        TRIAL + '[cohort]\ninitial_cells = { distribution = "lognormal", median = 1e14, sigma = 1 }\n' + ARM,
+        ("cohort.initial_cells.median", "allowed: cells, 1 to 10^13"),
+    ),
+    "cohort fixed value beyond bounds": (
+        "trial",
+        "t.toml",
+        TRIAL + "[cohort]\ndivision_rate = 3\n" + ARM,
+        ("cohort.division_rate", "3.0 is not allowed; allowed: probability per day"),
+    ),
+    "cohort low above high": (
+        "trial",
+        "t.toml",
+        TRIAL + '[cohort]\ndivision_rate = { distribution = "uniform", low = 0.5, high = 0.1 }\n' + ARM,
+        ("cohort.division_rate", "high must be at least low"),
+    ),
+    "cohort draws an impossible death rate": (
+        "trial",
+        "t.toml",
+        TRIAL.replace("patients = 3", "patients = 200")
+        + '[cohort]\ndeath_rate = { distribution = "normal", sd = 0.05 }\n'
+        + ARM,
+        ("cohort.death_rate", "draws", "at most death_rate_controlled"),
+    ),
+    "rates that give no probability": (
+        "run",
+        "s.toml",
+        '[model]\nkind = "clone"\n[parameters]\ndeath_rate = 0.5\n',
+        ("parameters.death_rate", "at most death_rate_controlled"),
+    ),
+    # class 6: one line, not a traceback
+    "binary scenario": ("run", "s.toml", "\x00\xff\xfe binary", ("s.toml", "not a text file")),
+    "cohort_from cycle": (
+        "trial",
+        "t.toml",
+        'name = "t"\ncohort_from = "t.toml"\n' + ARM,
+        ("cohort_from", "t.toml is already in the chain"),
+    ),
+    # class 12: an index past the end says so
+    "index beyond the schedule": (
+        "run",
+        "s.toml",
+        "",
+        ("schedule[3].dose", "index 3 is out of range"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_file_gives_one_line_exit_2_and_keeps_the_good_folder(
+    case: str, out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command, name, text, fragments = CASES[case]
+    before = snapshot(out)
+    (tmp_path / name).write_bytes(text.encode("latin-1") if "\xff" in text else text.encode())
+    (tmp_path / "b.toml").write_text(SWEEP_BASE)
+    extra = ["--set", "schedule[3].dose=2"] if case == "index beyond the schedule" else []
+    done = abm(command, tmp_path / name, "--out", out, *extra, capsys=capsys)
+    assert_one_line_error(done, *fragments)
+    assert snapshot(out) == before
+
+
+def test_unbounded_input_is_refused_without_reading_it(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(out)
+    assert_one_line_error(abm("run", "/dev/zero", "--out", out, capsys=capsys), "/dev/zero", "larger than")
+    assert snapshot(out) == before
+
+
+def test_a_whole_number_is_a_number_and_clipped_draws_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Strictness keeps what is right: `dose = 1` is a dose; a normal's tails are clipped, as documented."""
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[[schedule]]\ndrug = "osimertinib"\ndose = 1\n')
+    assert (
+        abm("run", scenario, "--days", "2", "--out", tmp_path / "r", "--quiet", *SMALL, capsys=capsys).returncode == 0
+    )
+    trial = tmp_path / "t.toml"
+    trial.write_text(TRIAL + '[cohort]\ndivision_rate = { distribution = "normal", sd = 10 }\n' + ARM)
+    done = abm("trial", trial, "--out", tmp_path / "t", "--json", capsys=capsys)
+    assert done.returncode == 0, done.stderr
+    drawn = (tmp_path / "t" / "patients.csv").read_text().splitlines()[1:]
+    rates = [float(line.split(",")[-1]) for line in drawn]
+    assert all(0.0 <= r <= 1.0 for r in rates) and len(rates) == 3
