@@ -271,8 +271,12 @@ def with_seed(config: Scenario | Trial, seed: int) -> Scenario | Trial:
 
 
 # --- loading ---------------------------------------------------------------------------------
-def load_sweep(path: str | Path) -> Sweep:
-    """A Sweep from a sweep file, every point validated, or an InputError."""
+def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
+    """A Sweep from a sweep file, every point validated, or an InputError.
+
+    ``max_runs`` (default ``MAX_RUNS``): the most runs (points x replicates) accepted; the
+    count is checked before any point is built, so a design of 10^10 points is refused at once.
+    """
     path = Path(path)
     source = str(path)
     data = read_toml(path)
@@ -301,6 +305,7 @@ def load_sweep(path: str | Path) -> Sweep:
         raise InputError(source, "series", "daily series exist for scenario runs only, not trials")
 
     targets = {name: resolve(spec.path or name, source, f"vary.{name}") for name, spec in file.vary.items()}
+    check_size(file, source, MAX_RUNS if max_runs is None else max_runs)
     points, unit = _design(file, source)
     configs = []
     for values in points:
@@ -394,6 +399,47 @@ def _check_metrics(file: SweepFile, kind: str, base: Scenario | Trial, source: s
 
 
 # --- designs ---------------------------------------------------------------------------------
+# The most runs a sweep may have unless told otherwise (`abm sweep --max-runs`): 10^5 runs of a
+# second each are over a day on 2 cores; the design alone takes ~5 KB per run in memory.
+MAX_RUNS = 100_000
+BYTES_PER_RUN = 5_000
+
+
+def design_points(file: SweepFile) -> int:
+    """How many points the design has, computed without building them."""
+    design, k = file.design, len(file.vary)
+    if design.method == "factorial":
+        return math.prod(len(spec.values) if spec.values is not None else spec.num or 1 for spec in file.vary.values())
+    n = design.samples or 1
+    if design.method == "sobol":
+        return n * (2 * k + 2 if design.second_order else k + 2)
+    if design.method == "morris":
+        return n * (k + 1)
+    return n
+
+
+def check_size(file: SweepFile, source: str, max_runs: int) -> None:
+    """Refuse a design too large to run or to hold in memory, before building it."""
+    from abm.scenario import available_memory
+
+    points = design_points(file)
+    runs = points * file.replicates
+    if runs > max_runs:
+        raise InputError(
+            source,
+            "design",
+            f"{points:,} points x {file.replicates:,} replicates = {runs:,} runs; allowed: at most {max_runs:,} "
+            "(--max-runs N to allow more)",
+        )
+    need, have = runs * BYTES_PER_RUN, available_memory()
+    if need > have:
+        raise InputError(
+            source,
+            "design",
+            f"{runs:,} runs need about {need / 2**30:.1f} GiB to plan, more than the {have / 2**30:.1f} GiB available",
+        )
+
+
 def _design(file: SweepFile, source: str) -> tuple[list[dict[str, Any]], np.ndarray | None]:
     """The points (varied values by name) and, for sampled designs, their positions in [0, 1]^k."""
     names, specs = list(file.vary), list(file.vary.values())

@@ -20,9 +20,8 @@ processes run them.
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,6 +35,7 @@ from abm.course import Course
 from abm.errors import InputError, from_validation_error
 from abm.inputs import USER_FILE
 from abm.parameters import KINDS, Parameters
+from abm.pool import process_pool
 from abm.readouts import biopsy
 from abm.scenario import ClinicalSettings, Scenario, check_rates, read_toml
 from abm.schedule import DosingBlock
@@ -370,8 +370,7 @@ def run_trial(trial: Trial, workers: int = 1, progress: bool | None = None) -> p
                 rows += simulate_chunk(trial, arm, chunk)
                 bar.update(size[chunk])
         else:
-            # spawn, not fork: the parent may run threads (BLAS, a progress bar)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            with process_pool(workers) as pool:  # spawned workers that end with this process, as a sweep's
                 futures = {pool.submit(simulate_chunk, trial, arm, chunk): chunk for arm, chunk in tasks}
                 for future in as_completed(futures):
                     rows += future.result()
