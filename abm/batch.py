@@ -386,14 +386,14 @@ def _dask_executor(
                 log(f"waiting up to {WORKER_WAIT:.0f} s for a Dask worker to join {scheduler} ...")
             try:
                 client.wait_for_workers(1, timeout=WORKER_WAIT)
-            except OSError as error:  # the scheduler went away while we waited
-                raise InputError("--scheduler", scheduler, f"lost the Dask scheduler: {error}") from None
-            except TimeoutError:
+            except TimeoutError:  # before OSError, of which it is a kind
                 raise InputError(
                     "--scheduler",
                     scheduler,
                     f"no Dask worker joined in {WORKER_WAIT:.0f} s; start one (dask worker {scheduler}), run again",
                 ) from None
+            except OSError as error:  # the scheduler went away while we waited
+                raise InputError("--scheduler", scheduler, f"lost the Dask scheduler: {error}") from None
         threads = sum(client.nthreads().values()) or 1
         try:
             yield client.get_executor(pure=False), 2 * threads, lambda: client.status in ("running", "connecting")

@@ -171,14 +171,15 @@ def output_folder(out: Path, kind: str, overwrite: bool = False) -> Iterator[Pat
     staging = folder.stage()
     try:
         yield staging
+        folder.commit()
+    except OSError as error:  # a full disk, a quota: the old set stays, the new one is dropped
+        folder.discard()
+        raise InputError(
+            "--out", str(out), f"cannot write: {error.strerror or error}; the folder is as it was"
+        ) from None
     except BaseException:
         folder.discard()
         raise
-    try:
-        folder.commit()
-    except OSError as error:  # a full disk: the old set stays, the new one is dropped
-        folder.discard()
-        raise InputError("--out", str(out), f"cannot write: {error.strerror}; the folder is as it was") from None
 
 
 def _describe_files(folder: Path) -> dict[str, dict[str, Any]]:

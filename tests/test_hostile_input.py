@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,131 @@ def test_a_whole_number_is_a_number_and_clipped_draws_run(tmp_path: Path, capsys
     drawn = (tmp_path / "t" / "patients.csv").read_text().splitlines()[1:]
     rates = [float(line.split(",")[-1]) for line in drawn]
     assert all(0.0 <= r <= 1.0 for r in rates) and len(rates) == 3
+
+
+# --- class 6: corrupt result files, a malformed sweep folder -------------------------------------
+SWEEP = 'name = "w"\nbase = "b.toml"\nmetrics = ["final_total"]\n[vary]\ndivision_rate = [0.04, 0.05]\n'
+
+
+@pytest.fixture(scope="module")
+def good_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sweep")
+    (folder / "b.toml").write_text(SWEEP_BASE)
+    (folder / "w.toml").write_text(SWEEP)
+    assert main(["sweep", str(folder / "w.toml"), "--workers", "1", "--out", str(folder / "out"), "--quiet"]) == 0
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "content", "fragment"),
+    [
+        ("run", "summary.json", b'{"nadir": 3', "summary.json"),
+        ("trial", "patients.csv", b"\x00\xff\xfe", "patients.csv"),
+        ("trial", "summary.json", b'{"arms": {"a": 1}}', "not the trial results abm writes"),
+        ("validation", "validation.json", b"[1, 2]", "validation.json"),
+        ("sweep", "runs.parquet", b"PAR1 not really", "runs.parquet"),
+    ],
+)
+def test_corrupt_result_files_give_one_line(
+    kind: str, name: str, content: bytes, fragment: str, tmp_path: Path, good_run: Path, good_sweep: Path, capsys
+) -> None:
+    folder = tmp_path / kind
+    if kind == "sweep":
+        shutil.copytree(good_sweep / "out", folder)
+    else:
+        shutil.copytree(good_run, folder)
+        (folder / "manifest.json").unlink()  # a folder from before manifests (or copied without one)
+        if kind != "run":
+            for stale in ("timeseries.csv", "summary.json"):
+                (folder / stale).unlink()
+        if kind == "trial":
+            (folder / "patients.csv").write_text("arm,patient\na,0\n")
+    (folder / name).write_bytes(content)
+    assert_one_line_error(abm("report", folder, capsys=capsys), fragment)
+
+
+def test_malformed_sweep_folder_gives_one_line(tmp_path: Path, good_sweep: Path, capsys) -> None:
+    folder = tmp_path / "out"
+    shutil.copytree(good_sweep / "out", folder)
+    (folder / "sweep.json").write_text('{"design": "morris", "parameters": 3}')
+    assert_one_line_error(abm("sensitivity", folder, capsys=capsys), "sweep.json", "parameters")
+    # class 12: stray or malformed files in runs/ are not runs; the sweep resumes as done
+    shutil.rmtree(folder)
+    shutil.copytree(good_sweep / "out", folder)
+    (folder / "runs" / "copy of 0000000.json").write_text((folder / "runs" / "0000000.json").read_text())
+    (folder / "runs" / "0000005.json").write_text("[1, 2]")
+    (folder / "runs" / "0000001.json").write_text('{"run": "x"}')  # malformed: run 1 is run again
+    done = abm("sweep", good_sweep / "w.toml", "--workers", "1", "--out", folder, "--quiet", capsys=capsys)
+    assert done.returncode == 0, done.stderr
+    assert "2 runs: 2 done, 0 failed (1 run now" in done.stdout
+
+
+# --- class 7: unbounded work refused or capped before it starts --------------------------------
+def test_huge_design_is_refused_before_it_is_built(tmp_path: Path, capsys) -> None:
+    (tmp_path / "b.toml").write_text(SWEEP_BASE)
+    huge = tmp_path / "w.toml"
+    huge.write_text(
+        'name = "w"\nbase = "b.toml"\n[vary]\n'
+        "division_rate = { low = 0.01, high = 0.05, num = 100000 }\n"
+        "death_rate = { low = 0.001, high = 0.005, num = 100000 }\n"
+    )
+    done = abm("sweep", huge, "--out", tmp_path / "out", capsys=capsys)
+    assert_one_line_error(done, "design", "10,000,000,000 runs", "--max-runs")
+    assert not (tmp_path / "out").exists()
+
+
+def test_workers_beyond_the_cpus_are_capped(tmp_path: Path, capsys) -> None:
+    trial = tmp_path / "t.toml"
+    trial.write_text(TRIAL + ARM)
+    done = abm("trial", trial, "--workers", "512", "--out", tmp_path / "out", "--json", capsys=capsys)
+    assert done.returncode == 0
+    assert "--workers 512 capped at the" in done.stderr
+
+
+# --- class 10: a Dask cluster with no worker ----------------------------------------------------
+def test_dask_cluster_without_workers_is_a_clear_error(
+    tmp_path: Path, good_sweep: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distributed import LocalCluster
+
+    from abm import batch
+
+    monkeypatch.setattr(batch, "WORKER_WAIT", 1.0)
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        done = abm(
+            "sweep", good_sweep / "w.toml", "--scheduler", cluster.scheduler_address, "--out", out, capsys=capsys
+        )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].startswith("waiting up to 1 s for a Dask worker")
+    assert "no Dask worker joined in 1 s" in lines[-1] and "Traceback" not in done.stderr
+    assert not out.exists()  # nothing written: a rerun starts clean
+
+
+# --- class 11: the viz beyond loopback ------------------------------------------------------------
+def test_viz_beyond_loopback_needs_a_flag_and_warns(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    from abm.viz import server
+
+    assert_one_line_error(abm("viz", "--host", "0.0.0.0", capsys=capsys), "--host", "--allow-remote")
+    started = []
+    monkeypatch.setattr(server.os, "execve", lambda *args: started.append(args))
+    from abm.viz import assets
+
+    monkeypatch.setattr(assets, "installed", lambda folder: True)
+    assert server.serve(None, "0.0.0.0", 8765, allow_remote=True) == 0
+    assert "warning: serving on 0.0.0.0" in capsys.readouterr().err
+    assert started and "0.0.0.0" in started[0][1]
+    assert server.is_loopback("127.0.0.1") and server.is_loopback("::1") and not server.is_loopback("10.0.0.1")
+
+
+# --- class 12: a closed pipe ----------------------------------------------------------------------
+def test_closed_pipe_ends_quietly() -> None:
+    from tests.conftest import ROOT
+
+    command = [sys.executable, "-m", "abm", "parameters"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line, as `| head -0`
+    assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == b""
