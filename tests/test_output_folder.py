@@ -119,3 +119,19 @@ def test_report_refuses_a_file_changed_since_the_run(tmp_path: Path, capsys: pyt
     assert run(out, *SMALL) == 0
     shutil.copy(out / "states.csv", out / "timeseries.csv")
     assert_one_line_error(abm("report", out, capsys=capsys), "timeseries.csv", "changed since the run")
+
+
+def test_json_outputs_are_standard_json(tmp_path: Path) -> None:
+    """Class 4: no NaN or Infinity in a written JSON file (a median not reached is null)."""
+    from abm.output import write_json
+
+    write_json({"median": float("nan"), "ci": [1.0, float("inf")], "n": 3}, tmp_path / "s.json")
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    assert json.loads((tmp_path / "s.json").read_text(), parse_constant=refuse) == {
+        "median": None,
+        "ci": [1.0, None],
+        "n": 3,
+    }
