@@ -11,15 +11,22 @@ failed with its error, and run again on the next resume.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-import multiprocessing
 import os
-import threading
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    CancelledError,
+    Executor,
+    Future,
+    wait,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +39,12 @@ from abm.drugs import DRUG_NAMES
 from abm.errors import InputError
 from abm.mechanisms import COUNT_COLUMNS
 from abm.output import atomic_write, write_json, write_parquet
+from abm.pool import process_pool
 from abm.sweep import Run, Sweep
 from abm.trial import Trial
 
 RUN_COLUMNS = ("run", "point", "replicate", "seed")
+RUN_FILE = re.compile(r"[0-9]{7}\.json")  # DIR/runs/<run>.json, as Store.keep names them
 STATUS_COLUMNS = ("status", "error", "seconds")
 
 
@@ -57,6 +66,7 @@ class Summary:
     skipped: int  # already done in DIR before this call
     seconds: float
     interrupted: bool = False
+    lost: str | None = None  # why the Dask cluster was lost mid-sweep
 
 
 # --- one run (in a worker) ------------------------------------------------------------------
@@ -112,8 +122,8 @@ class Store:
         self.runs_dir = out / "runs"
         self.series_dir = out / "series"
 
-    def open(self, sweep: Sweep) -> None:
-        """Create DIR for this sweep, or check that DIR holds this very sweep."""
+    def check(self, sweep: Sweep) -> None:
+        """Before any work or write: DIR is new, empty, or holds this very sweep, and can be written."""
         if self.out.exists() and not self.out.is_dir():
             raise InputError("--out", str(self.out), "exists and is not a folder")
         description = sweep.description()
@@ -132,21 +142,39 @@ class Store:
                 )
         elif self.out.exists() and any(self.out.iterdir()):
             raise InputError("--out", str(self.out), "is not empty and holds no sweep; allowed: a new or empty folder")
+        where = self.out if self.out.is_dir() else next(p for p in self.out.parents if p.exists())
+        if not os.access(where, os.W_OK | os.X_OK):
+            raise InputError("--out", str(self.out), f"cannot write in {where}: permission denied")
+
+    def open(self, sweep: Sweep) -> None:
+        """Create DIR for this sweep (after ``check``), or keep the one that holds it."""
+        description = sweep.description()
+        existing = self.out / "sweep.json"
         write_json(description, existing)
         write_parquet(design_table(sweep), self.out / "design.parquet")
         for folder in (self.out, self.runs_dir, self.series_dir):  # half-written files of a killed sweep
             for stale in folder.glob(".*.tmp") if folder.is_dir() else []:
                 stale.unlink(missing_ok=True)
 
-    def finished(self) -> dict[int, dict[str, Any]]:
-        """The rows of the runs already in DIR/runs, by run."""
+    def finished(self, runs: int | None = None) -> dict[int, dict[str, Any]]:
+        """The rows of the runs already in DIR/runs, by run (of the first ``runs``, when given).
+
+        Only files this store writes count: ``<run, 7 digits>.json`` holding that run's row. A
+        stray or malformed file (a copy, an editor's backup) is not a run.
+        """
         rows = {}
         for path in sorted(self.runs_dir.glob("*.json")) if self.runs_dir.is_dir() else []:
+            if not RUN_FILE.fullmatch(path.name):
+                continue
             try:
                 row = json.loads(path.read_text())
-            except (OSError, ValueError):
+            except (OSError, UnicodeDecodeError, ValueError):
                 continue  # written atomically, so this is not ours: ignore it
-            rows[int(row["run"])] = row
+            number = int(path.stem)
+            if not isinstance(row, dict) or row.get("run") != number or not isinstance(row.get("status"), str):
+                continue
+            if runs is None or number < runs:
+                rows[number] = row
         return rows
 
     def keep(self, outcome: Outcome) -> None:
@@ -158,7 +186,7 @@ class Store:
 
     def gather(self, sweep: Sweep) -> pd.DataFrame:
         """DIR/runs.parquet (and DIR/series.parquet) from the per-run files; the runs table."""
-        rows = self.finished()
+        rows = self.finished(sweep.n_runs)
         columns = [*RUN_COLUMNS, *sweep.parameters, *sweep.metrics, *STATUS_COLUMNS]
         table = pd.DataFrame([rows[r] for r in sorted(rows)], columns=columns)
         table = table.astype(
@@ -207,14 +235,18 @@ def run_sweep(
     runs; ``on_start`` is called once the workers are ready.
     """
     store = Store(out)
-    store.open(sweep)
-    already = {r for r, row in store.finished().items() if row.get("status") == "done"}
-    todo = [run for run in sweep.runs() if run.run not in already]
+    store.check(sweep)  # nothing is written until the workers are there (a bad scheduler leaves no files)
     started = time.perf_counter()
     done = failed = 0
-    interrupted = False
+    interrupted, lost = False, None
+    already: set[int] = set()
+    opened = False
     try:
-        with _executor(workers, scheduler) as (pool, slots):
+        with _executor(workers, scheduler, log) as (pool, slots, alive):
+            store.open(sweep)
+            opened = True
+            already = {r for r, row in store.finished(sweep.n_runs).items() if row.get("status") == "done"}
+            todo = [run for run in sweep.runs() if run.run not in already]
             if on_start:
                 on_start()
             bar = tqdm(
@@ -225,7 +257,7 @@ def run_sweep(
                 dynamic_ncols=True,
             )
             with bar:
-                for outcome in _completions(pool, slots, sweep, todo):
+                for outcome in _completions(pool, slots, sweep, todo, alive):
                     store.keep(outcome)
                     if outcome.row["status"] == "done":
                         done += 1
@@ -236,14 +268,32 @@ def run_sweep(
                     bar.update()
                     bar.set_postfix(done=len(already) + done, failed=failed, refresh=False)
     except KeyboardInterrupt:
+        if not opened:
+            raise
         interrupted = True
+    except ClusterLostError as error:
+        lost = str(error)
     table = store.gather(sweep)
-    summary = Summary(sweep.n_runs, done, failed, len(already), time.perf_counter() - started, interrupted)
+    summary = Summary(sweep.n_runs, done, failed, len(already), time.perf_counter() - started, interrupted, lost)
     return summary, table
 
 
-def _completions(pool: Executor | None, slots: int, sweep: Sweep, todo: list[Run]) -> Iterator[Outcome]:
-    """Outcomes as runs finish, keeping at most ``slots`` runs submitted at a time."""
+# Seconds between checks that the pool can still finish what it was given.
+HEALTH_CHECK = 5.0
+
+
+def _always() -> bool:
+    return True
+
+
+def _completions(
+    pool: Executor | None, slots: int, sweep: Sweep, todo: list[Run], alive: Callable[[], bool] = _always
+) -> Iterator[Outcome]:
+    """Outcomes as runs finish, keeping at most ``slots`` runs submitted at a time.
+
+    ``alive`` says whether the pool can still finish runs (a Dask client whose scheduler is gone
+    cannot, and its futures would never complete): checked whenever nothing finished for a while.
+    """
     metrics, series = sweep.metrics, sweep.file.series
     if pool is None:
         for run in todo:
@@ -263,12 +313,16 @@ def _completions(pool: Executor | None, slots: int, sweep: Sweep, todo: list[Run
                     break
             if not pending:
                 return
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=HEALTH_CHECK, return_when=FIRST_COMPLETED)
+            if not finished and not alive():
+                raise ClusterLostError("the Dask scheduler stopped answering")
             for future in finished:
                 run = pending.pop(future)
                 try:
                     yield future.result()
                 except Exception as error:  # the worker itself died (out of memory, killed)
+                    if not alive():  # not this run's fault: the whole cluster is gone
+                        raise ClusterLostError(f"{type(error).__name__} of run {run.run}") from None
                     row = {
                         "run": run.run,
                         "point": run.point,
@@ -286,46 +340,67 @@ def _completions(pool: Executor | None, slots: int, sweep: Sweep, todo: list[Run
             future.cancel()
 
 
+class ClusterLostError(Exception):
+    """The Dask scheduler went away mid-sweep; the runs kept so far stay, a new call resumes."""
+
+
+# How long a sweep waits for a Dask cluster with no worker before giving up (seconds).
+WORKER_WAIT = 60.0
+
+
 @contextmanager
-def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
-    """The pool runs go to, and how many to keep submitted: None runs them in this process."""
+def _executor(
+    workers: int, scheduler: str | None, log: Callable[[str], None] | None = None
+) -> Iterator[tuple[Executor | None, int, Callable[[], bool]]]:
+    """The pool runs go to (None: this process), how many to keep submitted, and whether it still works."""
     if scheduler is not None:
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - a dependency of the package
-            raise InputError("--scheduler", scheduler, "needs dask.distributed (dask[distributed])") from None
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as error:
-            raise InputError("--scheduler", scheduler, f"cannot connect to a Dask scheduler: {error}") from None
-        try:
-            threads = sum(client.nthreads().values()) or 1
-            yield client.get_executor(pure=False), 2 * threads
-        finally:
-            client.close()
+        with _dask_executor(scheduler, log) as found:
+            yield found
         return
     if workers <= 1:
-        yield None, 1
+        yield None, 1, _always
         return
-    # spawn, not fork: the parent may run threads (a progress bar, a Dask client)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_watch_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = process_pool(workers)  # spawned workers that end with this process
     try:
-        yield pool, 2 * workers
+        yield pool, 2 * workers, _always  # a broken process pool says so itself
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _watch_parent(parent: int) -> None:
-    """In each worker: quit when the sweep process is gone (killed), instead of lingering."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+@contextmanager
+def _dask_executor(
+    scheduler: str, log: Callable[[str], None] | None
+) -> Iterator[tuple[Executor, int, Callable[[], bool]]]:
+    """A Dask cluster's executor, once it has a worker; its loss mid-sweep becomes ClusterLostError."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise InputError("--scheduler", scheduler, "needs dask.distributed (dask[distributed])") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError("--scheduler", scheduler, f"cannot connect to a Dask scheduler: {error}") from None
+    try:
+        if not client.nthreads():
+            if log:
+                log(f"waiting up to {WORKER_WAIT:.0f} s for a Dask worker to join {scheduler} ...")
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT)
+            except TimeoutError:  # before OSError, of which it is a kind
+                raise InputError(
+                    "--scheduler",
+                    scheduler,
+                    f"no Dask worker joined in {WORKER_WAIT:.0f} s; start one (dask worker {scheduler}), run again",
+                ) from None
+            except OSError as error:  # the scheduler went away while we waited
+                raise InputError("--scheduler", scheduler, f"lost the Dask scheduler: {error}") from None
+        threads = sum(client.nthreads().values()) or 1
+        try:
+            yield client.get_executor(pure=False), 2 * threads, lambda: client.status in ("running", "connecting")
+        except (OSError, TimeoutError, CancelledError) as error:  # distributed's CommClosedError is an OSError
+            if client.status in ("running", "connecting"):
+                raise
+            raise ClusterLostError(f"{type(error).__name__}: {error}") from None
+    finally:
+        with contextlib.suppress(Exception):  # closing a client whose scheduler is gone may complain
+            client.close(timeout=5)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from abm.errors import InputError
+from abm.outdir import output_folder
+
+OVERWRITE_HELP = "replace an output folder that holds another kind of result (a trial's, a sweep's, ...)"
+FORCE_WORKERS_HELP = "run more worker processes than this machine has CPUs"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         help="days to keep the lattice of a spatial run (default: day 0, each quarter, the last day)",
     )
     run.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
+    run.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
     trial = commands.add_parser("trial", help="run a virtual trial: every arm on the same virtual patients")
     trial.add_argument("trial", type=Path, help="trial TOML file (see scenarios/trial-*.toml)")
@@ -47,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("--out", type=Path, help="output folder (default: results/<trial file name>)")
     trial.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     trial.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
+    trial.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    trial.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
 
     validate = commands.add_parser("validate", help="check the reviewed frequencies on the validation cohort")
     validate.add_argument("--patients", type=int, help="patients per arm (default: the file's, 1000)")
@@ -55,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the rows as one JSON object")
     validate.add_argument("--out", type=Path, help="also write DIR/validation.json (the --json object)")
     validate.add_argument("--report", action="store_true", help="with --out: also write figures and report.html")
+    validate.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    validate.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
 
     report = commands.add_parser("report", help="figures and one self-contained report.html from a result folder")
     report.add_argument("folder", type=Path, help="a folder written by abm run, trial, validate --out or a sweep")
@@ -65,11 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--seed", type=int, default=0)
     calibrate.add_argument("--workers", type=int, default=2)
     calibrate.add_argument("--out", type=Path, help="where to write the fit (default calibration/fitted.json)")
+    calibrate.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
 
     viz = commands.add_parser("viz", help="watch the tumour under therapy in the browser (SolaraViz)")
     viz.add_argument("scenario", nargs="?", help="scenario TOML file to start from (default: built-in default)")
     viz.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    viz.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="serve beyond this machine (a --host other than loopback); the app has no login",
+    )
     sweep = commands.add_parser("sweep", help="run a parameter sweep (resumable) on worker processes or a Dask cluster")
     sweep.add_argument("sweep", type=Path, help="sweep TOML file (see scenarios/sweep-*.toml)")
     sweep.add_argument("--workers", type=int, help="local worker processes (default: one per CPU; 1 runs in-process)")
@@ -77,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<sweep file name>)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
+    sweep.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
+    sweep.add_argument("--max-runs", type=int, metavar="N", help="allow a design of more than 100,000 runs")
 
     sensitivity = commands.add_parser("sensitivity", help="Morris or Sobol indices of a finished sweep's metrics")
     sensitivity.add_argument("out", type=Path, metavar="DIR", help="the sweep's output folder")
@@ -101,36 +120,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "trial":
-            return _trial(args)
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "calibrate":
-            return _calibrate(args)
-        if args.command == "viz":
-            from abm.viz.server import serve
-
-            return serve(args.scenario, args.host, args.port)
-        if args.command == "report":
-            return _report(args.folder)
-        if args.command == "sweep":
-            return _sweep(args)
-        if args.command == "sensitivity":
-            return _sensitivity(args)
-        if args.command == "parameters":
-            return _parameters()
-        if args.command == "drugs":
-            return _drugs()
-        if args.command == "kinetics":
-            return _kinetics(args.cells, args.pre_existing)
+        status = _dispatch(args)
+        sys.stdout.flush()  # here, so a closed pipe is met inside the handler below
+        return status
     except InputError as error:
         print(f"abm: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("abm: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `abm parameters | head`: the reader has all it wants
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's last flush cannot fail again
+        return 141
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _run(args)
+    if args.command == "trial":
+        return _trial(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "calibrate":
+        return _calibrate(args)
+    if args.command == "viz":
+        from abm.viz.server import serve
+
+        return serve(args.scenario, args.host, args.port, args.allow_remote)
+    if args.command == "report":
+        return _report(args.folder)
+    if args.command == "sweep":
+        return _sweep(args)
+    if args.command == "sensitivity":
+        return _sensitivity(args)
+    if args.command == "parameters":
+        return _parameters()
+    if args.command == "drugs":
+        return _drugs()
+    if args.command == "kinetics":
+        return _kinetics(args.cells, args.pre_existing)
     return 1
 
 
@@ -161,14 +190,12 @@ def _run(args: argparse.Namespace) -> int:
         overrides["model.days"] = args.days
     scenario = scenarios.load(args.scenario, overrides)
     out = args.out or Path("results") / (Path(args.scenario).stem if args.scenario else "default")
-    if out.exists() and not out.is_dir():
-        raise InputError("--out", str(out), "exists and is not a folder")
-
     snapshots = tuple(args.snapshots) if args.snapshots else None
     if snapshots and min(snapshots) < 0:
         raise InputError("--snapshots", str(min(snapshots)), "allowed: days 0 or later")
-    result = run_scenario(scenario, progress=False if args.quiet else None, snapshots=snapshots)
-    write_run(result, out)
+    with output_folder(out, "run", args.overwrite) as staging:  # checked before the run, replaced whole after
+        result = run_scenario(scenario, progress=False if args.quiet else None, snapshots=snapshots)
+        write_run(result, staging)
     if not args.quiet:
         _print_summary(result.summary, out)
     if args.report:
@@ -179,21 +206,22 @@ def _run(args: argparse.Namespace) -> int:
 def _trial(args: argparse.Namespace) -> int:
     import json
 
-    from abm.output import write_csv, write_json
+    from abm.output import finite, write_csv, write_json
     from abm.trial import load_trial, run_trial
     from abm.trial_stats import format_summary, summarise_trial
 
     overrides = {k: v for k, v in (("patients", args.patients), ("seed", args.seed)) if v is not None}
     trial = load_trial(args.trial, overrides)
-    if args.workers < 1:
-        raise InputError("--workers", str(args.workers), "allowed: 1 or more")
+    workers = worker_count(args.workers, args.force_workers)
     out = args.out or Path("results") / args.trial.stem
-    table = run_trial(trial, workers=args.workers, progress=False if args.json else None)
-    summary = {"trial": trial.name, "seed": trial.trial.seed, **summarise_trial(table, [a.name for a in trial.arms])}
-    write_csv(table, out / "patients.csv")
-    write_json(summary, out / "summary.json")
+    with output_folder(out, "trial", args.overwrite) as staging:
+        table = run_trial(trial, workers=workers, progress=False if args.json else None)
+        arms = [a.name for a in trial.arms]
+        summary = finite({"trial": trial.name, "seed": trial.trial.seed, **summarise_trial(table, arms)})
+        write_csv(table, staging / "patients.csv")
+        write_json(summary, staging / "summary.json")
     if args.json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
     else:
         print(format_summary(f"{trial.name} (seed {trial.trial.seed})", summary))
         print(f"  wrote {out / 'patients.csv'} and {out / 'summary.json'}")
@@ -205,24 +233,23 @@ def _trial(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     import json
 
+    from abm.output import write_json
     from abm.validation import format_rows, json_ready, validate, validation_trial
 
     trial = validation_trial(patients=args.patients, seed=args.seed)
     if args.report and args.out is None:
         raise InputError("--report", "", "needs --out DIR (where the report goes)")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise InputError("--out", str(args.out), "exists and is not a folder")
-    rows, _ = validate(trial, workers=max(1, args.workers), progress=False if args.json else None)
-    result = {
-        "trial": trial.name,
-        "patients": trial.trial.patients,
-        "seed": trial.trial.seed,
-        "targets": json_ready(rows),
-    }
-    if args.out is not None:
-        from abm.output import write_json
-
-        write_json(result, args.out / "validation.json")
+    workers = worker_count(args.workers, args.force_workers)
+    with output_folder(args.out, "validation", args.overwrite) if args.out else nullcontext() as staging:
+        rows, _ = validate(trial, workers=workers, progress=False if args.json else None)
+        result = {
+            "trial": trial.name,
+            "patients": trial.trial.patients,
+            "seed": trial.trial.seed,
+            "targets": json_ready(rows),
+        }
+        if staging is not None:
+            write_json(result, staging / "validation.json")
     if args.json:
         print(json.dumps(result, allow_nan=False))
     else:
@@ -231,6 +258,31 @@ def _validate(args: argparse.Namespace) -> int:
     if args.report:
         _report(args.out, quiet=args.json)
     return 0 if all(r["pass"] for r in rows) else 1
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity, as a container or taskset limits it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def worker_count(asked: int, force: bool = False) -> int:
+    """Worker processes to start: at least 1, and no more than the CPUs unless forced.
+
+    More workers than CPUs only add memory (each imports the whole model) and run slower.
+    """
+    if asked < 1:
+        raise InputError("--workers", str(asked), "allowed: 1 or more")
+    cpus = available_cpus()
+    if asked > cpus and not force:
+        print(
+            f"abm: note: --workers {asked} capped at the {cpus} CPUs available (--force-workers to insist)",
+            file=sys.stderr,
+        )
+        return cpus
+    return asked
 
 
 def _report(folder: Path, quiet: bool = False) -> int:
@@ -246,17 +298,21 @@ def _calibrate(args: argparse.Namespace) -> int:
     import sys
 
     from abm.calibration import FITTED_FILE, calibrate
-    from abm.output import write_json
+    from abm.output import check_writable, write_json
     from abm.validation import format_rows
 
+    for flag, values in (("--points", args.points), ("--patients", args.patients)):
+        if min(values) < 1:
+            raise InputError(flag, " ".join(map(str, values)), "allowed: two whole numbers, 1 or more")
+    out = args.out or FITTED_FILE
+    check_writable(out)  # before the minutes of fitting, not after
     result = calibrate(
         tuple(args.points),
         tuple(args.patients),
         args.seed,
-        max(1, args.workers),
+        worker_count(args.workers, args.force_workers),
         log=lambda m: print(m, file=sys.stderr),
     )
-    out = args.out or FITTED_FILE
     write_json(result, out)
     print(f"method: {result['method']}")
     print(f"points {result['points']}, patients per arm {result['patients']}, seed {result['seed']}")
@@ -268,18 +324,17 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    import os
 
     from abm.batch import run_sweep
     from abm.sweep import load_sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers", str(args.workers), "allowed: 1 or more")
     if args.workers is not None and args.scheduler:
         raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
-    sweep = load_sweep(args.sweep)
+    if args.max_runs is not None and args.max_runs < 1:
+        raise InputError("--max-runs", str(args.max_runs), "allowed: 1 or more")
+    sweep = load_sweep(args.sweep, args.max_runs)
     out = args.out or Path("results") / args.sweep.stem
-    workers = args.workers or os.cpu_count() or 1
+    workers = worker_count(args.workers, args.force_workers) if args.workers is not None else available_cpus()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
     shape = f"{len(sweep.points)} points x {sweep.file.replicates} replicates"
     summary, _ = run_sweep(
@@ -297,8 +352,16 @@ def _sweep(args: argparse.Namespace) -> int:
         f" ({ran} run now in {summary.seconds:.1f} s, {summary.skipped} already done)"
     )
     left = summary.runs - summary.skipped - ran
+    if summary.lost:
+        print(f"abm: error: the Dask cluster was lost ({summary.lost})", file=sys.stderr)
     if left:
-        why = "interrupted" if summary.interrupted else "the worker pool broke"
+        why = (
+            "interrupted"
+            if summary.interrupted
+            else "the cluster was lost"
+            if summary.lost
+            else "the worker pool broke"
+        )
         print(f"{why}: {left} runs not run; run the same command again to resume", file=sys.stderr)
     print(f"wrote {out / 'runs.parquet'}" + (f" and {out / 'series.parquet'}" if sweep.file.series else ""))
     if args.report and not summary.interrupted:

@@ -8,7 +8,16 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 # Names pydantic puts in an error's location for the branch of a union; not field names.
-UNION_TAGS = ("int", "Trigger", "spatial", "clone")
+UNION_TAGS = ("int", "Trigger", "spatial", "clone", "a number", "a distribution")
+# What a field of the wrong type wants, in the words of a TOML file (no coercion: see abm/inputs.py).
+TYPE_WORDS = {
+    "int_type": "an integer (a whole number: no quotes, no decimal point)",
+    "int_from_float": "an integer (no decimal point)",
+    "float_type": "a number (no quotes)",
+    "bool_type": "true or false (no quotes)",
+    "string_type": "text in quotes",
+    "finite_number": "a finite number",
+}
 
 
 class InputError(Exception):
@@ -50,10 +59,12 @@ def from_validation_error(
     given = problem.get("input")
     # Say what is allowed in the words of the field's kind (parameters carry it).
     name = loc[-1] if loc else ""
-    if root is None and isinstance(name, str) and name in Parameters.model_fields:
+    in_parameters = len(loc) >= 2 and loc[-2] == "parameters"
+    if root is None and in_parameters and isinstance(name, str) and name in Parameters.model_fields:
         kind = (Parameters.model_fields[name].json_schema_extra or {}).get("kind")
         if kind in KINDS:
-            message = f"{given!r} is not allowed; allowed: {KINDS[kind][0]}"
+            wanted = f"{TYPE_WORDS['float_type']}, " if problem["type"] in TYPE_WORDS else ""
+            message = f"{given!r} is not allowed; allowed: {wanted}{KINDS[kind][0]}"
     elif problem["type"] == "union_tag_invalid":
         path = field_path([*loc, "kind"], prefix)
         message = f"{problem['ctx']['tag']!r} is not allowed; allowed: {problem['ctx']['expected_tags']}"
@@ -62,6 +73,8 @@ def from_validation_error(
         allowed = _allowed_keys(problem["loc"], root)
         if allowed:
             message += f"; allowed: {', '.join(allowed)}"
+    elif problem["type"] in TYPE_WORDS:
+        message = f"{given!r} is not allowed; allowed: {TYPE_WORDS[problem['type']]}"
     elif message.startswith("Input should be ") and not isinstance(given, dict | list):
         wanted = message.removeprefix("Input should be ").split(",")[0]
         message = f"{given!r} is not allowed; allowed: {wanted}"

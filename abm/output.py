@@ -1,12 +1,15 @@
 """Writing results: files appear whole or not at all.
 
 Each file is written to a temporary name in the target folder and renamed into place, so an
-interrupted or failed run never leaves a half-written file or clobbers a good one.
+interrupted or failed run never leaves a half-written file or clobbers a good one; a whole set
+of files is replaced as one by ``abm.outdir.output_folder``. Files get the mode the user's
+umask gives (mkstemp would make them private).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -15,12 +18,15 @@ from typing import IO, Any
 
 import pandas as pd
 
+from abm.outdir import honour_umask
+
 
 def atomic_write(path: Path, write: Callable[[IO[str]], None]) -> None:
     """Write a text file through ``write(handle)`` and rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        honour_umask(fd)
         with os.fdopen(fd, "w", newline="") as handle:
             write(handle)
         os.replace(tmp, path)
@@ -34,6 +40,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        honour_umask(fd)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
@@ -60,13 +67,26 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 def write_json(data: dict[str, Any], path: Path) -> None:
     """A dict as pretty JSON, written atomically."""
-    atomic_write(path, lambda f: f.write(json.dumps(data, indent=2, sort_keys=False) + "\n"))
+    text = json.dumps(finite(data), indent=2, sort_keys=False, allow_nan=False)
+    atomic_write(path, lambda f: f.write(text + "\n"))
+
+
+def finite(data: Any) -> Any:
+    """``data`` with NaN and infinities as None: standard JSON has no such numbers."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [finite(v) for v in data]
+    return data
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """A DataFrame as Parquet (no index), written to a temporary name and renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    honour_umask(fd)
     os.close(fd)
     try:
         df.to_parquet(tmp, index=False)
@@ -74,3 +94,17 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before any work, a file path that names a folder or lies where nothing can be written."""
+    from abm.errors import InputError
+
+    if path.is_dir():
+        raise InputError("--out", str(path), "is a folder; allowed: a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise InputError("--out", str(path), f"cannot write in {path.parent}: {error.strerror}") from None

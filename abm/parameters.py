@@ -36,6 +36,8 @@ def param(default: float | None, kind: str, source: str, doc: str) -> Any:
         default,
         ge=low,
         le=high,
+        strict=True,  # a typed file's `true` or "0.1" is a mistake, not a rate (an int is a number)
+        allow_inf_nan=False,
         description=doc,
         json_schema_extra={"kind": kind, "allowed": allowed, "source": source},
     )

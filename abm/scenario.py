@@ -22,9 +22,10 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, model_validator
 
 from abm.errors import InputError, from_validation_error
+from abm.inputs import USER_FILE, read_text
 from abm.parameters import Parameters
 from abm.schedule import DosingBlock
 
@@ -37,7 +38,7 @@ MAX_DAYS = 100_000
 class SpatialSettings(BaseModel):
     """The spatial model: the lattice, the initial tumour, how long."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     kind: Literal["spatial"] = "spatial"
     width: int = Field(100, ge=3, description="lattice sites along x")
@@ -82,7 +83,7 @@ class SpatialSettings(BaseModel):
 class CloneSettings(BaseModel):
     """The clone-level model: a whole tumour as clones with cell counts, no space."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     kind: Literal["clone"]
     initial_cells: int = Field(10**10, ge=1, le=10**13, description="tumour cells on day 0")
@@ -101,7 +102,7 @@ class CloneSettings(BaseModel):
 class ClinicalSettings(BaseModel):
     """How the tumour is watched: imaging visits (RECIST) and liquid biopsies (ctDNA)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     imaging_interval_days: int = Field(56, ge=1, description="days between scans (8 weeks, as in most TKI trials)")
     ctdna_interval_days: int = Field(28, ge=1, description="days between liquid biopsies")
@@ -138,14 +139,15 @@ MODEL_SETTING_NAMES = tuple(dict.fromkeys([*SpatialSettings.model_fields, *Clone
 class Scenario(BaseModel):
     """A complete, validated description of one run."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     name: str = "osimertinib continuous"
     description: str = ""
     model: ModelSettings = SpatialSettings()
     parameters: Parameters = Parameters()
     clinical: ClinicalSettings = ClinicalSettings()
-    schedule: tuple[DosingBlock, ...] = (DosingBlock(drug="osimertinib"),)
+    # TOML arrays are lists; strict=False lets a list stand for the tuple (its items stay strict)
+    schedule: tuple[DosingBlock, ...] = Field((DosingBlock(drug="osimertinib"),), strict=False)
 
 
 # Mutation rates per division a lattice scales by ``mutation_scale`` (biology v2: per division).
@@ -219,15 +221,11 @@ def validate(data: dict[str, Any], source: str) -> Scenario:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parsed TOML, or an InputError naming the file and the syntax problem."""
+    text = read_text(path, "scenario file")  # bounded: /dev/zero is refused, not read forever
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise InputError(str(path), "", "no such scenario file") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InputError(str(path), "", f"not valid TOML: {error}") from None
-    except OSError as error:
-        raise InputError(str(path), "", f"cannot read: {error.strerror}") from None
 
 
 def file_kind(data: dict[str, Any]) -> str:
@@ -243,6 +241,8 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
     """Load a scenario file (or the built-in default) and apply dotted overrides."""
     if path is None:
         data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=True)
+        # the schedule is written out, so `--set schedule[0].dose=...` finds its block
+        data["schedule"] = [b.model_dump(exclude_defaults=True) for b in DEFAULT_SCENARIO.schedule]
         source = "built-in default scenario"
     else:
         data = read_toml(Path(path))
@@ -316,7 +316,7 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
         path = paths[name]
         node: Any = data
         for part, following in itertools.pairwise(path):
-            node = _child(node, part, name, next_is_index=isinstance(following, int))
+            node = _child(node, part, name, following)
         leaf = path[-1]
         if isinstance(leaf, int):
             _check_index(node, leaf, name)
@@ -328,14 +328,16 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return data
 
 
-def _child(node: Any, part: str | int, name: str, next_is_index: bool) -> Any:
+def _child(node: Any, part: str | int, name: str, following: str | int) -> Any:
     """The child ``part`` of ``node``, creating a missing table on the way."""
     if isinstance(part, int):
         _check_index(node, part, name)
         return node[part]
     if not isinstance(node, dict):
         raise InputError("--set", name, f"{part} is inside something that is not a table")
-    if next_is_index:
+    if isinstance(following, int):
+        if part not in node:
+            raise InputError("--set", name, f"index {following} is out of range; the file has no {part} to index")
         if not isinstance(node.get(part), list):
             raise InputError("--set", name, f"{part} is not a list in this file")
         return node[part]

@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from abm.drugs import DRUG_NAMES, DRUGS
+from abm.inputs import USER_FILE
 from abm.readouts import READOUT_NAMES
 
 
@@ -37,7 +38,7 @@ ReadoutName = Annotated[str, AfterValidator(_known_readout)]
 class Trigger(BaseModel):
     """Fires the first day ``readout`` is above (or below) a threshold; stays fired after."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     readout: ReadoutName
     above: float | None = None
@@ -62,7 +63,7 @@ class Adaptive(BaseModel):
     classic rule: stop below a set fraction of baseline, restart when back at baseline.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     readout: ReadoutName = "burden_fraction"
     pause_below: float = Field(0.5, gt=0)
@@ -78,7 +79,7 @@ class Adaptive(BaseModel):
 class DosingBlock(BaseModel):
     """One drug at one relative dose over a window of days (``stop`` is exclusive)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     drug: str
     dose: float = Field(1.0, ge=0.0, description="relative dose: 1.0 is the standard dose")

@@ -41,11 +41,14 @@ def analyse(out: Path, metrics: list[str] | None = None, method: str | None = No
     for metric in metrics or []:
         if metric not in known:
             raise InputError("--metric", metric, f"not a metric of this sweep; allowed: {', '.join(known)}")
-    try:
-        runs = pd.read_parquet(out / "runs.parquet")
-        unit = pd.read_parquet(out / "design.parquet")
-    except (OSError, ValueError) as error:
-        raise InputError(str(out), "runs.parquet", f"cannot read the sweep's results: {error}") from None
+    runs, unit = _read_table(out / "runs.parquet"), _read_table(out / "design.parquet")
+    missing = [c for c in ("point", "status", *(metrics or known)) if c not in runs] + [
+        f"unit.{p}" for p in parameters if f"unit.{p}" not in unit
+    ]
+    if missing:
+        raise InputError(
+            str(out), "", f"runs.parquet or design.parquet lacks {', '.join(missing)}; run the sweep again"
+        )
     x = unit[[f"unit.{p}" for p in parameters]].to_numpy()
     problem = {**unit_problem(len(parameters)), "names": parameters}
     options = description.get("design_options", {})
@@ -57,13 +60,34 @@ def analyse(out: Path, metrics: list[str] | None = None, method: str | None = No
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+# What sensitivity needs of sweep.json, and of which type.
+DESCRIPTION_KEYS = {"design": str, "parameters": list, "metrics": list, "seed": int}
+
+
 def _read_description(out: Path) -> dict[str, Any]:
+    path = out / "sweep.json"
     try:
-        return json.loads((out / "sweep.json").read_text())
+        description = json.loads(path.read_text())
     except FileNotFoundError:
         raise InputError(str(out), "", "no sweep.json: not a sweep folder (run `abm sweep` first)") from None
-    except (OSError, ValueError) as error:
-        raise InputError(str(out), "sweep.json", f"cannot read: {error}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise InputError(str(path), "", f"cannot read: {error}") from None
+    if not isinstance(description, dict):
+        raise InputError(str(path), "", "not the description abm sweep writes (a JSON object)")
+    for key, kind in DESCRIPTION_KEYS.items():
+        if not isinstance(description.get(key), kind) or isinstance(description.get(key), bool):
+            raise InputError(str(path), key, f"missing or not a {kind.__name__}; not the description abm sweep writes")
+    options = description.get("design_options", {})
+    if not isinstance(options, dict):
+        raise InputError(str(path), "design_options", "not a JSON object; not the description abm sweep writes")
+    return description
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # pyarrow has its own error kinds for truncated or foreign files
+        raise InputError(str(path), "", f"cannot read the sweep's results: {type(error).__name__}: {error}") from None
 
 
 def _point_means(runs: pd.DataFrame, metric: str, points: int, out: Path) -> np.ndarray:

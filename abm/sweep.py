@@ -42,13 +42,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from abm.errors import InputError, from_validation_error
+from abm.inputs import USER_FILE
 from abm.metrics import DEFAULT_RUN_METRICS, check_run_metric, split_trial_metric
 from abm.parameters import Parameters
 from abm.scenario import ClinicalSettings, Scenario, apply_overrides, parse_path, read_toml, resolve_name, validate
-from abm.trial import Trial, TrialSettings, read_trial_data
+from abm.trial import Trial, TrialSettings, read_trial_data, validate_trial
 
 # Columns of the runs table that are not settings or metrics.
 RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "seconds")
@@ -60,7 +61,7 @@ DESIGN_STREAM, RUN_STREAM = 0, 1
 class Vary(BaseModel):
     """One setting to vary: a list of values, or a range from ``low`` to ``high``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     path: str | None = Field(None, description="what to set, as `abm run --set`; default: the name")
     values: list[Any] | None = Field(None, min_length=1)
@@ -113,7 +114,7 @@ class Vary(BaseModel):
 class Design(BaseModel):
     """How points are chosen."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     method: Literal["factorial", "random", "latin_hypercube", "sobol", "morris"] = "factorial"
     samples: int | None = Field(
@@ -141,7 +142,7 @@ class Design(BaseModel):
 class SweepFile(BaseModel):
     """A validated sweep file (not yet combined with its base)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     name: str = Field(min_length=1)
     description: str = ""
@@ -150,7 +151,7 @@ class SweepFile(BaseModel):
     replicates: int = Field(1, ge=1, le=100_000)
     seed: int = Field(0, ge=0)
     seeds: Literal["common", "independent"] = "common"
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = Field((), strict=False)  # a TOML array is a list
     series: bool = Field(False, description="also keep each run's daily table (scenario runs only)")
     set: dict[str, Any] = {}
     vary: dict[str, Vary] = Field(min_length=1)
@@ -270,8 +271,12 @@ def with_seed(config: Scenario | Trial, seed: int) -> Scenario | Trial:
 
 
 # --- loading ---------------------------------------------------------------------------------
-def load_sweep(path: str | Path) -> Sweep:
-    """A Sweep from a sweep file, every point validated, or an InputError."""
+def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
+    """A Sweep from a sweep file, every point validated, or an InputError.
+
+    ``max_runs`` (default ``MAX_RUNS``): the most runs (points x replicates) accepted; the
+    count is checked before any point is built, so a design of 10^10 points is refused at once.
+    """
     path = Path(path)
     source = str(path)
     data = read_toml(path)
@@ -300,6 +305,7 @@ def load_sweep(path: str | Path) -> Sweep:
         raise InputError(source, "series", "daily series exist for scenario runs only, not trials")
 
     targets = {name: resolve(spec.path or name, source, f"vary.{name}") for name, spec in file.vary.items()}
+    check_size(file, source, MAX_RUNS if max_runs is None else max_runs)
     points, unit = _design(file, source)
     configs = []
     for values in points:
@@ -371,10 +377,7 @@ def _validated(data: dict[str, Any], is_trial: bool, source: str) -> Scenario | 
     """A validated config; problems name the sweep file and the point."""
     if not is_trial:
         return validate(copy.deepcopy(data), source)
-    try:
-        return Trial.model_validate(data)
-    except ValidationError as error:
-        raise from_validation_error(error, source) from None
+    return validate_trial(data, source)
 
 
 def _check_metrics(file: SweepFile, kind: str, base: Scenario | Trial, source: str) -> None:
@@ -396,6 +399,47 @@ def _check_metrics(file: SweepFile, kind: str, base: Scenario | Trial, source: s
 
 
 # --- designs ---------------------------------------------------------------------------------
+# The most runs a sweep may have unless told otherwise (`abm sweep --max-runs`): 10^5 runs of a
+# second each are over a day on 2 cores; the design alone takes ~5 KB per run in memory.
+MAX_RUNS = 100_000
+BYTES_PER_RUN = 5_000
+
+
+def design_points(file: SweepFile) -> int:
+    """How many points the design has, computed without building them."""
+    design, k = file.design, len(file.vary)
+    if design.method == "factorial":
+        return math.prod(len(spec.values) if spec.values is not None else spec.num or 1 for spec in file.vary.values())
+    n = design.samples or 1
+    if design.method == "sobol":
+        return n * (2 * k + 2 if design.second_order else k + 2)
+    if design.method == "morris":
+        return n * (k + 1)
+    return n
+
+
+def check_size(file: SweepFile, source: str, max_runs: int) -> None:
+    """Refuse a design too large to run or to hold in memory, before building it."""
+    from abm.scenario import available_memory
+
+    points = design_points(file)
+    runs = points * file.replicates
+    if runs > max_runs:
+        raise InputError(
+            source,
+            "design",
+            f"{points:,} points x {file.replicates:,} replicates = {runs:,} runs; allowed: at most {max_runs:,} "
+            "(--max-runs N to allow more)",
+        )
+    need, have = runs * BYTES_PER_RUN, available_memory()
+    if need > have:
+        raise InputError(
+            source,
+            "design",
+            f"{runs:,} runs need about {need / 2**30:.1f} GiB to plan, more than the {have / 2**30:.1f} GiB available",
+        )
+
+
 def _design(file: SweepFile, source: str) -> tuple[list[dict[str, Any]], np.ndarray | None]:
     """The points (varied values by name) and, for sampled designs, their positions in [0, 1]^k."""
     names, specs = list(file.vary), list(file.vary.values())

@@ -23,21 +23,23 @@ them, nor on which patients share its chunk.
 
 from __future__ import annotations
 
-import multiprocessing
+import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 from tqdm import tqdm
 
 from abm.clone import CloneTumour
 from abm.course import Course
 from abm.errors import InputError, from_validation_error
+from abm.inputs import USER_FILE
 from abm.parameters import KINDS, Parameters
+from abm.pool import process_pool
 from abm.readouts import biopsy
 from abm.scenario import ClinicalSettings, Scenario, read_toml
 from abm.schedule import DosingBlock
@@ -46,7 +48,7 @@ from abm.schedule import DosingBlock
 class Distribution(BaseModel):
     """How one patient characteristic varies across the cohort; draws are clipped to [low, high]."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     distribution: Literal["uniform", "loguniform", "normal", "lognormal"]
     low: float | None = None
@@ -95,7 +97,7 @@ class Distribution(BaseModel):
 class TrialSettings(BaseModel):
     """Cohort size, seed and follow-up."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     patients: int = Field(200, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0)
@@ -109,11 +111,11 @@ class TrialSettings(BaseModel):
 class Arm(BaseModel):
     """One treatment arm: a name and a schedule."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     name: str = Field(min_length=1)
     description: str = ""
-    schedule: tuple[DosingBlock, ...]
+    schedule: tuple[DosingBlock, ...] = Field(strict=False)  # a TOML array is a list
 
     def lines_of_therapy(self) -> int:
         """1 + the number of schedule changes triggered by progression: how many progressions matter."""
@@ -125,13 +127,21 @@ class Arm(BaseModel):
         return 1 + len(thresholds)
 
 
-CohortValue = float | Distribution
+def _cohort_branch(value: Any) -> str:
+    """A table is a distribution, anything else a fixed value: errors then name the right branch."""
+    return "a distribution" if isinstance(value, dict | Distribution) else "a number"
+
+
+CohortValue = Annotated[
+    Annotated[float, Tag("a number")] | Annotated[Distribution, Tag("a distribution")],
+    Discriminator(_cohort_branch),
+]
 
 
 class Trial(BaseModel):
     """A validated trial file."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = USER_FILE
 
     name: str
     description: str = ""
@@ -139,7 +149,7 @@ class Trial(BaseModel):
     clinical: ClinicalSettings = ClinicalSettings()
     parameters: Parameters = Parameters()
     cohort: dict[str, CohortValue] = {}
-    arms: tuple[Arm, ...] = Field(min_length=1)
+    arms: tuple[Arm, ...] = Field(min_length=1, strict=False)  # a TOML array is a list
 
     @field_validator("cohort")
     @classmethod
@@ -162,12 +172,28 @@ class Trial(BaseModel):
 def read_trial_data(path: Path) -> dict[str, Any]:
     """A trial file's data, with ``cohort_from = "FILE"`` resolved: that file's [cohort], then
     this file's own [cohort] entries over it (so the calibrated cohort is written once)."""
+    return _read_with_cohort(path, ())
+
+
+def _read_with_cohort(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     data = read_toml(path)
     if "cohort_from" in data:
-        source = path.parent / str(data.pop("cohort_from"))
+        name = data.pop("cohort_from")
+        if not isinstance(name, str):
+            raise InputError(str(path), "cohort_from", f"{name!r} is not allowed; allowed: a file name in quotes")
+        source = path.parent / name
         if not source.is_file():
             raise InputError(str(path), "cohort_from", f"no such file {source}")
-        data["cohort"] = {**read_trial_data(source).get("cohort", {}), **data.get("cohort", {})}
+        chain = (*seen, path.resolve())
+        if source.resolve() in chain:
+            raise InputError(
+                str(path), "cohort_from", f"{name} is already in the chain of cohort_from files; allowed: no cycle"
+            )
+        inherited, own = _read_with_cohort(source, chain).get("cohort", {}), data.get("cohort", {})
+        for file, table in ((source, inherited), (path, own)):
+            if not isinstance(table, dict):
+                raise InputError(str(file), "cohort", f"{table!r} is not allowed; allowed: a table")
+        data["cohort"] = {**inherited, **own}
     return data
 
 
@@ -176,10 +202,50 @@ def load_trial(path: str | Path, overrides: dict[str, Any] | None = None) -> Tri
     data = read_trial_data(Path(path))
     if overrides:
         data = {**data, "trial": {**data.get("trial", {}), **overrides}}
+    return validate_trial(data, str(path))
+
+
+def validate_trial(data: dict[str, Any], source: str) -> Trial:
+    """A Trial from plain data, its cohort checked against the model's bounds, or an InputError."""
     try:
-        return Trial.model_validate(data)
+        trial = Trial.model_validate(data)
     except ValidationError as error:
-        raise from_validation_error(error, str(path)) from None
+        raise from_validation_error(error, source) from None
+    check_cohort(trial, source)
+    return trial
+
+
+# initial_cells is not a parameter: its bounds are those of [trial] initial_cells.
+INITIAL_CELLS_RANGE = ("cells, 1 to 10^13", 1.0, float(10**13))
+
+
+def characteristic_range(name: str) -> tuple[str, float, float | None]:
+    """What a cohort characteristic may be: (words, low, high); high None is unbounded."""
+    if name == "initial_cells":
+        return INITIAL_CELLS_RANGE
+    kind = (Parameters.model_fields[name].json_schema_extra or {})["kind"]
+    return KINDS[kind]  # type: ignore[index,return-value]
+
+
+def check_cohort(trial: Trial, source: str) -> None:
+    """Refuse, before any patient runs, a cohort entry that names values the model does not allow.
+
+    A fixed value, or a distribution's low, high, mean or median, must lie in the
+    characteristic's allowed range; draws beyond them (a normal's tails) are clipped into it.
+    """
+    for name, spec in trial.cohort.items():
+        words, low, high = characteristic_range(name)
+        fields = (
+            {"": spec}
+            if not isinstance(spec, Distribution)
+            else spec.model_dump(include={"low", "high", "mean", "median"})
+        )
+        for field, value in fields.items():
+            if value is not None and not (low <= value and (high is None or value <= high)):
+                path = f"cohort.{name}" + (f".{field}" if field else "")
+                raise InputError(source, path, f"{value!r} is not allowed; allowed: {words}")
+        if name == "initial_cells" and isinstance(spec, Distribution) and spec.present < 1:
+            raise InputError(source, f"cohort.{name}.present", "every patient has a tumour; allowed: 1")
 
 
 # --- patients ----------------------------------------------------------------------------
@@ -208,17 +274,15 @@ def _child(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
 
 
 def patient_characteristics(trial: Trial, seed: np.random.SeedSequence) -> dict[str, float]:
-    """The patient's drawn characteristics, clipped into each parameter's allowed range."""
+    """The patient's drawn characteristics, clipped into each one's allowed range (check_cohort)."""
     rng = np.random.default_rng(_child(seed, 0))
     values: dict[str, float] = {}
     for name, spec in trial.cohort.items():  # file order: stable across runs
         center = trial.trial.initial_cells if name == "initial_cells" else getattr(trial.parameters, name)
         value = spec.draw(rng, center) if isinstance(spec, Distribution) else float(spec)
-        if name in Parameters.model_fields:
-            kind = (Parameters.model_fields[name].json_schema_extra or {})["kind"]
-            _, low, high = KINDS[kind]  # type: ignore[index]
-            value = float(np.clip(value, low, np.inf if high is None else high))
-        values[name] = value
+        _, low, high = characteristic_range(name)
+        # clipped to finite bounds: an extreme tail (or an overflow to inf) is the largest allowed value
+        values[name] = float(np.clip(value, low, sys.float_info.max if high is None else high))
     return values
 
 
@@ -315,8 +379,7 @@ def run_trial(trial: Trial, workers: int = 1, progress: bool | None = None) -> p
                 rows += simulate_chunk(trial, arm, chunk)
                 bar.update(size[chunk])
         else:
-            # spawn, not fork: the parent may run threads (BLAS, a progress bar)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            with process_pool(workers) as pool:  # spawned workers that end with this process, as a sweep's
                 futures = {pool.submit(simulate_chunk, trial, arm, chunk): chunk for arm, chunk in tasks}
                 for future in as_completed(futures):
                     rows += future.result()

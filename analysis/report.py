@@ -29,7 +29,7 @@ from analysis.figures import sweep as sweep_figures
 from analysis.figures import trial as trial_figures
 from analysis.figures import validation as validation_figures
 from analysis.figures.style import LABELS
-from analysis.results import MARKERS, detect, read_json
+from analysis.results import MARKERS, detect, has, read_csv, read_json, read_parquet
 
 FIGURES = "figures"
 MAX_SWEEP_METRICS = 4  # figures per metric beyond these would bury the report
@@ -68,10 +68,19 @@ def build_report(folder: Path | str) -> Path:
         "validation": _validation_section,
         "sweep": _sweep_section,
     }
-    sections = [builders[kind](folder) for kind in kinds]
+    sections = [_section(builders[kind], folder, kind) for kind in kinds]
     path = folder / "report.html"
     atomic_write(path, lambda f: f.write(_html(folder, sections)))
     return path
+
+
+def _section(build: Callable[[Path], Section], folder: Path, kind: str) -> Section:
+    """One kind's section; result files that are readable but not what abm writes are one InputError."""
+    try:
+        return build(folder)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        problem = f"{type(error).__name__}: {error}".replace("\n", " ")[:200]
+        raise InputError(str(folder / MARKERS[kind]), "", f"not the {kind} results abm writes ({problem})") from None
 
 
 def _draw(folder: Path, name: str, title: str, caption: str, make: Callable[[], Figure]) -> Item:
@@ -138,7 +147,7 @@ def _run_section(folder: Path) -> Section:
         )
     )
     section.items[-1].tables.append(("Cells by mechanism (a cell with two mechanisms counts in both)", counts))
-    if (folder / "snapshots.npz").is_file():
+    if has(folder, "snapshots.npz"):
         section.items.append(
             _draw(
                 folder,
@@ -165,7 +174,7 @@ def _trial_summary(folder: Path, patients: pd.DataFrame) -> dict:
 
 
 def _trial_section(folder: Path) -> Section:
-    patients = pd.read_csv(folder / "patients.csv")
+    patients = read_csv(folder / "patients.csv")
     summary = _trial_summary(folder, patients)
     section = Section("trial", f"Trial: {summary.get('trial', folder.name)}")
     arms = pd.DataFrame(
@@ -269,7 +278,7 @@ def _validation_section(folder: Path) -> Section:
 # --- sweeps ----------------------------------------------------------------------------------
 def _sweep_section(folder: Path) -> Section:
     spec = read_json(folder / "sweep.json")
-    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = read_parquet(folder / "runs.parquet")
     section = Section("sweep", f"Sweep: {spec.get('name', folder.name)}")
     params, metrics = list(spec.get("parameters", [])), list(spec.get("metrics", []))[:MAX_SWEEP_METRICS]
     done = runs[runs["status"] == "done"]
@@ -321,7 +330,7 @@ def _sweep_section(folder: Path) -> Section:
             section.items.append(item)
     path = folder / "sensitivity.csv"
     if path.is_file():
-        table = pd.read_csv(path)
+        table = read_csv(path)
         for (method, metric), rows in table.groupby(["method", "metric"], sort=False):
             item = _draw(
                 folder,

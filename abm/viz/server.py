@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -26,7 +27,17 @@ def environment(scenario: str | None, assets: Path) -> dict[str, str]:
     return env
 
 
-def serve(scenario: str | None, host: str, port: int) -> int:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(scenario: str | None, host: str, port: int, allow_remote: bool = False) -> int:
     """Check the scenario and the assets, then become the solara server (does not return on success)."""
     from abm.scenario import load
     from abm.viz import assets
@@ -34,6 +45,16 @@ def serve(scenario: str | None, host: str, port: int) -> int:
     load(scenario)  # a bad file is an InputError here, before any server starts
     if not 0 < port < 65536:
         raise InputError("--port", str(port), "allowed: 1 to 65535")
+    # The app has no login and builds any lattice the memory guard allows: serving beyond this
+    # machine is a choice to state, and to be reminded of.
+    if not is_loopback(host):
+        if not allow_remote:
+            raise InputError(
+                "--host",
+                host,
+                "serves beyond this machine an app with no login; allowed: 127.0.0.1, or add --allow-remote",
+            )
+        print(f"abm viz: warning: serving on {host}, reachable from other machines, without a login", file=sys.stderr)
     folder = assets.cache_dir()
     if not assets.installed(folder):
         print(

@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from abm.drugs import DRUG_NAMES
 from abm.mechanisms import COUNT_COLUMNS, MECHANISMS, describe, mechanisms_of
 from analysis.figures.style import LABELS, PRIORITY, drug_colour, figure, lead_mechanism, mechanism_colour, rc
+from analysis.results import has
 
 # A clone (or state) that never reaches this share of the tumour is drawn as part of its parent.
 MIN_SHARE = 1e-3
@@ -42,7 +43,7 @@ def muller_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     how it is nested: 'ancestry', 'mechanism sets' or 'none').
     """
     folder = Path(folder)
-    if (folder / "lineage.csv").is_file() and (folder / "clones.csv").is_file():
+    if has(folder, "lineage.csv") and has(folder, "clones.csv"):  # only the files of the run that wrote it
         lineage = pd.read_csv(folder / "lineage.csv")
         counts = pd.read_csv(folder / "clones.csv")
         lineage = lineage[lineage["patient"] == 0] if "patient" in lineage else lineage
@@ -54,7 +55,7 @@ def muller_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
             _colour_of(state_of[c], None if pd.isna(parent[c]) else state_of[int(parent[c])]) for c in tree["Id"]
         ]
         return *_merge_small(pops, tree), "ancestry"
-    if (folder / "states.csv").is_file():
+    if has(folder, "states.csv"):
         states = pd.read_csv(folder / "states.csv")
         code = {describe(s): s for s in range(1 << len(MECHANISMS))}
         present = [code[c] for c in states.columns if c != "day"]
