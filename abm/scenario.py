@@ -243,6 +243,9 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
         data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=True)
         # the schedule is written out, so `--set schedule[0].dose=...` finds its block
         data["schedule"] = [b.model_dump(exclude_defaults=True) for b in DEFAULT_SCENARIO.schedule]
+        kinds = {(overrides or {}).get(k, "spatial") for k in ("model.kind", "kind")}
+        if kinds != {"spatial"}:
+            data["model"] = {}  # the default's lattice settings do not apply to another model
         source = "built-in default scenario"
     else:
         data = read_toml(Path(path))
