@@ -50,13 +50,13 @@ def _children_cpu() -> float:
 
 def time_trial(trial: Path, patients: int, workers: int, source: Path) -> dict:
     """One `abm trial` run of ``source``'s package: wall time and throughput."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
+    env = {**os.environ, "PYTHONPATH": str(source)}  # run from ``source``: `-m` puts the cwd first on the path
     with tempfile.TemporaryDirectory() as out:
         started, cpu = time.perf_counter(), _children_cpu()
         subprocess.run(
             [sys.executable, "-m", "abm", "trial", str(trial), "--patients", str(patients),
              "--workers", str(workers), "--out", out, "--json"],
-            check=True, capture_output=True, cwd=ROOT, env=env,
+            check=True, capture_output=True, cwd=source, env=env,
         )  # fmt: skip
         wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
         table = pd.read_csv(Path(out) / "patients.csv")
@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--trial", type=Path, default=ROOT / "scenarios" / "trial-first-line.toml")
     parser.add_argument("--compare", metavar="REV", help="also time git revision REV, alternating with this tree")
     args = parser.parse_args()
+    args.trial = args.trial.resolve()
     with tempfile.TemporaryDirectory() as scratch:
         sources = {"working tree": ROOT}
         if args.compare:
