@@ -220,9 +220,10 @@ class CloneTumour(TumourModel):
         what floating-point rounding leaves over is counted in it.
         """
         pvals = np.column_stack([usual, *others, np.zeros(n.size)])  # last: the remainder
-        out = np.zeros(pvals.shape, dtype=np.int64)
-        for rng, a, b in self._groups:
-            out[a:b] = rng.multinomial(n[a:b], pvals[a:b])
+        if not self._groups:
+            return np.zeros((0, pvals.shape[1] - 1), dtype=np.int64)
+        # The groups cover the living clones in order, one run per tumour.
+        out = np.concatenate([rng.multinomial(n[a:b], pvals[a:b]) for rng, a, b in self._groups])
         out[:, 0] += out[:, -1]
         return out[:, :-1]
 

@@ -2,7 +2,8 @@
 
 Runs the command (a fresh process, so start-up and imports count) for several cohort sizes and
 worker counts and prints one JSON line each: source, patients per arm, workers, wall seconds,
-patient-runs per second, and simulated patient-days per second. ``--compare REV`` runs the
+CPU seconds (the command and its workers: less sensitive than wall time to other load on the
+machine), patient-runs per second, and simulated patient-days per second. ``--compare REV`` runs the
 same commands on the source of git revision REV too, alternating with the working tree's, so
 the two are timed side by side under the same machine load (modules REV lacks, such as an
 untracked work-in-progress one, are taken from the working tree).
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,22 +42,29 @@ def source_of(revision: str, into: Path) -> Path:
     return into
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished children (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def time_trial(trial: Path, patients: int, workers: int, source: Path) -> dict:
     """One `abm trial` run of ``source``'s package: wall time and throughput."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
+    env = {**os.environ, "PYTHONPATH": str(source)}  # run from ``source``: `-m` puts the cwd first on the path
     with tempfile.TemporaryDirectory() as out:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _children_cpu()
         subprocess.run(
             [sys.executable, "-m", "abm", "trial", str(trial), "--patients", str(patients),
              "--workers", str(workers), "--out", out, "--json"],
-            check=True, capture_output=True, cwd=ROOT, env=env,
+            check=True, capture_output=True, cwd=source, env=env,
         )  # fmt: skip
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
         table = pd.read_csv(Path(out) / "patients.csv")
     return {
         "patients_per_arm": patients,
         "workers": workers,
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "patient_runs_per_s": round(len(table) / wall, 1),
         "patient_days_per_s": round(table["days_simulated"].sum() / wall),
     }
@@ -68,6 +77,7 @@ def main() -> None:
     parser.add_argument("--trial", type=Path, default=ROOT / "scenarios" / "trial-first-line.toml")
     parser.add_argument("--compare", metavar="REV", help="also time git revision REV, alternating with this tree")
     args = parser.parse_args()
+    args.trial = args.trial.resolve()
     with tempfile.TemporaryDirectory() as scratch:
         sources = {"working tree": ROOT}
         if args.compare:
