@@ -14,36 +14,35 @@ from itertools import product
 import numpy as np
 
 from abm.history import Mutant, pre_existing_counts
-from abm.mechanisms import AXL_HIGH, C797S, HER2_AMPLIFIED, MET_AMPLIFIED, N_STATES, T790M, Mechanism, bit
+from abm.mechanisms import AXL_HIGH, N_STATES, Mechanism, bit
 from abm.parameters import Parameters
-from abm.rules import crowding_loss, fitness
+from abm.rules import MUTATION_RATES, crowding_loss, fitness
 
 DEFAULT_CAPACITY = 1e11  # the clone model's default carrying capacity (scenario.CloneSettings)
 
-# Genetic mechanisms a tumour may carry from before treatment: (initial fraction, rate per division).
-PRE_EXISTING: dict[Mechanism, tuple[str, str]] = {
-    T790M: ("t790m_initial_fraction", "t790m_mutation_rate"),
-    C797S: ("c797s_initial_fraction", "c797s_mutation_rate"),
-    MET_AMPLIFIED: ("met_amplified_initial_fraction", "met_amplification_rate"),
-    HER2_AMPLIFIED: ("her2_amplified_initial_fraction", "her2_amplification_rate"),
-}
-SET_FRACTIONS: dict[Mechanism, str] = {AXL_HIGH: "axl_high_initial_fraction"}
+# Mechanisms a tumour may carry from before treatment: the genetic ones (acquired at division,
+# rules.MUTATION_RATES) and the non-genetic AXL-high state, whose fraction is always set.
+PRE_EXISTING: tuple[Mechanism, ...] = (*MUTATION_RATES, AXL_HIGH)
+
+
+def initial_fraction(p: Parameters, mechanism: Mechanism) -> float | None:
+    """The set initial fraction of a mechanism (parameter ``<name>_initial_fraction``); None: from history."""
+    return getattr(p, f"{mechanism.name}_initial_fraction")
 
 
 def history_mutants(p: Parameters) -> dict[Mechanism, Mutant]:
-    """The mutants ``abm.history`` grows for each mechanism whose initial fraction is not set."""
+    """The mutants ``abm.history`` grows for each genetic mechanism whose initial fraction is not set."""
     birth = p.division_rate * fitness(p)
     return {
         m: Mutant(m.name, getattr(p, rate), float(birth[bit(m)]))
-        for m, (fraction, rate) in PRE_EXISTING.items()
-        if getattr(p, fraction) is None
+        for m, rate in MUTATION_RATES.items()
+        if initial_fraction(p, m) is None
     }
 
 
 def set_fractions(p: Parameters) -> dict[Mechanism, float]:
-    """The initial fractions the parameters set (non-genetic states, and genetic ones not left to history)."""
-    fractions = {m: float(getattr(p, name)) for m, name in SET_FRACTIONS.items()}
-    return fractions | {m: float(getattr(p, f)) for m, (f, _) in PRE_EXISTING.items() if getattr(p, f) is not None}
+    """The initial fractions the parameters set (AXL-high, and genetic ones not left to history)."""
+    return {m: float(f) for m in PRE_EXISTING if (f := initial_fraction(p, m)) is not None}
 
 
 def history_death_rate(p: Parameters, tumour_cells: int, capacity: float = DEFAULT_CAPACITY) -> float:

@@ -105,6 +105,17 @@ FITNESS_COSTS: dict[Mechanism, str] = {
 }
 
 
+# The genetic mechanisms a daughter can acquire at division: the parameter holding each one's rate
+# per division. Point mutations (the EGFR alleles) are raised by mutability; amplifications are not.
+MUTATION_RATES: dict[Mechanism, str] = {
+    T790M: "t790m_mutation_rate",
+    C797S: "c797s_mutation_rate",
+    MET_AMPLIFIED: "met_amplification_rate",
+    HER2_AMPLIFIED: "her2_amplification_rate",
+}
+POINT_MUTATIONS = frozenset({T790M, C797S})
+
+
 def fitness(p: Parameters) -> np.ndarray:
     """Per state: the division rate relative to a sensitive cell, the product of each mechanism's (1 - cost)."""
     out = np.ones(N_STATES)
@@ -206,13 +217,11 @@ def mutability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
 def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
     """Per bit, per state: probability per division that the daughter gains a genetic mechanism it lacks."""
     m = mutability(p, blocks)
-    rates = {
-        T790M: p.t790m_mutation_rate * m,
-        C797S: p.c797s_mutation_rate * m,
-        MET_AMPLIFIED: np.full(N_STATES, p.met_amplification_rate),
-        HER2_AMPLIFIED: np.full(N_STATES, p.her2_amplification_rate),
-    }
-    return {bit(mech): np.where(CARRIES[mech], 0.0, np.minimum(1.0, r)) for mech, r in rates.items()}
+    out = {}
+    for mech, name in MUTATION_RATES.items():
+        rate = getattr(p, name) * (m if mech in POINT_MUTATIONS else 1.0)
+        out[bit(mech)] = np.where(CARRIES[mech], 0.0, np.minimum(1.0, rate))
+    return out
 
 
 def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, mode
 from abm.errors import InputError, from_validation_error
 from abm.inputs import USER_FILE, read_text
 from abm.parameters import Parameters
+from abm.rules import MUTATION_RATES
 from abm.schedule import DosingBlock
 
 # Memory per lattice site of the spatial model: Mesa's Cell with its connections dict and
@@ -150,17 +151,14 @@ class Scenario(BaseModel):
     schedule: tuple[DosingBlock, ...] = Field((DosingBlock(drug="osimertinib"),), strict=False)
 
 
-# Mutation rates per division a lattice scales by ``mutation_scale`` (biology v2: per division).
-PER_DIVISION_RATES = ("t790m_mutation_rate", "c797s_mutation_rate", "met_amplification_rate", "her2_amplification_rate")
-
-
 def as_run(scenario: Scenario) -> Scenario:
     """The scenario as a model runs it: a lattice's ``mutation_scale`` applied to the per-division rates."""
     scale = getattr(scenario.model, "mutation_scale", 1.0)
     if scale == 1.0:
         return scenario
     p = scenario.parameters
-    scaled = Parameters(**{**p.model_dump(), **{r: min(1.0, getattr(p, r) * scale) for r in PER_DIVISION_RATES}})
+    rates = {name: min(1.0, getattr(p, name) * scale) for name in MUTATION_RATES.values()}
+    scaled = Parameters(**{**p.model_dump(), **rates})
     return scenario.model_copy(update={"parameters": scaled})
 
 
