@@ -94,7 +94,7 @@ def feasible(p: Parameters) -> bool:
     """
     egfr_tkis = [name for name, drug in DRUGS.items() if Route.EGFR_SENSITIVE in drug.blocks]
     capacity = CloneSettings.model_fields["carrying_capacity"].default
-    crowding = crowding_loss(p, np.array([1e9]), np.array([capacity]))[0]
+    crowding = crowding_loss(p.division_rate, p.death_rate, 1e9, capacity)
     for tki in egfr_tkis:
         blocks = route_blocks({tki: 1.0})
         growth = division_probability(p, blocks) - death_probability(p, blocks) - crowding

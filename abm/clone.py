@@ -120,7 +120,9 @@ class CloneTumour(TumourModel):
         self._daughter_targets = np.zeros((n, N_STATES, MUTATION_TARGETS), dtype=np.int64)
         self._daughter_probs = np.zeros((n, N_STATES, MUTATION_TARGETS))
         self._capacity = np.array([c.config.model.carrying_capacity for c in self.courses], dtype=float)
-        self._params = [c.params for c in self.courses]
+        # Each tumour's own rates for its crowding loss, read once.
+        self._division_rate = np.array([c.params.division_rate for c in self.courses])
+        self._death_rate = np.array([c.params.death_rate for c in self.courses])
         self._totals = np.zeros(n)
         self._active = np.zeros(n, dtype=bool)
         for patient, course in enumerate(self.courses):
@@ -260,7 +262,7 @@ class CloneTumour(TumourModel):
         self._refresh_tables()
         self._group_living()
         # Gompertzian cell loss per tumour (``rules.crowding_loss``), on cycling cells only.
-        self._crowding = crowding_loss(self._params, self._totals, self._capacity)
+        self._crowding = crowding_loss(self._division_rate, self._death_rate, self._totals, self._capacity)
         self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
 
     def _death_event(self) -> None:

@@ -52,7 +52,7 @@ def history_death_rate(p: Parameters, tumour_cells: int, capacity: float = DEFAU
     cells, and so its mutations, are dominated by its last doublings, near N: the process is
     grown at the loss rate it has at N (abm.history assumes constant rates).
     """
-    return p.death_rate + float(crowding_loss(p, np.array([tumour_cells]), np.array([capacity]))[0])
+    return p.death_rate + float(crowding_loss(p.division_rate, p.death_rate, tumour_cells, capacity))
 
 
 def grown_counts(

@@ -48,7 +48,7 @@ class Growth:
 def untreated_growth(p: Parameters, cells: float, capacity: float) -> Growth:
     """Growth of the sensitive bulk of an untreated tumour of ``cells`` cells."""
     tables = rule_tables(p, doses_key({}))
-    loss = float(tables.death[SENSITIVE_STATE] + crowding_loss(p, np.array([cells]), np.array([capacity]))[0])
+    loss = float(tables.death[SENSITIVE_STATE] + crowding_loss(p.division_rate, p.death_rate, cells, capacity))
     division = float(tables.division[SENSITIVE_STATE])
     return Growth(cells, division, loss, math.log((1.0 - loss) * (1.0 + division)))
 

@@ -11,7 +11,6 @@ has of how much of each route the drugs block. A cell with one open route is unc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import product
@@ -130,11 +129,16 @@ def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarra
     return np.where(CARRIES[PERSISTER], p.persister_division_rate, cycling)
 
 
-def crowding_loss(p: Parameters | Sequence[Parameters], burden: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Extra loss probability per day of a cycling cell in a tumour of ``burden`` cells (per tumour).
+def crowding_loss(
+    division_rate: float | np.ndarray,
+    death_rate: float | np.ndarray,
+    burden: float | np.ndarray,
+    capacity: float | np.ndarray,
+) -> np.ndarray:
+    """Extra loss probability per day of a cycling cell in a tumour of ``burden`` cells.
 
-    ``p``: the tumours' parameters, one set for all or one set per tumour (virtual patients
-    differ in their rates, and a patient's loss must follow its own).
+    Elementwise over tumours: each tumour's own ``division_rate`` and ``death_rate`` (virtual
+    patients differ in their rates, and a patient's loss must follow its own).
 
     Cell loss rises as a tumour outgrows its blood supply (hypoxia, necrosis): Gompertzian
     growth, net growth (division - loss) falling with log burden to 0 at ``capacity``. So a
@@ -142,14 +146,9 @@ def crowding_loss(p: Parameters | Sequence[Parameters], burden: np.ndarray, capa
     while cells regrowing in a bed emptied by a drug grow several times faster (the flare on
     TKI withdrawal, Chaft 2011 Clin Cancer Res 17:6298).
     """
-    if isinstance(p, Parameters):
-        division, loss = p.division_rate, p.death_rate
-    else:  # one parameter set per tumour
-        division = np.array([q.division_rate for q in p])
-        loss = np.array([q.death_rate for q in p])
     scale = np.log(np.maximum(burden, 1.0)) / np.log(np.maximum(capacity, 2.0))
-    at_capacity = division / (1.0 + division)  # (1 - loss)(1 + division) = 1: no net growth
-    return np.maximum(at_capacity - loss, 0.0) * np.clip(scale, 0.0, 1.0)
+    at_capacity = np.asarray(division_rate) / (1.0 + np.asarray(division_rate))  # (1 - loss)(1 + division) = 1
+    return np.maximum(at_capacity - death_rate, 0.0) * np.clip(scale, 0.0, 1.0)
 
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:

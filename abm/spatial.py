@@ -282,8 +282,8 @@ class SpatialTumour(TumourModel):
         settings = self.config.model
         if settings.carrying_capacity is not None:  # Gompertzian crowding of the tumour it is or samples
             scale = (settings.represents_cells or settings.initial_cells) / settings.initial_cells
-            burden = np.array([self._occupied.size * scale])
-            crowding = crowding_loss(self.params, burden, np.array([settings.carrying_capacity]))[0]
+            p, burden = self.params, self._occupied.size * scale
+            crowding = crowding_loss(p.division_rate, p.death_rate, burden, settings.carrying_capacity)
             self._death_today = self._tables.death + crowding * CYCLING
         self._alive = self._occupied  # cells not hit today, ascending sites
         self._arrived = np.empty(0, dtype=np.int64)  # sites occupied today by daughters and movers

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from itertools import combinations, pairwise
 
-import numpy as np
 import pytest
 
 from abm.drugs import DRUG_NAMES
@@ -71,7 +70,7 @@ def net_growth(state: int, drugs: frozenset[str], p: Parameters | None = None) -
     """Division minus loss probability per day at standard doses, in a tumour of ``BURDEN`` cells."""
     p = p or Parameters()
     tables = rule_tables(p, doses_key(dict.fromkeys(drugs, 1.0)))
-    crowding = crowding_loss(p, np.array([BURDEN]), np.array([CAPACITY]))[0]
+    crowding = crowding_loss(p.division_rate, p.death_rate, BURDEN, CAPACITY)
     return float(tables.division[state] - tables.death[state] - crowding)
 
 

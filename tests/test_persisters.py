@@ -62,7 +62,7 @@ def test_each_inhibitor_kills_the_persisters_of_its_route_only() -> None:
     ):
         tolerant = death("osimertinib", state)
         # drug-tolerant: dies far less than a cycling sensitive cell in a 10^9-cell tumour
-        crowding = crowding_loss(P, np.array([1e9]), np.array([1e11]))[0]
+        crowding = crowding_loss(P.division_rate, P.death_rate, 1e9, 1e11)
         assert tolerant < (death("osimertinib", SENSITIVE_STATE) + crowding) / 5
         assert death(own, state) > 5 * tolerant
         assert death(other, state) == pytest.approx(tolerant)
