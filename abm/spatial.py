@@ -1,8 +1,8 @@
 """The spatial model: one Mesa ``CellAgent`` per tumour cell on a 2-D Moore lattice.
 
-One step is one day: doses for the day come from the schedule, then cells die, survivors
-divide into an empty neighbouring site, living cells switch state, and AXL-high cells move
-(EMT, 000 'EMT'); all probabilities come from ``rules.rule_tables``.
+One step is one day, its events in the order of ``abm.day`` (hit cells die or are rescued as
+persisters, survivors divide into an empty neighbouring site, switch state, and AXL-high cells
+move: EMT, 000 'EMT'); all probabilities come from ``rules.rule_tables``.
 
 Speed: each cell's state lives in a numpy lattice (the agent reads it through a property),
 and each day's fates are drawn for all cells at once from the rule tables; the sites of the
@@ -15,9 +15,8 @@ agent signals, agent datasets, or an agent class with its own ``__init__`` or ``
 grid (``abm.lattice.LatticeGrid``) builds its cells on first use. A cell that does nothing
 costs no Python.
 
-Event order within a day: all deaths first (the dead free their sites at once), then
-divisions in a random order of the parents, each daughter taking a random empty Moore
-neighbour; a parent whose chosen site was taken earlier in the order picks again among the
+Space within a day: the dead free their sites at once, then parents divide in a random
+order, each daughter taking a random empty Moore neighbour; a parent whose chosen site was taken earlier in the order picks again among the
 sites still empty, as it would in a sequential sweep. Daughters act from the next day on.
 """
 
