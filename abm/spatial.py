@@ -16,8 +16,9 @@ grid (``abm.lattice.LatticeGrid``) builds its cells on first use. A cell that do
 costs no Python.
 
 Space within a day: the dead free their sites at once, then parents divide in a random
-order, each daughter taking a random empty Moore neighbour; a parent whose chosen site was taken earlier in the order picks again among the
-sites still empty, as it would in a sequential sweep. Daughters act from the next day on.
+order, each daughter taking a random empty Moore neighbour; a parent whose chosen site was
+taken earlier in the order picks again among the sites still empty, as it would in a
+sequential sweep. Daughters act from the next day on.
 """
 
 from __future__ import annotations
