@@ -29,11 +29,12 @@ from typing import Any
 import mesa
 import numpy as np
 
+from abm.cohort import PatientTables
 from abm.course import Course
 from abm.founding import founding_counts
 from abm.mechanisms import GENETIC_MASK, N_STATES, describe
 from abm.parameters import Parameters
-from abm.rules import CYCLING, MUTATION_TARGETS, RESCUE_TARGETS, SWITCH_TARGETS, crowding_loss
+from abm.rules import CYCLING, crowding_loss
 from abm.scenario import Scenario
 from abm.tumour import TumourModel
 
@@ -109,16 +110,7 @@ class CloneTumour(TumourModel):
         self._states = np.zeros(0, dtype=np.int64)
         self._counts = np.zeros(0, dtype=np.int64)
         # Per-tumour rule tables as (tumours, states) arrays, refreshed when a course's doses change.
-        self._tables_of: list[object] = [None] * n
-        self._division, self._death, self._switch_any, self._mutate_any, self._rescue_any = (
-            np.zeros((n, N_STATES)) for _ in range(5)
-        )
-        self._rescue_targets = np.zeros((n, N_STATES, RESCUE_TARGETS), dtype=np.int64)
-        self._rescue_probs = np.zeros((n, N_STATES, RESCUE_TARGETS))
-        self._switch_targets = np.zeros((n, N_STATES, SWITCH_TARGETS), dtype=np.int64)
-        self._switch_probs = np.zeros((n, N_STATES, SWITCH_TARGETS))
-        self._daughter_targets = np.zeros((n, N_STATES, MUTATION_TARGETS), dtype=np.int64)
-        self._daughter_probs = np.zeros((n, N_STATES, MUTATION_TARGETS))
+        self._tables = PatientTables(n)  # per-tumour rule tables, refreshed when a course's doses change
         self._capacity = np.array([c.config.model.carrying_capacity for c in self.courses], dtype=float)
         # Each tumour's own rates for its crowding loss, read once.
         self._division_rate = np.array([c.params.division_rate for c in self.courses])
@@ -183,20 +175,7 @@ class CloneTumour(TumourModel):
         """Copy each course's rule tables into the per-tumour arrays when they changed."""
         for p, course in enumerate(self.courses):
             self._active[p] = course.active
-            tables = course.tables if course.active else None  # a finished tumour stands still
-            if tables is self._tables_of[p]:
-                continue
-            self._tables_of[p] = tables
-            if tables is None:
-                for array in (self._division, self._death, self._switch_any, self._mutate_any, self._rescue_any):
-                    array[p] = 0.0
-                continue
-            self._division[p], self._death[p] = tables.division, tables.death
-            self._switch_any[p], self._mutate_any[p] = tables.switch_any, tables.mutate_any
-            self._rescue_any[p] = tables.rescue_any
-            self._rescue_targets[p], self._rescue_probs[p] = tables.rescue_moves
-            self._switch_targets[p], self._switch_probs[p] = tables.switch_moves
-            self._daughter_targets[p], self._daughter_probs[p] = tables.daughter_moves
+            self._tables.update(p, course.tables if course.active else None)  # a finished tumour stands still
 
     def _group_living(self) -> None:
         """Today's draws cover the living clones of the tumours still followed, grouped by tumour.
@@ -269,29 +248,33 @@ class CloneTumour(TumourModel):
         """Each cell is hit or not; a hit cell dies or is rescued as a persister (by route):
         one multinomial per clone over (not hit, dies, rescued as each persister)."""
         patients, states = self._live_patients, self._live_states
-        death = np.minimum(1.0, self._death[patients, states] + self._crowding[patients] * CYCLING[states])
-        rescued = self._rescue_any[patients, states]
-        routes = rescued[:, None] * self._rescue_probs[patients, states]
+        death = np.minimum(1.0, self._tables.death[patients, states] + self._crowding[patients] * CYCLING[states])
+        rescued = self._tables.rescue_any[patients, states]
+        routes = rescued[:, None] * self._tables.rescue_probs[patients, states]
         split = self._split(self._counts[self._live], 1.0 - death, np.maximum(death - rescued, 0.0), routes)
         self._survivors = split[:, 0]
-        self._moves.append((*self._moved(split[:, 2:], self._rescue_targets), False))
+        self._moves.append((*self._moved(split[:, 2:], self._tables.rescue_targets), False))
 
     def _division_event(self) -> None:
         """Each cell not hit divides or not, its daughter a mutant or not: one multinomial per
         clone over (does not divide, divides, divides into a mutant); mutants then split by genotype."""
         patients, states = self._live_patients, self._live_states
-        division, mutate = self._division[patients, states], self._mutate_any[patients, states]
+        division, mutate = self._tables.division[patients, states], self._tables.mutate_any[patients, states]
         split = self._split(self._survivors, 1.0 - division, division * (1.0 - mutate), division * mutate)
         self._births = split[:, 1]
-        self._moves.append((*self._flows(split[:, 2], self._daughter_targets, self._daughter_probs), True))
+        self._moves.append(
+            (*self._flows(split[:, 2], self._tables.daughter_targets, self._tables.daughter_probs), True)
+        )
 
     def _switch_event(self) -> None:
         """Each cell not hit stays or switches to one of its reachable states: one multinomial per clone."""
         patients, states = self._live_patients, self._live_states
-        switch = self._switch_any[patients, states]
-        split = self._split(self._survivors, 1.0 - switch, switch[:, None] * self._switch_probs[patients, states])
+        switch = self._tables.switch_any[patients, states]
+        split = self._split(
+            self._survivors, 1.0 - switch, switch[:, None] * self._tables.switch_probs[patients, states]
+        )
         self._stayers = split[:, 0]
-        self._moves.append((*self._moved(split[:, 1:], self._switch_targets), False))
+        self._moves.append((*self._moved(split[:, 1:], self._tables.switch_targets), False))
 
     def _end_of_day(self) -> None:
         """Gather the day's flows into the clones (founding new ones), then the daily bookkeeping."""

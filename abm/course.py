@@ -48,6 +48,13 @@ class Course:
         self.tables: RuleTables | None = None
         self._doses_key: tuple[float, ...] | None = None
         self.active = True
+        # Liquid-biopsy results matter between scans only to a schedule that reads them.
+        self._reads_ctdna = any(
+            when.readout.startswith("ctdna_")
+            for block in scenario.schedule
+            for when in (block.start, block.stop, block.adaptive)
+            if when is not None and not isinstance(when, int)
+        )
 
     def observe(self, day: int, by_state: np.ndarray) -> None:
         """Today's counts by state: update counts, hold today's visits, decide today's doses."""
@@ -65,6 +72,20 @@ class Course:
         if key != self._doses_key:  # doses change rarely: look the tables up only then
             self._doses_key, self.tables = key, rule_tables(self.params, key)
         self._check_finished()
+
+    def next_look(self) -> tuple[int, list[tuple[str, str, float]]]:
+        """After today's ``observe``: the next day the clinic must look (a scan, a liquid biopsy
+        a schedule reads, a dose change by the calendar, the end of follow-up), and the
+        conditions on daily readouts that would change a dose the day they hold (see
+        ``ScheduleRun.next_change``). A model may skip observing the days between."""
+        clinical, day = self.config.clinical, self.day
+        days = [self.config.model.days, day + clinical.imaging_interval_days - day % clinical.imaging_interval_days]
+        if self._reads_ctdna:
+            days.append(day + clinical.ctdna_interval_days - day % clinical.ctdna_interval_days)
+        change, watches = self.schedule.next_change(day)
+        if change is not None:
+            days.append(change)
+        return min(days), watches
 
     @property
     def counts(self) -> dict[str, int]:

@@ -31,6 +31,11 @@ READOUT_NAMES: dict[str, str] = {
 }
 
 
+# Readouts that change every day with the counts; the others change only at a visit (a scan, a
+# liquid biopsy), so a clinic that skips the days between visits misses none of their changes.
+DAILY_READOUTS = ("day", "burden", "burden_fraction", *(f"fraction_{c}" for c in COUNT_COLUMNS))
+
+
 def shares(counts: dict[str, int]) -> dict[str, float]:
     """Each mechanism's share of the tumour's cells."""
     total = counts["total"]
@@ -70,5 +75,4 @@ def readout(name: str, day: int, counts: Mapping[str, int], baseline: int) -> fl
 
 def readouts(day: int, counts: Mapping[str, int], baseline: int) -> dict[str, float]:
     """All count-based readouts of today."""
-    names = ("day", "burden", "burden_fraction", *(f"fraction_{c}" for c in COUNT_COLUMNS))
-    return {name: readout(name, day, counts, baseline) for name in names}
+    return {name: readout(name, day, counts, baseline) for name in DAILY_READOUTS}

@@ -11,7 +11,7 @@ has of how much of each route the drugs block. A cell with one open route is unc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import product
 
@@ -146,9 +146,16 @@ def crowding_loss(
     while cells regrowing in a bed emptied by a drug grow several times faster (the flare on
     TKI withdrawal, Chaft 2011 Clin Cancer Res 17:6298).
     """
+    # Plain ufuncs on numbers or arrays, so the compiled cohort kernel runs this same definition.
     scale = np.log(np.maximum(burden, 1.0)) / np.log(np.maximum(capacity, 2.0))
-    at_capacity = np.asarray(division_rate) / (1.0 + np.asarray(division_rate))  # (1 - loss)(1 + division) = 1
-    return np.maximum(at_capacity - death_rate, 0.0) * np.clip(scale, 0.0, 1.0)
+    at_capacity = division_rate / (1.0 + division_rate)  # (1 - loss)(1 + division) = 1
+    return np.maximum(at_capacity - death_rate, 0.0) * np.minimum(np.maximum(scale, 0.0), 1.0)
+
+
+def hit_probability(death: float | np.ndarray, crowding: float | np.ndarray, cycling: float | np.ndarray):
+    """Probability per day that a cell is hit: its state's ``death`` (lost or drug-killed) plus
+    the tumour's ``crowding`` loss if it cycles (persisters do not crowd out)."""
+    return np.minimum(1.0, death + crowding * cycling)
 
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -183,7 +190,7 @@ def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     )
     matrix = np.zeros((N_STATES, N_STATES))
     for extra, share in routes:
-        np.add.at(matrix, (STATES, STATES | bit(PERSISTER) | extra), rescued * share)
+        matrix[STATES, STATES | bit(PERSISTER) | extra] += rescued * share  # one entry per row
     return matrix
 
 
@@ -234,35 +241,104 @@ def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     gains_both = ((STATES[None, :] & both) == both) & ((STATES[:, None] & both) != both)
     moved = np.where(gains_both, matrix * p.c797s_cis_share, 0.0)
     matrix = matrix - moved
-    np.add.at(matrix, (STATES[:, None].repeat(N_STATES, 1), STATES[None, :] | bit(C797S_CIS)), moved)
+    # Into the same target with the cis bit set (no column maps onto another twice, so plain
+    # indexing adds, not np.add.at); a target already cis keeps what it had.
+    trans = (STATES & bit(C797S_CIS)) == 0
+    matrix[:, STATES[trans] | bit(C797S_CIS)] += moved[:, trans]
+    matrix[:, ~trans] += moved[:, ~trans]
     return matrix
 
 
-def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:
-    """The transition matrix when each bit in ``flips`` flips independently with its per-state probability."""
-    matrix = np.zeros((N_STATES, N_STATES))
+def flip_columns(flips: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each combination of the bits in ``flips`` flipping independently: per state, its target
+    and probability, (S, 2^bits) each; column 0 is no flip (the state itself)."""
     items = list(flips.items())
+    targets, probs = [], []
     for chosen in product((False, True), repeat=len(items)):
         prob, target = np.ones(N_STATES), STATES.copy()
         for (b, q), flip in zip(items, chosen, strict=True):
             prob = prob * (q if flip else 1.0 - q)
             if flip:
                 target ^= b
-        np.add.at(matrix, (STATES, target), prob)
+        targets.append(target)
+        probs.append(prob)
+    return np.stack(targets, axis=1), np.stack(probs, axis=1)
+
+
+def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:
+    """The transition matrix when each bit in ``flips`` flips independently with its per-state probability."""
+    matrix = np.zeros((N_STATES, N_STATES))
+    targets, probs = flip_columns(flips)
+    for j in range(targets.shape[1]):
+        matrix[STATES, targets[:, j]] += probs[:, j]  # one entry per row: no repeated index
     return matrix
+
+
+def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``daughter_matrix`` by columns without the (S, S) matrix: per state, each daughter state it
+    can have and its probability; column 0 is no mutation. The same numbers as the matrix's."""
+    targets, probs = flip_columns(mutation_probabilities(p, blocks))
+    both, cis = bit(T790M) | bit(C797S), bit(C797S_CIS)
+    gains_both = ((targets & both) == both) & ((STATES[:, None] & both) != both)
+    moved = np.where(gains_both, probs * p.c797s_cis_share, 0.0)
+    kept = probs - moved
+    already_cis = (targets & cis) != 0  # (unreachable states) the moved share lands back on the target
+    kept = np.where(already_cis, kept + moved, kept)
+    moved = np.where(already_cis, 0.0, moved)
+    return np.concatenate([targets, targets | cis], axis=1), np.concatenate([kept, 0.0 + moved], axis=1)
+
+
+def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``moves`` of the matrix whose row s holds ``probs[s, j]`` at ``targets[s, j]`` (distinct
+    targets per row where the probability is positive; the diagonal ignored), without the matrix."""
+    positive = (probs > 0) & (targets != STATES[:, None])
+    order = np.argsort(np.where(positive, targets, N_STATES), axis=1, kind="stable")[:, :k]
+    chosen = np.take_along_axis(positive, order, axis=1)
+    out_targets = np.where(chosen, np.take_along_axis(targets, order, axis=1), STATES[:, None])
+    out_probs = np.where(chosen, np.take_along_axis(probs, order, axis=1), 0.0)
+    assert positive.sum(axis=1).max() <= k
+    if out_targets.shape[1] < k:
+        pad = k - out_targets.shape[1]
+        out_targets = np.concatenate([out_targets, np.repeat(STATES[:, None], pad, axis=1)], axis=1)
+        out_probs = np.concatenate([out_probs, np.zeros((N_STATES, pad))], axis=1)
+    total = out_probs.sum(axis=1, keepdims=True)
+    return out_targets, np.divide(out_probs, total, out=np.zeros_like(out_probs), where=total > 0)
 
 
 @dataclass(frozen=True)
 class RuleTables:
-    """All per-state probabilities for one day at one set of doses."""
+    """All per-state probabilities for one day at one set of doses.
+
+    The transition matrices (``switch``, ``daughter``: (S, S)) are built only when asked for
+    (the lattice draws from them); the clone models draw from their compact forms (``*_moves``,
+    ``switch_any``, ``mutate_any``), which are built without them, with the same numbers.
+    """
 
     division: np.ndarray  # (S,) per day
     death: np.ndarray  # (S,) per day: hit (lost or drug-killed)
     rescue: np.ndarray  # (S, S) per cell per day: hit, and survives as persister t (part of death)
-    switch: np.ndarray  # (S, S) row-stochastic: living cell's state tomorrow
-    daughter: np.ndarray  # (S, S) row-stochastic: daughter's state given parent's
     motility: np.ndarray  # (S,) per day
     control: np.ndarray  # (S,) fraction of signalling blocked
+    params: Parameters = field(repr=False)
+    blocks: dict[Route, float] = field(repr=False)
+
+    @cached_property
+    def switch(self) -> np.ndarray:
+        """(S, S) row-stochastic: a living cell's state tomorrow."""
+        return _read_only(flip_matrix(switch_probabilities(self.params, self.blocks)))
+
+    @cached_property
+    def daughter(self) -> np.ndarray:
+        """(S, S) row-stochastic: a daughter's state given its parent's."""
+        return _read_only(daughter_matrix(self.params, self.blocks))
+
+    @cached_property
+    def _switch_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        return flip_columns(switch_probabilities(self.params, self.blocks))
+
+    @cached_property
+    def _daughter_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        return daughter_columns(self.params, self.blocks)
 
     @cached_property
     def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
@@ -277,22 +353,27 @@ class RuleTables:
     @cached_property
     def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """``moves(switch)``: where a switching cell goes, compactly."""
-        return moves(self.switch, SWITCH_TARGETS)
+        return compact_moves(*self._switch_columns, SWITCH_TARGETS)
 
     @cached_property
     def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """``moves(daughter)``: what a mutant daughter becomes, compactly."""
-        return moves(self.daughter, MUTATION_TARGETS)
+        return compact_moves(*self._daughter_columns, MUTATION_TARGETS)
 
     @cached_property
     def switch_any(self) -> np.ndarray:
         """Probability per day that a cell changes state at all."""
-        return 1.0 - np.diag(self.switch)
+        return 1.0 - self._switch_columns[1][:, 0]
 
     @cached_property
     def mutate_any(self) -> np.ndarray:
         """Probability that a daughter differs from its parent."""
-        return 1.0 - np.diag(self.daughter)
+        return 1.0 - self._daughter_columns[1][:, 0]
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 # Most states a cell can change to in one switch (any non-empty subset of the reversible bits
@@ -311,10 +392,14 @@ def moves(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """
     off = matrix.copy()
     np.fill_diagonal(off, 0.0)  # (a rescue matrix has no diagonal: a rescued cell becomes a persister)
-    assert (off > 0).sum(axis=1).max() <= k
-    targets = np.argsort(off <= 0, axis=1, kind="stable")[:, :k]  # the possible targets first
-    probs = np.take_along_axis(off, targets, axis=1)
-    targets = np.where(probs > 0, targets, STATES[:, None])
+    rows, columns = np.nonzero(off > 0)  # row by row, each row's targets in increasing order
+    first = np.searchsorted(rows, STATES)
+    slot = np.arange(rows.size) - first[rows]
+    assert slot.size == 0 or slot.max() < k
+    targets = np.repeat(STATES[:, None], k, axis=1)  # the possible targets first, then s itself
+    targets[rows, slot] = columns
+    probs = np.zeros((N_STATES, k))
+    probs[rows, slot] = off[rows, columns]
     total = probs.sum(axis=1, keepdims=True)
     return targets, np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)
 
@@ -336,12 +421,12 @@ def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
         division=division_probability(p, blocks),
         death=death_probability(p, blocks),
         rescue=rescue_matrix(p, blocks),
-        switch=flip_matrix(switch_probabilities(p, blocks)),
-        daughter=daughter_matrix(p, blocks),
         motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
         control=control(p, blocks),
+        params=p,
+        blocks=blocks,
     )
-    for array in (tables.division, tables.death, tables.rescue, tables.switch, tables.daughter, tables.motility):
+    for array in (tables.division, tables.death, tables.rescue, tables.motility):
         array.setflags(write=False)
     return tables
 

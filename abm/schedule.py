@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 
 from abm.drugs import DRUG_NAMES, DRUGS
 from abm.inputs import USER_FILE
-from abm.readouts import READOUT_NAMES
+from abm.readouts import DAILY_READOUTS, READOUT_NAMES
 
 
 def _known_readout(name: str) -> str:
@@ -139,6 +139,62 @@ class ScheduleRun:
             if block_dose := _block_dose(block, state, day, readouts):
                 doses[block.drug] += block_dose
         return doses
+
+    def next_change(self, day: int) -> tuple[int | None, list[Watch]]:
+        """After ``doses(day, ...)``: the first later day the calendar changes a dose (None: never),
+        and the conditions on daily readouts that would change one the day they hold. Doses stay
+        as they are until then, so a model may skip asking for them on the days between."""
+        days: list[int] = []
+        watches: list[Watch] = []
+        for block, state in zip(self.blocks, self._state, strict=True):
+            next_day, block_watches = _next_change(block, state, day)
+            if next_day is not None:
+                days.append(next_day)
+            watches += block_watches
+        return (min(days) if days else None), watches
+
+
+# A condition on a daily readout that would change the doses once it holds: (readout, test,
+# threshold), test one of ">", "<", ">=".
+Watch = tuple[str, str, float]
+
+
+def _trigger_watch(when: int | Trigger, day: int) -> tuple[int | None, list[Watch]]:
+    """When a start or stop not yet fired could fire: a later day, or a watched condition."""
+    if isinstance(when, int):
+        return (when if when > day else None), []
+    if when.readout not in DAILY_READOUTS:
+        return None, []  # a visit readout: it can change only at a visit, and the clinic looks then
+    if when.above is not None:
+        return None, [(when.readout, ">", when.above)]
+    return None, [(when.readout, "<", when.below)]  # type: ignore[list-item]
+
+
+def _next_change(block: DosingBlock, state: _BlockState, day: int) -> tuple[int | None, list[Watch]]:
+    """After ``day``'s doses: the next day the block's dose changes by the calendar, and the
+    conditions on daily readouts that would change it."""
+    if state.start_day is None:
+        return _trigger_watch(block.start, day)
+    if state.stop_day is not None:
+        return None, []
+    days: list[int] = []
+    next_stop, watches = (None, []) if block.stop is None else _trigger_watch(block.stop, day)
+    if next_stop is not None:
+        days.append(next_stop)
+    if block.adaptive is not None:
+        rule = block.adaptive
+        readout = rule.readout
+        if readout not in DAILY_READOUTS:
+            pass
+        elif state.paused:
+            watches.append((readout, ">=", rule.resume_at))
+        else:
+            watches.append((readout, "<", rule.pause_below))
+    if block.on_days is not None and block.off_days:
+        cycle = block.on_days + block.off_days
+        phase = (day - state.start_day) % cycle
+        days.append(day + (block.on_days - phase if phase < block.on_days else cycle - phase))
+    return (min(days) if days else None), watches
 
 
 def _fired(when: int | Trigger, day: int, readouts: Mapping[str, float]) -> bool:

@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 from tqdm import tqdm
 
-from abm.clone import CloneTumour
+from abm.cohort import run_cohort
 from abm.course import Course
 from abm.errors import InputError, from_validation_error
 from abm.inputs import USER_FILE
@@ -327,10 +327,7 @@ def simulate_courses(
     characteristics = [patient_characteristics(trial, seed) for seed in seeds]
     endpoints = min(arm.lines_of_therapy(), 2)  # PFS, and PFS2 when a later line follows progression
     courses = [Course(patient_scenario(trial, arm, c), stop_after_progressions=endpoints) for c in characteristics]
-    streams = [np.random.default_rng(_child(seed, 1)) for seed in seeds]
-    model = CloneTumour(courses[0].config, record=False, cohort=courses, streams=streams)
-    while model.running:
-        model.step()
+    run_cohort(courses, [_child(seed, 1) for seed in seeds])
     return courses, characteristics
 
 

@@ -18,8 +18,10 @@ AXL_TIMING = SCENARIOS / "trial-axl-timing.toml"
 
 @pytest.fixture
 def daily_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every course keeps its counts by state of every day in ``course.days_seen``."""
-    observe = Course.observe
+    """Every course is looked at every day (not only on the days its clinic acts) and keeps its
+    counts by state of every day in ``course.days_seen``."""
+    observe, next_look = Course.observe, Course.next_look
+    monkeypatch.setattr(Course, "next_look", lambda self: (self.day + 1, next_look(self)[1]))
 
     def recording(self: Course, day: int, by_state: np.ndarray) -> None:
         if not hasattr(self, "days_seen"):

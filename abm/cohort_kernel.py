@@ -1,0 +1,223 @@
+"""The compiled day of whole cohorts: every patient's tumour as cell counts per state.
+
+A virtual patient's tumour is held as its cells in each of the ``N_STATES`` states (one row of
+``counts``): cells in one state share every rate, so the clone model's lineages, which only
+keep ancestry, merge without changing the process. Each day, for each living state, the
+events of ``abm.day.DAY`` in that order, drawn from the patient's own stream
+(``abm.streams``) with the probabilities of ``abm.rules`` (the patient's rule tables at its
+current doses, ``hit_probability`` and ``crowding_loss`` compiled from their one definition):
+
+- death: each cell is hit (``hit_probability``) or not; a hit cell dies or is rescued as a
+  persister by one of its routes;
+- division: each cell not hit divides or not, a daughter being a mutant or not; mutants
+  split by genotype;
+- switch: each cell not hit (not its new daughter) keeps its state or switches;
+- move: there is no space in a well-mixed tumour.
+
+``advance`` runs each listed patient from its day to its stop day, or to the first day that
+something the clinic watches happens (extinction, a readout crossing a threshold), and
+leaves the clinic (``abm.cohort``) to act on that day. Patients never share draws, so a
+patient's course does not depend on the patients beside it.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from abm.day import DAY
+from abm.rules import crowding_loss, hit_probability
+from abm.streams import binomial
+
+# The order of the compiled day below; a change to abm.day.DAY must change it too.
+COMPILED_DAY = ("death", "division", "switch", "move")
+assert DAY == COMPILED_DAY, "abm.day.DAY changed: update abm.cohort_kernel"
+
+_crowding = numba.njit(crowding_loss)
+_hit = numba.njit(hit_probability)
+
+# What a watch reads (``abm.cohort.WATCHED``): cells, cells over baseline, the day, or a count
+# column's share (code FRACTION + column).
+BURDEN, BURDEN_FRACTION, DAY_NUMBER, FRACTION = 0, 1, 2, 3
+# How it compares with its threshold.
+ABOVE, BELOW, AT_LEAST = 0, 1, 2
+
+
+@numba.njit
+def _split_rest(stream, n, probs, targets, p, s, new, seen, order, n_seen):
+    """``n`` cells over the outcomes ``probs[p, s]`` (summing to 1, the likeliest first, the
+    impossible ones last): a chain of binomials, each outcome's cells added to ``new`` at its
+    state ``targets[p, s, j]``; the last possible outcome takes what is left (so rounding never
+    loses a cell). Returns the updated ``n_seen``."""
+    k = probs.shape[2]
+    left = n
+    remaining = 1.0
+    for j in range(k):
+        q = probs[p, s, j]
+        if left <= 0 or q <= 0.0:
+            break
+        last = j == k - 1 or probs[p, s, j + 1] <= 0.0
+        cells = left if last else binomial(stream, left, min(q / remaining, 1.0))
+        if cells > 0:
+            t = targets[p, s, j]
+            if not seen[t]:
+                seen[t] = True
+                order[n_seen] = t
+                n_seen += 1
+            new[t] += cells
+            left -= cells
+        remaining -= q
+    return n_seen
+
+
+@numba.njit
+def _readout(code, row, live, n_live, total, baseline, day, count_matrix):
+    if code == BURDEN:
+        return float(total)
+    if code == BURDEN_FRACTION:
+        return total / baseline if baseline > 0 else 0.0
+    if code == DAY_NUMBER:
+        return float(day)
+    if total == 0:
+        return 0.0
+    column = code - FRACTION
+    cells = 0
+    for i in range(n_live):
+        s = live[i]
+        cells += count_matrix[column, s] * row[s]
+    return cells / total
+
+
+@numba.njit
+def _watched(p, row, live, n_live, total, baseline, day, watch_code, watch_test, watch_threshold, count_matrix):
+    """Does any of patient p's watched conditions hold on today's counts?"""
+    for w in range(watch_code.shape[1]):
+        code = watch_code[p, w]
+        if code < 0:
+            return False
+        value = _readout(code, row, live, n_live, total, baseline, day, count_matrix)
+        test, threshold = watch_test[p, w], watch_threshold[p, w]
+        if (test == ABOVE and value > threshold) or (test == BELOW and value < threshold):
+            return True
+        if test == AT_LEAST and value >= threshold:
+            return True
+    return False
+
+
+@numba.njit
+def advance(
+    patients,
+    counts,
+    streams,
+    day,
+    stop,
+    nadir,
+    stop_when_extinct,
+    baseline,
+    watch_code,
+    watch_test,
+    watch_threshold,
+    count_matrix,
+    division,
+    death,
+    rescue_any,
+    rescue_targets,
+    rescue_probs,
+    switch_any,
+    switch_targets,
+    switch_probs,
+    mutate_any,
+    daughter_targets,
+    daughter_probs,
+    division_rate,
+    death_rate,
+    capacity,
+    cycling,
+):
+    """Step each patient in ``patients`` from ``day[p]`` until ``stop[p]``, its extinction (if it
+    stops there) or the first day one of its watches holds; ``day[p]`` is then that day.
+
+    Per patient p: ``counts[p]`` cells per state (updated), ``streams[p]`` its stream, its rule
+    tables (``division[p]`` ... per state; ``*_targets``/``*_probs`` as ``rules.moves``), its rates
+    for ``crowding_loss``; ``nadir[p]`` the fewest cells seen (updated).
+    """
+    n_states = counts.shape[1]
+    new = np.zeros(n_states, dtype=np.int64)  # tomorrow's cells per state
+    seen = np.zeros(n_states, dtype=np.bool_)  # states with cells tomorrow (or today)
+    order = np.empty(n_states, dtype=np.int64)  # those states: the first n_seen entries
+    live = np.empty(n_states, dtype=np.int64)
+    for p in patients:
+        row, stream = counts[p], streams[p]
+        total = 0
+        n_live = 0
+        for s in range(n_states):
+            if row[s] > 0:
+                live[n_live] = s
+                n_live += 1
+                total += row[s]
+        d = day[p]
+        while d < stop[p]:
+            crowd = _crowding(division_rate[p], death_rate[p], float(total), capacity[p])
+            n_seen = n_live
+            for i in range(n_live):
+                order[i] = live[i]
+                seen[live[i]] = True
+            for i in range(n_live):
+                s = live[i]
+                n = row[s]
+                # death: not hit, or hit and dies, or hit and rescued as a persister
+                hit = _hit(death[p, s], crowd, cycling[s])
+                survivors = binomial(stream, n, 1.0 - hit) if hit < 1.0 else 0
+                rescue = rescue_any[p, s]
+                if survivors < n and rescue > 0.0:
+                    rescued = binomial(stream, n - survivors, min(rescue / hit, 1.0))
+                    n_seen = _split_rest(stream, rescued, rescue_probs, rescue_targets, p, s, new, seen, order, n_seen)
+                # division: survivors divide or not; a daughter is a mutant or not
+                births = binomial(stream, survivors, division[p, s])
+                mutate = mutate_any[p, s]
+                if births > 0 and mutate > 0.0:
+                    mutants = binomial(stream, births, mutate)
+                    if mutants > 0:
+                        n_seen = _split_rest(
+                            stream, mutants, daughter_probs, daughter_targets, p, s, new, seen, order, n_seen
+                        )
+                        births -= mutants
+                # switch: survivors keep their state or switch
+                switch = switch_any[p, s]
+                movers = binomial(stream, survivors, switch) if switch > 0.0 else 0
+                if movers > 0:
+                    n_seen = _split_rest(stream, movers, switch_probs, switch_targets, p, s, new, seen, order, n_seen)
+                new[s] += births + survivors - movers
+            # Tomorrow's living states in increasing order, whatever order they were reached
+            # in: a patient's draws then never depend on how its days were grouped into calls.
+            total = 0
+            n_live = 0
+            if n_seen > n_states // 8:
+                for s in range(n_states):
+                    if seen[s]:
+                        order[n_live] = s
+                        n_live += 1
+            else:
+                n_live = n_seen
+                order[:n_seen].sort()
+            n_seen, n_live = n_live, 0
+            for i in range(n_seen):
+                s = order[i]
+                seen[s] = False
+                row[s] = new[s]
+                new[s] = 0
+                if row[s] > 0:
+                    live[n_live] = s
+                    n_live += 1
+                    total += row[s]
+            d += 1
+            if total < nadir[p]:
+                nadir[p] = total
+            if total == 0 and stop_when_extinct[p]:
+                break
+            watched = _watched(
+                p, row, live, n_live, total, baseline[p], d, watch_code, watch_test, watch_threshold, count_matrix
+            )
+            if watched:
+                break
+        day[p] = d
