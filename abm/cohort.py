@@ -33,6 +33,7 @@ READOUT_CODES = {
     **{f"fraction_{c}": FRACTION + k for k, c in enumerate(COUNT_COLUMNS)},
 }
 TESTS = {">": ABOVE, "<": BELOW, ">=": AT_LEAST}
+_ROWS = np.arange(N_STATES)[:, None]
 
 
 class PatientTables:
@@ -75,8 +76,8 @@ class PatientTables:
         ):
             # The likeliest outcome first: a chain of binomials then ends after a few draws.
             likeliest = np.argsort(-probs, axis=1, kind="stable")
-            into[0][p] = np.take_along_axis(targets, likeliest, axis=1)
-            into[1][p] = np.take_along_axis(probs, likeliest, axis=1)
+            into[0][p] = targets[_ROWS, likeliest]
+            into[1][p] = probs[_ROWS, likeliest]
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """In the order ``advance`` takes them."""
@@ -110,14 +111,19 @@ def found_tumours(courses: Sequence[Course], seeds: Sequence[np.random.SeedSeque
     return counts, streams
 
 
-def run_cohort(courses: Sequence[Course], seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+def run_cohort(
+    courses: Sequence[Course],
+    seeds: Sequence[np.random.SeedSequence],
+    founded: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Follow every patient until its course is over; returns the final cells per state (patients, states).
 
     ``courses``: one fresh ``Course`` per patient (its scenario gives the tumour's size,
-    capacity, parameters and schedule); ``seeds``: one per patient, its tumour's own stream.
+    capacity, parameters and schedule); ``seeds``: one per patient, its tumour's own stream;
+    ``founded``: what ``found_tumours(courses, seeds)`` returned, if it was called already.
     """
     n = len(courses)
-    counts, streams = found_tumours(courses, seeds)
+    counts, streams = found_tumours(courses, seeds) if founded is None else (founded[0].copy(), founded[1].copy())
     tables = PatientTables(n)
     for p, course in enumerate(courses):
         course.observe(0, counts[p])

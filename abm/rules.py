@@ -183,15 +183,27 @@ def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     inhibitor lowers persistence but cannot abolish it. Rescued cells are part of the day's hits
     (``death_probability``): a model draws the hits, then which of them are rescued.
     """
+    matrix = np.zeros((N_STATES, N_STATES))
+    targets, probs = rescue_columns(p, blocks)
+    for j in range(targets.shape[1]):
+        matrix[STATES, targets[:, j]] += probs[:, j]  # one entry per row
+    return matrix
+
+
+def rescue_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``rescue_matrix`` by columns: per state, the persister it becomes by each route (AXL,
+    IGF-1R) and the probability; where both routes lead to one state, it holds their sum."""
     rescued = np.where(CARRIES[PERSISTER], 0.0, p.persister_entry_fraction * drug_kill(p, blocks))
     routes = (
         (bit(AXL_HIGH), p.persister_axl_share * (1.0 - blocks[Route.AXL])),
         (bit(IGF1R_ACTIVE), (1.0 - p.persister_axl_share) * (1.0 - blocks[Route.IGF1R])),
     )
-    matrix = np.zeros((N_STATES, N_STATES))
-    for extra, share in routes:
-        matrix[STATES, STATES | bit(PERSISTER) | extra] += rescued * share  # one entry per row
-    return matrix
+    targets = np.stack([STATES | bit(PERSISTER) | extra for extra, _ in routes], axis=1)
+    probs = np.stack([0.0 + rescued * share for _, share in routes], axis=1)
+    same = targets[:, 0] == targets[:, 1]
+    probs[same, 0] += probs[same, 1]
+    probs[same, 1] = 0.0
+    return targets, probs
 
 
 def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
@@ -293,9 +305,10 @@ def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.nd
     targets per row where the probability is positive; the diagonal ignored), without the matrix."""
     positive = (probs > 0) & (targets != STATES[:, None])
     order = np.argsort(np.where(positive, targets, N_STATES), axis=1, kind="stable")[:, :k]
-    chosen = np.take_along_axis(positive, order, axis=1)
-    out_targets = np.where(chosen, np.take_along_axis(targets, order, axis=1), STATES[:, None])
-    out_probs = np.where(chosen, np.take_along_axis(probs, order, axis=1), 0.0)
+    rows = STATES[:, None]
+    chosen = positive[rows, order]
+    out_targets = np.where(chosen, targets[rows, order], rows)
+    out_probs = np.where(chosen, probs[rows, order], 0.0)
     assert positive.sum(axis=1).max() <= k
     if out_targets.shape[1] < k:
         pad = k - out_targets.shape[1]
@@ -309,14 +322,13 @@ def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.nd
 class RuleTables:
     """All per-state probabilities for one day at one set of doses.
 
-    The transition matrices (``switch``, ``daughter``: (S, S)) are built only when asked for
+    The transition matrices (``rescue``, ``switch``, ``daughter``: (S, S)) are built only when asked for
     (the lattice draws from them); the clone models draw from their compact forms (``*_moves``,
     ``switch_any``, ``mutate_any``), which are built without them, with the same numbers.
     """
 
     division: np.ndarray  # (S,) per day
     death: np.ndarray  # (S,) per day: hit (lost or drug-killed)
-    rescue: np.ndarray  # (S, S) per cell per day: hit, and survives as persister t (part of death)
     motility: np.ndarray  # (S,) per day
     control: np.ndarray  # (S,) fraction of signalling blocked
     params: Parameters = field(repr=False)
@@ -333,6 +345,15 @@ class RuleTables:
         return _read_only(daughter_matrix(self.params, self.blocks))
 
     @cached_property
+    def rescue(self) -> np.ndarray:
+        """(S, S) per cell per day: hit, and survives as persister t (part of ``death``)."""
+        return _read_only(rescue_matrix(self.params, self.blocks))
+
+    @cached_property
+    def _rescue_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        return rescue_columns(self.params, self.blocks)
+
+    @cached_property
     def _switch_columns(self) -> tuple[np.ndarray, np.ndarray]:
         return flip_columns(switch_probabilities(self.params, self.blocks))
 
@@ -343,12 +364,12 @@ class RuleTables:
     @cached_property
     def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """``moves(rescue)``: which persister a rescued cell becomes, compactly."""
-        return moves(self.rescue, RESCUE_TARGETS)
+        return compact_moves(*self._rescue_columns, RESCUE_TARGETS)
 
     @cached_property
     def rescue_any(self) -> np.ndarray:
         """Probability per day that a cell is hit and rescued as a persister (part of ``death``)."""
-        return self.rescue.sum(axis=1)
+        return self._rescue_columns[1].sum(axis=1)
 
     @cached_property
     def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
@@ -420,13 +441,12 @@ def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
     tables = RuleTables(
         division=division_probability(p, blocks),
         death=death_probability(p, blocks),
-        rescue=rescue_matrix(p, blocks),
         motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
         control=control(p, blocks),
         params=p,
         blocks=blocks,
     )
-    for array in (tables.division, tables.death, tables.rescue, tables.motility):
+    for array in (tables.division, tables.death, tables.motility):
         array.setflags(write=False)
     return tables
 
