@@ -55,6 +55,7 @@ from abm.tumour import TumourModel
 EMPTY = -1
 WALL = -2  # the padding ring around the lattice: never empty, never a cell
 RESERVED = -3  # a site claimed during one round of placement
+STATE_EDGES = np.arange(N_STATES + 1)  # counting states in a sorted array: where each state begins
 
 
 @contextmanager
@@ -306,7 +307,9 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
 
     # --- one day ---------------------------------------------------------------------
     def _state_counts(self) -> np.ndarray:
-        return np.bincount(self.lattice_flat[self._occupied], minlength=N_STATES)[None, :]
+        # Sorting small integers and finding where each state begins beats np.bincount severalfold.
+        states = np.sort(self.lattice_flat[self._occupied])
+        return np.diff(np.searchsorted(states, STATE_EDGES))[None, :]
 
     def _place(self, sources: np.ndarray) -> np.ndarray:
         """For each source site (in priority order) a random empty Moore neighbour, or -1.
@@ -358,48 +361,52 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
         self._alive = self._occupied  # cells not hit today, ascending sites
         self._arrived = np.empty(0, dtype=np.int64)  # sites occupied today by daughters and movers
 
+    # The events keep ``_states``, the state of each cell in ``_alive`` (as intp: rule tables are
+    # looked up by it several times faster than by the lattice's int16), in step with the lattice.
     def _death_event(self) -> None:
         """Hit cells die, or survive the drugs as persisters in place (``abm.day``)."""
-        lattice, rng, tables = self.lattice_flat, self.rng, self._tables
-        states = lattice[self._alive]
-        hit = rng.random(self._alive.size) < self._death_today[states]
-        hit_sites = self._alive[hit]
-        hit_states = lattice[hit_sites]
-        rescued = rng.random(hit_sites.size) * self._death_today[hit_states] < tables.rescue_any[hit_states]
+        lattice, rng, tables, death = self.lattice_flat, self.rng, self._tables, self._death_today
+        alive = self._alive
+        states = lattice[alive].astype(np.intp)
+        hit = rng.random(alive.size) < death.take(states)
+        hit_sites, hit_states = alive[hit], states[hit]
+        rescued = rng.random(hit_sites.size) * death[hit_states] < tables.rescue_any[hit_states]
         dead = hit_sites[~rescued]
         saved = hit_sites[rescued]
         if saved.size:
             targets, probs = tables.rescue_moves
-            rows = lattice[saved]
+            rows = hit_states[rescued]
             pick = (rng.random(saved.size)[:, None] >= np.cumsum(probs[rows], axis=1)).sum(axis=1)
             lattice[saved] = targets[rows, np.minimum(pick, targets.shape[1] - 1)]
         self._remove_agents(dead)
         lattice[dead] = EMPTY
-        self._alive = self._alive[~hit]
+        survivors = np.flatnonzero(~hit)
+        self._alive, self._states = alive[survivors], states[survivors]
         self._rescued = saved
 
     def _division_event(self) -> None:
         """Cells not hit divide into an empty neighbour, parents in random order."""
         lattice, rng, tables = self.lattice_flat, self.rng, self._tables
-        alive = self._alive
-        divides = np.flatnonzero(rng.random(alive.size) < tables.division[lattice[alive]])
-        parents = alive[rng.permutation(divides)]
-        targets = self._place(parents)
+        alive, states = self._alive, self._states
+        order = rng.permutation(np.flatnonzero(rng.random(alive.size) < tables.division.take(states)))
+        targets = self._place(alive[order])
         born = targets >= 0
         daughters = targets[born]
-        lattice[daughters] = draw_transitions(lattice[parents[born]], tables.daughter, rng)
+        lattice[daughters] = draw_transitions(states[order[born]], tables.daughter, rng)
         self._add_agents(daughters)
         self._arrived = daughters
 
     def _switch_event(self) -> None:
         """Cells not hit today switch their reversible states (persister, AXL-high, IGF-1R)."""
-        lattice = self.lattice_flat
-        lattice[self._alive] = draw_transitions(lattice[self._alive], self._tables.switch, self.rng)
+        states = draw_transitions(self._states, self._tables.switch, self.rng)
+        changed = np.flatnonzero(states != self._states)
+        self.lattice_flat[self._alive[changed]] = states[changed]
+        self._states = states
 
     def _move_event(self) -> None:
         """AXL-high (mesenchymal) cells not hit today move to an empty neighbour."""
         lattice, rng, alive = self.lattice_flat, self.rng, self._alive
-        movers = np.flatnonzero(rng.random(alive.size) < self._tables.motility[lattice[alive]])
+        movers = np.flatnonzero(rng.random(alive.size) < self._tables.motility.take(self._states))
         if movers.size:
             movers = movers[rng.permutation(movers.size)]
             targets = self._place(alive[movers])
@@ -409,7 +416,7 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
             lattice[targets] = lattice[sources]
             lattice[sources] = EMPTY
             self._move_agents(sources, targets)
-            self._alive = np.delete(alive, movers)
+            self._alive, self._states = np.delete(alive, movers), np.delete(self._states, movers)
             self._arrived = np.concatenate([self._arrived, targets])
 
     def _end_of_day(self) -> None:
