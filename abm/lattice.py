@@ -1,4 +1,4 @@
-"""A Mesa Moore grid whose cells are built when first used.
+"""A Mesa Moore grid whose cells are built when first used, and the one place that reaches into Mesa.
 
 Mesa's ``OrthogonalMooreGrid`` builds every ``Cell`` and its eight connections up front: for
 a 400x400 lattice ~2.5 s (most of it clearing each cell's neighbourhood cache once per
@@ -8,26 +8,41 @@ connection keys and order, capacity, the ``empty`` property layer, pickling), bu
 created the first time it is looked up and its connections the first time they are read.
 Whatever asks for every cell (``all_cells``, iteration, ``select_random_empty_cell``) gets
 them all, built then, in Mesa's order.
+
+The spatial model keeps its cells in numpy arrays and makes Mesa agents for them in bulk, or
+only once something reads them (``AgentsOnDemand``, ``LatticeGrid.on_agents_read``). Doing that
+means writing what Mesa's own ``Agent.__init__``, ``Agent.remove``, ``CellAgent.cell`` and
+``Model.register_agent`` write, so this module is the adapter to Mesa's internals: every private
+Mesa attribute the project touches is touched here (``add_cell_agents``, ``remove_cell_agents``,
+``move_cell_agents``, ``mesa_would_notice``, ``AgentsOnDemand``, the cell and grid classes), written
+against Mesa ``MESA_VERSION``; ``tests/test_lattice.py`` fails on any other Mesa and checks each
+internal used.
 """
 
 from __future__ import annotations
 
 import copyreg
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
-from itertools import product
+from itertools import product, repeat
 from random import Random
 from typing import Any, ClassVar
 
-from mesa.agent import AgentSet
-from mesa.discrete_space import Cell, OrthogonalMooreGrid
+from mesa.agent import Agent, AgentSet
+from mesa.agentset import _HardKeyAgentSet
+from mesa.discrete_space import Cell, CellAgent, OrthogonalMooreGrid
 from mesa.discrete_space.discrete_space import DiscreteSpace
 from mesa.discrete_space.grid import pickle_gridcell
+from mesa.experimental.mesa_signals import ModelSignals
+from mesa.model import Model
+
+MESA_VERSION = "3.5.1"  # the Mesa whose internals this module writes (tests/test_lattice.py checks the installed one)
 
 # Mesa's Moore offsets, in the order OrthogonalMooreGrid connects them.
 MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 _CONNECTIONS = Cell.connections  # Cell's slot for the connections dict; None here until first read
+_AGENTS = Cell._agents  # Cell's slot for the list of its agents
 
 
 class LatticeCell(Cell):
@@ -54,6 +69,22 @@ class LatticeCell(Cell):
     @connections.setter
     def connections(self, value: dict[tuple[int, ...], Cell]) -> None:
         _CONNECTIONS.__set__(self, value)
+
+    @property
+    def _agents(self) -> list[CellAgent]:  # type: ignore[override]
+        """Mesa's list of the agents on this cell, made first if the grid's model makes them on demand.
+
+        Every way Mesa tells what is on a cell (``agents``, ``is_empty``, ``is_full``, a
+        ``CellCollection``, adding and removing) reads this list.
+        """
+        grid = self._grid
+        if grid is not None and grid.on_agents_read is not None:
+            grid.on_agents_read()
+        return _AGENTS.__get__(self, Cell)
+
+    @_agents.setter
+    def _agents(self, value: list[CellAgent]) -> None:
+        _AGENTS.__set__(self, value)
 
 
 class _Cells(dict):
@@ -172,29 +203,38 @@ class LatticeGrid(OrthogonalMooreGrid):
         copyreg.pickle(self.cell_klass, pickle_gridcell)
         self._cells = _Cells(self)
         self.create_property_layer("empty", default_value=True, dtype=bool)
+        # Called before anything reads the agents on a cell, while the model makes its agents on demand.
+        self.on_agents_read: Callable[[], None] | None = None
 
     def _new_cell(self, coordinate: tuple[int, int]) -> Cell:
         return self.cell_klass(coordinate, capacity=self.capacity, random=self.random)
 
     def cells_at(self, rows: list[int], columns: list[int]) -> list[Cell]:
         """The cells at (row, column) pairs, built where not yet: many at once, faster than one lookup each."""
-        cells, built = self._cells, dict.get
+        cells = self._cells
+        coordinates = list(zip(rows, columns, strict=True))
+        out = list(map(dict.get, repeat(cells), coordinates))  # the built ones (dict.get: no __missing__)
+        missing = [k for k, cell in enumerate(out) if cell is None]
+        if not missing:
+            return out
         klass, capacity, random = self.cell_klass, self.capacity, self.random
         # What Cell.__init__ sets, set directly, unless the cell class has an __init__ of its own.
         direct = isinstance(cells, _Cells) and not cells.complete and klass.__init__ is LatticeCell.__init__
-        out = []
-        for coordinate in zip(rows, columns, strict=True):
-            cell = built(cells, coordinate)
-            if cell is None:
-                if direct and cells._is_site(coordinate):
-                    cell = object.__new__(klass)
-                    cell.coordinate, cell._position, cell._agents = coordinate, None, []
-                    cell.capacity, cell.properties, cell.random = capacity, {}, random
-                    _CONNECTIONS.__set__(cell, None)
-                    dict.__setitem__(cells, coordinate, cell)
-                else:
-                    cell = cells[coordinate]
-            out.append(cell)
+        height, width = self.dimensions
+        new, store = object.__new__, dict.__setitem__
+        for k in missing:
+            coordinate = coordinates[k]
+            i, j = coordinate
+            if direct and 0 <= i < height and 0 <= j < width:
+                cell = new(klass)
+                cell.coordinate, cell._position = coordinate, None
+                cell.capacity, cell.properties, cell.random = capacity, {}, random
+                _AGENTS.__set__(cell, [])
+                _CONNECTIONS.__set__(cell, None)
+                store(cells, coordinate, cell)
+            else:
+                cell = cells[coordinate]
+            out[k] = cell
         return out
 
     def _connections_of(self, coordinate: tuple[int, int]) -> dict[tuple[int, ...], Cell]:
@@ -220,14 +260,119 @@ class LatticeGrid(OrthogonalMooreGrid):
     @property
     def agents(self) -> AgentSet:
         """The agents in the space (they sit on built cells only, so nothing else is built)."""
+        if self.on_agents_read is not None:
+            self.on_agents_read()
         cells = self._cells.built if isinstance(self._cells, _Cells) else self._cells.values()
         return AgentSet([a for cell in cells for a in cell._agents], random=self.random)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle as Mesa does, every cell built."""
+        """Pickle as Mesa does, every cell built (and its agents made)."""
+        if self.on_agents_read is not None:
+            self.on_agents_read()
         if isinstance(self._cells, _Cells):
             self._cells.build_all()
         state = super().__getstate__()
         state["_cells"] = dict(self._cells)
         state.pop("_celllist", None)
         return state
+
+
+# --- Mesa's agent bookkeeping, in bulk -------------------------------------------------------
+# What Agent.__init__ (with Model.register_agent), Agent.remove (with Model.deregister_agent) and
+# the CellAgent.cell setter write, for many agents at once. For a CellAgent class whose __init__
+# is Agent's plus ``self.cell = cell`` and whose remove is CellAgent's, and only when nothing
+# would notice the difference (``mesa_would_notice``): these send no signals.
+
+
+def mesa_would_notice(model: Model, agent_class: type[CellAgent], plain: type[CellAgent]) -> bool:
+    """True when agents of ``agent_class`` must be made and removed one by one through Mesa.
+
+    So it is when something listens for Mesa's agent signals (or batches them), when the class
+    keeps agent datasets, or when it has an ``__init__`` or ``remove`` other than ``plain``'s (the
+    project's agent class, whose own are Mesa's plus the cell).
+    """
+    return (
+        model._batch_context is not None
+        or model._has_subscribers("agents", ModelSignals.AGENT_ADDED)
+        or model._has_subscribers("agents", ModelSignals.AGENT_REMOVED)
+        or bool(agent_class._datasets)
+        or agent_class.__init__ is not plain.__init__
+        or agent_class.remove is not plain.remove
+    )
+
+
+def add_cell_agents(model: Model, agent_class: type[CellAgent], cells: list[Cell], ids: Iterable[int]) -> list[Any]:
+    """One new agent on each (empty) cell, with these unique ids, registered with the model, in order.
+
+    What ``agent_class(model, cell)`` makes, attribute for attribute in ``Agent.__init__``'s order
+    (so the instances share one key table); ``model.agent_id_counter`` is the caller's to advance.
+    """
+    new, agents, append_to = object.__new__, [], _AGENTS.__get__
+    for cell, uid in zip(cells, ids, strict=True):
+        agent = new(agent_class)
+        agent.model, agent.unique_id, agent.pos, agent._mesa_cell = model, uid, None, cell
+        append_to(cell).append(agent)
+        agents.append(agent)
+    registered = dict.fromkeys(agents)
+    model._all_agents._agents.update(registered)
+    by_type = model._agents_by_type
+    if agent_class not in by_type:
+        by_type[agent_class] = _HardKeyAgentSet([], random=model.random)
+    by_type[agent_class]._agents.update(registered)
+    return agents
+
+
+def remove_cell_agents(model: Model, agents: list[Any]) -> None:
+    """What ``agent.remove()`` does to each of these cell agents: deregistered, and off its cell."""
+    everyone, by_type, on = model._all_agents._agents, model._agents_by_type, _AGENTS.__get__
+    for agent in agents:
+        del everyone[agent]
+        del by_type[type(agent)]._agents[agent]
+        on(agent._mesa_cell).remove(agent)
+        agent._mesa_cell = None
+
+
+def move_cell_agents(agents: list[Any], cells: list[Cell]) -> None:
+    """What ``agent.cell = cell`` does to each of these agents, the cells being empty."""
+    on = _AGENTS.__get__
+    for agent, cell in zip(agents, cells, strict=True):
+        on(agent._mesa_cell).remove(agent)
+        on(cell).append(agent)
+        agent._mesa_cell = cell
+
+
+class AgentsOnDemand:
+    """Mixin for a Mesa ``Model`` that makes its agents when something first reads them.
+
+    Mesa keeps a model's agents in ``_all_agents`` and ``_agents_by_type``: ``agents``,
+    ``agents_by_type``, ``agent_types``, registering and removing an agent, ``remove_all_agents`` and
+    a DataCollector's agent reporters all read one of them. Here reading either first calls the
+    model's ``_make_agents`` while its ``_agents_pending`` is true; the model's grid does the same
+    for the agents on a cell (``LatticeGrid.on_agents_read``).
+    """
+
+    _agents_pending: bool = False
+
+    def _make_agents(self) -> None:
+        """Make every agent now (and set ``_agents_pending`` false)."""
+        raise NotImplementedError
+
+    @property
+    def _all_agents(self) -> _HardKeyAgentSet:
+        if self._agents_pending:
+            self._make_agents()
+        return self.__dict__["_mesa_all_agents"]
+
+    @_all_agents.setter
+    def _all_agents(self, value: _HardKeyAgentSet) -> None:
+        self.__dict__["_mesa_all_agents"] = value
+
+    @property
+    def _agents_by_type(self) -> dict[type[Agent], _HardKeyAgentSet]:
+        if self._agents_pending:
+            self._make_agents()
+        return self.__dict__["_mesa_agents_by_type"]
+
+    @_agents_by_type.setter
+    def _agents_by_type(self, value: dict[type[Agent], _HardKeyAgentSet]) -> None:
+        self.__dict__["_mesa_agents_by_type"] = value

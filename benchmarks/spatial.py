@@ -22,7 +22,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NAIVE = Path("shared") / "bench" / "naive_mesa.py"
@@ -36,38 +38,62 @@ def default_naive() -> Path | None:
     return None
 
 
-def run_ours(width: int, days: int, seed: int) -> dict:
-    """One run of this project's spatial model, in this process."""
+def benchmark_scenario(width: int, days: int) -> Any:
+    """The workload: a disc on 5% of a width x width lattice, drug off, default parameters."""
     from abm.scenario import Scenario
-    from abm.spatial import SpatialTumour
 
-    scenario = Scenario.model_validate(
+    return Scenario.model_validate(
         {
             "name": f"benchmark {width}x{width}",
             "model": {"width": width, "height": width, "initial_cells": int(0.05 * width * width), "days": days},
             "schedule": [],
         }
     )
+
+
+def timed(build: Callable[[], Any], cells: Callable[[Any], int]) -> dict:
+    """Build a model (the set-up), then step it while it runs (the loop), timing both.
+
+    A cell-step is one live cell for one day: ``cells(model)`` at the start of each day, summed.
+    """
     t0 = time.perf_counter()
-    model = SpatialTumour(scenario, rng=seed)
-    t1 = time.perf_counter()
+    model = build()
+    t1, c1 = time.perf_counter(), time.process_time()
     cell_steps = 0
     while model.running:
-        cell_steps += model.counts["total"]
+        cell_steps += cells(model)
         model.step()
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     return {
         "setup_s": round(t1 - t0, 4),
         "loop_s": round(t2 - t1, 4),
+        "loop_cpu_s": round(c2 - c1, 4),
         "cell_steps": cell_steps,
         "loop_cell_steps_per_s": round(cell_steps / (t2 - t1), 1),
-        "final_cells": model.counts["total"],
+        "final_cells": cells(model),
     }
 
 
-def in_child(command: list[str]) -> dict:
+def run_ours(width: int, days: int, seed: int, read_agents: bool = False) -> dict:
+    """One run of this project's spatial model, in this process.
+
+    ``read_agents``: ask for the model's Mesa agents once in the set-up, as user code that reads
+    them does, so that they are kept in step with the lattice every day.
+    """
+    from abm.spatial import SpatialTumour
+
+    def build() -> SpatialTumour:
+        model = SpatialTumour(benchmark_scenario(width, days), rng=seed)
+        if read_agents:
+            assert len(model.agents) == model.counts["total"]
+        return model
+
+    return timed(build, lambda model: model.counts["total"])
+
+
+def in_child(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> dict:
     """Run a command that prints one JSON line; add its peak resident memory in MiB."""
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=cwd or ROOT, env=env)
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)

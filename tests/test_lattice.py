@@ -8,9 +8,17 @@ import random
 import mesa
 import numpy as np
 import pytest
-from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
+from mesa.agentset import _HardKeyAgentSet
+from mesa.discrete_space import Cell, CellAgent, OrthogonalMooreGrid
+from mesa.experimental.mesa_signals import ModelSignals
 
-from abm.lattice import LatticeGrid
+from abm.lattice import (
+    MESA_VERSION,
+    LatticeGrid,
+    add_cell_agents,
+    move_cell_agents,
+    remove_cell_agents,
+)
 
 
 def grids(dims: tuple[int, int], torus: bool) -> tuple[OrthogonalMooreGrid, LatticeGrid]:
@@ -105,3 +113,75 @@ def test_pickles_with_every_cell() -> None:
     assert list(copy._cells) == list(grids((4, 5), False)[0]._cells)
     assert copy[(1, 1)].connections[(0, 1)] is copy[(1, 2)]
     np.testing.assert_array_equal(copy.empty.data, grid.empty.data)
+
+
+# --- the adapter to Mesa's internals (abm.lattice) ---------------------------------------------
+
+
+def test_the_installed_mesa_is_the_one_the_adapter_was_written_for() -> None:
+    """abm.lattice writes Mesa's private attributes; a new Mesa must be checked before it is used."""
+    assert mesa.__version__ == MESA_VERSION, (
+        f"Mesa {mesa.__version__} is installed, abm/lattice.py was written against Mesa {MESA_VERSION}: check "
+        "each Mesa internal it uses (the tests below), then set MESA_VERSION"
+    )
+
+
+def test_the_mesa_internals_the_adapter_uses_are_there() -> None:
+    assert {"_agents", "connections", "coordinate", "_position", "capacity", "properties", "random"} <= set(
+        Cell.__slots__
+    )
+    model = mesa.Model(rng=0)
+    assert isinstance(model._all_agents, _HardKeyAgentSet) and isinstance(model._all_agents._agents, dict)
+    assert model._agents_by_type == {} and model._batch_context is None
+    assert not model._has_subscribers("agents", ModelSignals.AGENT_ADDED)
+    assert CellAgent._datasets == set() and CellAgent._mesa_cell is None
+    agent = CellAgent(model)
+    assert list(vars(agent)) == ["model", "unique_id", "pos"]  # what Agent.__init__ sets, in its order
+    assert model._agents_by_type[CellAgent]._agents == {agent: None}
+
+
+def test_agents_made_moved_and_removed_in_bulk_are_what_mesa_makes() -> None:
+    grids = {path: LatticeGrid((5, 5), capacity=1, random=random.Random(0)) for path in ("mesa", "bulk")}
+    models = {path: mesa.Model(rng=0) for path in grids}
+    made = {}
+    for path, model in models.items():
+        cells = grids[path].cells_at([1, 4, 0], [2, 0, 3])
+        if path == "mesa":
+            agents = []
+            for cell in cells:
+                agents.append(CellAgent(model))
+                agents[-1].cell = cell
+        else:
+            agents = add_cell_agents(model, CellAgent, cells, range(1, 4))
+            model.agent_id_counter = 4
+        made[path] = agents
+    mesa_agents, bulk = made["mesa"], made["bulk"]
+    for a, b in zip(mesa_agents, bulk, strict=True):
+        assert type(a) is type(b) and list(vars(a)) == list(vars(b))  # the same attributes, in the same order
+        assert (a.unique_id, a.pos, a.cell.coordinate) == (b.unique_id, b.pos, b.cell.coordinate)
+        assert a.cell.agents == [a] and b.cell.agents == [b] and b.model is models["bulk"]
+        assert not grids["mesa"].empty.data[a.cell.coordinate]  # (the bulk path's caller marks the layer)
+    for model in models.values():
+        assert [a.unique_id for a in model.agents] == [1, 2, 3]
+        assert list(model.agents_by_type) == [CellAgent] and len(model.agents_by_type[CellAgent]) == 3
+
+    mesa_agents[0].cell = grids["mesa"][(2, 2)]
+    move_cell_agents([bulk[0]], [grids["bulk"][(2, 2)]])
+    mesa_agents[1].remove()
+    remove_cell_agents(models["bulk"], [bulk[1]])
+    for path, agents in made.items():
+        grid, model = grids[path], models[path]
+        assert [a.unique_id for a in model.agents] == [1, 3] == [a.unique_id for a in model.agents_by_type[CellAgent]]
+        assert grid[(1, 2)].is_empty and grid[(4, 0)].is_empty and grid[(2, 2)].agents == [agents[0]]
+        assert agents[1].cell is None and agents[0].cell is grid[(2, 2)]
+
+
+def test_a_grid_asks_before_its_agents_are_read() -> None:
+    grid = LatticeGrid((4, 4), capacity=1, random=random.Random(0))
+    cell = grid[(1, 1)]
+    asked = []
+    grid.on_agents_read = lambda: asked.append(1)
+    assert cell.is_empty and cell.agents == [] and len(grid.agents) == 0
+    assert len(asked) == 4  # is_empty, agents, and the grid's agents (itself, then its one built cell)
+    grid.on_agents_read = None
+    assert cell.is_empty and len(asked) == 4
