@@ -1,4 +1,9 @@
-"""The ``abm`` command line."""
+"""The ``abm`` command line.
+
+Imports here are only what parsing the command line needs: each command imports its own
+modules when it runs, so `abm --help` starts without pydantic, numpy or Mesa, whose imports
+take most of a start's CPU time (benchmarks/startup.py; tests/test_startup.py keeps it so).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from abm.errors import InputError
-from abm.outdir import output_folder
 
 OVERWRITE_HELP = "replace an output folder that holds another kind of result (a trial's, a sweep's, ...)"
 FORCE_WORKERS_HELP = "run more worker processes than this machine has CPUs"
@@ -181,6 +185,7 @@ def _kinetics(cells: float, pre_existing: bool) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from abm import scenario as scenarios
+    from abm.outdir import output_folder
     from abm.run import run_scenario, write_run
 
     overrides = dict(scenarios.parse_assignment(text) for text in args.set)
@@ -206,6 +211,7 @@ def _run(args: argparse.Namespace) -> int:
 def _trial(args: argparse.Namespace) -> int:
     import json
 
+    from abm.outdir import output_folder
     from abm.output import finite, write_csv, write_json
     from abm.trial import load_trial, run_trial
     from abm.trial_stats import format_summary, summarise_trial
@@ -233,6 +239,7 @@ def _trial(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     import json
 
+    from abm.outdir import output_folder
     from abm.output import write_json
     from abm.validation import format_rows, json_ready, validate, validation_trial
 
