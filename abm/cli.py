@@ -209,6 +209,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _trial(args: argparse.Namespace) -> int:
+    start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     import json
 
     from abm.outdir import output_folder
@@ -237,6 +238,7 @@ def _trial(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     import json
 
     from abm.outdir import output_folder
@@ -292,6 +294,20 @@ def worker_count(asked: int, force: bool = False) -> int:
     return asked
 
 
+def start_workers(asked: int | None, force: bool = False) -> None:
+    """Start the worker pool's fork server now if the command will run worker processes.
+
+    It imports the model in its own process while this one reads and validates its input, so
+    the workers are ready (forked with the model loaded) when the first run is handed out.
+    """
+    cpus = available_cpus()
+    wanted = cpus if asked is None else asked
+    if (wanted if force else min(wanted, cpus)) > 1:
+        from abm.pool import start
+
+        start()
+
+
 def _report(folder: Path, quiet: bool = False) -> int:
     from analysis.report import build_report
 
@@ -331,14 +347,15 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-
-    from abm.batch import run_sweep
-    from abm.sweep import load_sweep
-
     if args.workers is not None and args.scheduler:
         raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
     if args.max_runs is not None and args.max_runs < 1:
         raise InputError("--max-runs", str(args.max_runs), "allowed: 1 or more")
+    if args.scheduler is None:
+        start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
+    from abm.batch import run_sweep
+    from abm.sweep import load_sweep
+
     sweep = load_sweep(args.sweep, args.max_runs)
     out = args.out or Path("results") / args.sweep.stem
     workers = worker_count(args.workers, args.force_workers) if args.workers is not None else available_cpus()

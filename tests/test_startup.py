@@ -1,8 +1,9 @@
-"""Starting `abm` imports only what the command needs.
+"""Starting `abm` imports only what the command needs; pool workers start with the model loaded.
 
 Behaviour, not timing: `abm --help` imports neither pydantic nor numpy nor Mesa (their imports
-are most of a start's CPU time: benchmarks/startup.py measures it) and `abm parameters`
-needs pydantic and nothing heavier.
+are most of a start's CPU time: benchmarks/startup.py measures it), `abm parameters` needs
+pydantic and nothing heavier, and a worker of ``abm.pool.process_pool`` has the model imported
+before its first task and watches its parent.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 
 import pytest
+
+from abm.pool import PRELOAD, process_pool
 
 HEAVY = ("numpy", "pandas", "scipy", "mesa", "networkx", "pyarrow", "tqdm", "lifelines")
 
@@ -45,3 +49,15 @@ def test_parameters_imports_pydantic_and_nothing_heavier() -> None:
     loaded = top_level(modules_after("parameters"))
     assert "pydantic" in loaded
     assert not loaded & set(HEAVY)
+
+
+def worker_state() -> tuple[list[str], list[str]]:
+    """In a worker: which preloaded modules are imported, and the names of its threads."""
+    return [m for m in PRELOAD if m in sys.modules], [t.name for t in threading.enumerate()]
+
+
+def test_pool_workers_have_the_model_before_their_first_task_and_watch_their_parent() -> None:
+    with process_pool(2) as pool:
+        loaded, threads = pool.submit(worker_state).result(timeout=120)
+    assert loaded == list(PRELOAD)
+    assert "abm-watch-parent" in threads
