@@ -127,7 +127,7 @@ def main() -> None:
         for repeat in range(args.repeats):
             for workers in args.workers:
                 for name, source in sources.items():
-                    out = Path(tmp) / f"{len(tables)}-{workers}-{repeat}"
+                    out = Path(tmp) / f"{name.replace(' ', '-')}-w{workers}-r{repeat}"
                     result = time_sweep(sweep, workers, out, source)
                     tables[(name, workers)] = pd.read_parquet(out / "runs.parquet").drop(columns="seconds")
                     results[name][workers].append(result)
