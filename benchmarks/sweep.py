@@ -4,18 +4,19 @@ Runs the shipped spatial sweep (scenarios/sweep-axl-timing.toml) as a user does:
 in a fresh process, so start-up, imports and starting the workers count. ``--replicates``
 shrinks it (a copy of the file with fewer replicates per point) for a quicker figure. Each
 worker count is timed ``--repeats`` times, alternating, so that both see the same load from
-other jobs on a shared machine. Each repeat prints one JSON line: wall seconds, the CPU seconds
+other jobs on a shared machine. Each command prints one JSON line: wall seconds, the CPU seconds
 of the command and its workers (and per run), the cores the command obtained (CPU seconds per
 wall second: below 2 at 2 workers means something else held a CPU) and the cores other
 processes on the machine used meanwhile (from /proc/stat). The last lines give, per source,
 the median over repeats of each worker count's wall time and of the speed-up of each repeat
 (the worker counts of one repeat ran back to back, under similar load), and whether every
-worker count gave the same results.
+worker count gave the same results. ``--idle CORES`` measures on idle cores only: it waits for
+other jobs to quiet down before each command and keeps only the repeats they left alone.
 
 ``--compare REV`` also times the source of git revision REV, alternating with the working
 tree's (see benchmarks/trial.py), so a change's effect is measured side by side.
 
-    python benchmarks/sweep.py [--replicates 4] [--workers 1 2] [--repeats 3] [--compare REV]
+    python benchmarks/sweep.py [--replicates 4] [--workers 1 2] [--repeats 3] [--compare REV] [--idle 0.1]
 """
 
 from __future__ import annotations
@@ -101,6 +102,17 @@ def time_sweep(sweep: Path, workers: int, out: Path, source: Path) -> dict:
     }
 
 
+def wait_for_quiet(cores: float, patience: float) -> float:
+    """Wait (at most ``patience`` seconds) until other processes use less than ``cores`` over 3 s."""
+    deadline = time.monotonic() + patience
+    while True:
+        before = machine_busy()
+        time.sleep(3.0)
+        others = (machine_busy() - before) / 3.0  # this process sleeps meanwhile
+        if others < cores or time.monotonic() > deadline:
+            return others
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", type=Path, default=SWEEP)
@@ -108,6 +120,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--compare", metavar="REV", help="also time git revision REV, alternating with this tree")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        metavar="CORES",
+        help="idle cores only: wait before each command until other processes use under CORES (e.g. 0.1), "
+        "and keep only repeats in which none of its commands saw more; up to 3 x --repeats tries",
+    )
     args = parser.parse_args()
     adopt_orphans()
 
@@ -122,31 +141,42 @@ def main() -> None:
         if args.compare:
             (Path(tmp) / "rev").mkdir()
             sources = {args.compare: source_of(args.compare, Path(tmp) / "rev"), **sources}
-        results: dict[str, dict[int, list[dict]]] = {name: {w: [] for w in args.workers} for name in sources}
+        kept: list[dict[tuple[str, int], dict]] = []  # one dict per repeat kept: (source, workers) -> result
         tables: dict[tuple[str, int], pd.DataFrame] = {}
-        for repeat in range(args.repeats):
+        tries = 3 * args.repeats if args.idle is not None else args.repeats
+        for repeat in range(tries):
+            results: dict[tuple[str, int], dict] = {}
             for workers in args.workers:
                 for name, source in sources.items():
+                    if args.idle is not None:
+                        wait_for_quiet(args.idle, patience=600.0)
                     out = Path(tmp) / f"{name.replace(' ', '-')}-w{workers}-r{repeat}"
-                    result = time_sweep(sweep, workers, out, source)
+                    results[(name, workers)] = result = time_sweep(sweep, workers, out, source)
                     tables[(name, workers)] = pd.read_parquet(out / "runs.parquet").drop(columns="seconds")
-                    results[name][workers].append(result)
                     print(json.dumps({"source": name, "repeat": repeat, **result}), flush=True)
+            if args.idle is None or all(r["others_cores"] < args.idle for r in results.values()):
+                kept.append(results)
+            if len(kept) == args.repeats:
+                break
         first = tables[(next(iter(sources)), args.workers[0])]
         same = all(first.equals(table) for table in tables.values())
         for name in sources:
-            runs = results[name]
-            summary: dict = {"source": name, "repeats": args.repeats}
+            summary: dict = {"source": name, "repeats_kept": len(kept), "repeats_run": repeat + 1}
+            if not kept:
+                print(json.dumps(summary), flush=True)
+                continue
             for w in args.workers:
-                summary[f"wall_s_{w}_median"] = round(statistics.median(r["wall_s"] for r in runs[w]), 2)
-                summary[f"cpu_s_per_run_{w}_median"] = round(statistics.median(r["cpu_s_per_run"] for r in runs[w]), 3)
+                summary[f"wall_s_{w}_median"] = round(statistics.median(r[(name, w)]["wall_s"] for r in kept), 2)
+                summary[f"cpu_s_per_run_{w}_median"] = round(
+                    statistics.median(r[(name, w)]["cpu_s_per_run"] for r in kept), 3
+                )
             base, *others = args.workers
             for w in others:
-                ratios = [a["wall_s"] / b["wall_s"] for a, b in zip(runs[base], runs[w], strict=True)]
-                summary[f"speedup_{w}_vs_{base}_each_repeat"] = [round(r, 2) for r in ratios]
+                ratios = [r[(name, base)]["wall_s"] / r[(name, w)]["wall_s"] for r in kept]
+                summary[f"speedup_{w}_vs_{base}_each_repeat"] = [round(x, 2) for x in ratios]
                 summary[f"speedup_{w}_vs_{base}_median"] = round(statistics.median(ratios), 2)
             summary["others_cores_median"] = round(
-                statistics.median(r["others_cores"] for w in args.workers for r in runs[w]), 2
+                statistics.median(r[(name, w)]["others_cores"] for r in kept for w in args.workers), 2
             )
             print(json.dumps(summary), flush=True)
         print(json.dumps({"identical_results": same}))
