@@ -238,6 +238,8 @@ def _trial(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    if args.report and args.out is None:
+        raise InputError("--report", "", "needs --out DIR (where the report goes)")
     start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     import json
 
@@ -246,8 +248,6 @@ def _validate(args: argparse.Namespace) -> int:
     from abm.validation import format_rows, json_ready, validate, validation_trial
 
     trial = validation_trial(patients=args.patients, seed=args.seed)
-    if args.report and args.out is None:
-        raise InputError("--report", "", "needs --out DIR (where the report goes)")
     workers = worker_count(args.workers, args.force_workers)
     with output_folder(args.out, "validation", args.overwrite) if args.out else nullcontext() as staging:
         rows, _ = validate(trial, workers=workers, progress=False if args.json else None)
