@@ -360,7 +360,7 @@ def _executor(
     if workers <= 1:
         yield None, 1, _always
         return
-    pool = process_pool(workers)  # spawned workers that end with this process
+    pool = process_pool(workers)  # workers with the model loaded, ending with this process
     try:
         yield pool, 2 * workers, _always  # a broken process pool says so itself
     finally:

@@ -1,4 +1,9 @@
-"""The ``abm`` command line."""
+"""The ``abm`` command line.
+
+Imports here are only what parsing the command line needs: each command imports its own
+modules when it runs, so `abm --help` starts without pydantic, numpy or Mesa, whose imports
+take most of a start's CPU time (benchmarks/startup.py; tests/test_startup.py keeps it so).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from abm.errors import InputError
-from abm.outdir import output_folder
 
 OVERWRITE_HELP = "replace an output folder that holds another kind of result (a trial's, a sweep's, ...)"
 FORCE_WORKERS_HELP = "run more worker processes than this machine has CPUs"
@@ -181,6 +185,7 @@ def _kinetics(cells: float, pre_existing: bool) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from abm import scenario as scenarios
+    from abm.outdir import output_folder
     from abm.run import run_scenario, write_run
 
     overrides = dict(scenarios.parse_assignment(text) for text in args.set)
@@ -204,8 +209,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _trial(args: argparse.Namespace) -> int:
+    start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     import json
 
+    from abm.outdir import output_folder
     from abm.output import finite, write_csv, write_json
     from abm.trial import load_trial, run_trial
     from abm.trial_stats import format_summary, summarise_trial
@@ -231,14 +238,16 @@ def _trial(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    if args.report and args.out is None:
+        raise InputError("--report", "", "needs --out DIR (where the report goes)")
+    start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     import json
 
+    from abm.outdir import output_folder
     from abm.output import write_json
     from abm.validation import format_rows, json_ready, validate, validation_trial
 
     trial = validation_trial(patients=args.patients, seed=args.seed)
-    if args.report and args.out is None:
-        raise InputError("--report", "", "needs --out DIR (where the report goes)")
     workers = worker_count(args.workers, args.force_workers)
     with output_folder(args.out, "validation", args.overwrite) if args.out else nullcontext() as staging:
         rows, _ = validate(trial, workers=workers, progress=False if args.json else None)
@@ -285,6 +294,20 @@ def worker_count(asked: int, force: bool = False) -> int:
     return asked
 
 
+def start_workers(asked: int | None, force: bool = False) -> None:
+    """Start the worker pool's fork server now if the command will run worker processes.
+
+    It imports the model in its own process while this one reads and validates its input, so
+    the workers are ready (forked with the model loaded) when the first run is handed out.
+    """
+    cpus = available_cpus()
+    wanted = cpus if asked is None else asked
+    if (wanted if force else min(wanted, cpus)) > 1:
+        from abm.pool import start
+
+        start()
+
+
 def _report(folder: Path, quiet: bool = False) -> int:
     from analysis.report import build_report
 
@@ -324,14 +347,15 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-
-    from abm.batch import run_sweep
-    from abm.sweep import load_sweep
-
     if args.workers is not None and args.scheduler:
         raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
     if args.max_runs is not None and args.max_runs < 1:
         raise InputError("--max-runs", str(args.max_runs), "allowed: 1 or more")
+    if args.scheduler is None:
+        start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
+    from abm.batch import run_sweep
+    from abm.sweep import load_sweep
+
     sweep = load_sweep(args.sweep, args.max_runs)
     out = args.out or Path("results") / args.sweep.stem
     workers = worker_count(args.workers, args.force_workers) if args.workers is not None else available_cpus()

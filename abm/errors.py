@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic is imported only where a file is validated: not for `abm --help`
+    from pydantic import BaseModel, ValidationError
 
 # Names pydantic puts in an error's location for the branch of a union; not field names.
 UNION_TAGS = ("int", "Trigger", "spatial", "clone", "a number", "a distribution")
@@ -83,6 +84,8 @@ def from_validation_error(
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
     """The pydantic models an annotation can hold (through unions, lists, Annotated)."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     found: list[type[BaseModel]] = []
