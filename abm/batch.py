@@ -242,7 +242,7 @@ def run_sweep(
     already: set[int] = set()
     opened = False
     try:
-        with _executor(workers, scheduler, log) as (pool, slots, alive):
+        with executor(workers, scheduler, log) as (pool, slots, alive):
             store.open(sweep)
             opened = True
             already = {r for r, row in store.finished(sweep.n_runs).items() if row.get("status") == "done"}
@@ -349,10 +349,12 @@ WORKER_WAIT = 60.0
 
 
 @contextmanager
-def _executor(
+def executor(
     workers: int, scheduler: str | None, log: Callable[[str], None] | None = None
 ) -> Iterator[tuple[Executor | None, int, Callable[[], bool]]]:
-    """The pool runs go to (None: this process), how many to keep submitted, and whether it still works."""
+    """Where work goes: a pool (None: this process; local worker processes; a Dask cluster's
+    executor), how many tasks to keep submitted, and whether the pool still works. Sweeps and
+    trials both use it."""
     if scheduler is not None:
         with _dask_executor(scheduler, log) as found:
             yield found

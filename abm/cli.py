@@ -54,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("trial", type=Path, help="trial TOML file (see scenarios/trial-*.toml)")
     trial.add_argument("--patients", type=int, help="patients (overrides trial.patients)")
     trial.add_argument("--seed", type=int, help="root seed (overrides trial.seed)")
-    trial.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    trial.add_argument("--workers", type=int, help="worker processes (default 1)")
+    trial.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786")
     trial.add_argument("--out", type=Path, help="output folder (default: results/<trial file name>)")
     trial.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     trial.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
@@ -209,9 +210,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _trial(args: argparse.Namespace) -> int:
-    start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
+    if args.workers is not None and args.scheduler:
+        raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
+    workers_asked = 1 if args.workers is None else args.workers
+    if args.scheduler is None:
+        start_workers(workers_asked, args.force_workers)  # before the imports below, which take a second
     import json
 
+    from abm.batch import ClusterLostError
     from abm.outdir import output_folder
     from abm.output import finite, write_csv, write_json
     from abm.trial import load_trial, run_trial
@@ -219,14 +225,18 @@ def _trial(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("patients", args.patients), ("seed", args.seed)) if v is not None}
     trial = load_trial(args.trial, overrides)
-    workers = worker_count(args.workers, args.force_workers)
+    workers = worker_count(workers_asked, args.force_workers)
     out = args.out or Path("results") / args.trial.stem
-    with output_folder(out, "trial", args.overwrite) as staging:
-        table = run_trial(trial, workers=workers, progress=False if args.json else None)
-        arms = [a.name for a in trial.arms]
-        summary = finite({"trial": trial.name, "seed": trial.trial.seed, **summarise_trial(table, arms)})
-        write_csv(table, staging / "patients.csv")
-        write_json(summary, staging / "summary.json")
+    try:
+        with output_folder(out, "trial", args.overwrite) as staging:
+            table = run_trial(trial, workers, False if args.json else None, args.scheduler)
+            arms = [a.name for a in trial.arms]
+            summary = finite({"trial": trial.name, "seed": trial.trial.seed, **summarise_trial(table, arms)})
+            write_csv(table, staging / "patients.csv")
+            write_json(summary, staging / "summary.json")
+    except ClusterLostError as lost:  # nothing written: the folder is swapped in only when complete
+        print(f"abm: error: the Dask cluster was lost ({lost}); run the same command again", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(summary, allow_nan=False))
     else:

@@ -33,8 +33,8 @@ from abm.streams import binomial
 COMPILED_DAY = ("death", "division", "switch", "move")
 assert DAY == COMPILED_DAY, "abm.day.DAY changed: update abm.cohort_kernel"
 
-_crowding = numba.njit(cache=True)(crowding_loss)
-_hit = numba.njit(cache=True)(hit_probability)
+_crowding = numba.njit(cache=True, error_model="numpy")(crowding_loss)
+_hit = numba.njit(cache=True, error_model="numpy")(hit_probability)
 
 # What a watch reads (``abm.cohort.WATCHED``): cells, cells over baseline, the day, or a count
 # column's share (code FRACTION + column).
@@ -43,7 +43,7 @@ BURDEN, BURDEN_FRACTION, DAY_NUMBER, FRACTION = 0, 1, 2, 3
 ABOVE, BELOW, AT_LEAST = 0, 1, 2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _split_rest(stream, n, probs, targets, p, s, new, seen, order, n_seen):
     """``n`` cells over the outcomes ``probs[p, s]`` (summing to 1, the likeliest first, the
     impossible ones last): a chain of binomials, each outcome's cells added to ``new`` at its
@@ -70,7 +70,7 @@ def _split_rest(stream, n, probs, targets, p, s, new, seen, order, n_seen):
     return n_seen
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _readout(code, row, live, n_live, total, baseline, day, count_matrix):
     if code == BURDEN:
         return float(total)
@@ -88,7 +88,7 @@ def _readout(code, row, live, n_live, total, baseline, day, count_matrix):
     return cells / total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _watched(p, row, live, n_live, total, baseline, day, watch_code, watch_test, watch_threshold, count_matrix):
     """Does any of patient p's watched conditions hold on today's counts?"""
     for w in range(watch_code.shape[1]):
@@ -104,7 +104,7 @@ def _watched(p, row, live, n_live, total, baseline, day, watch_code, watch_test,
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def advance(
     patients,
     counts,

@@ -48,7 +48,7 @@ def as_bit_generator(row: np.ndarray) -> np.random.SFC64:
     return bit_generator
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, error_model="numpy")
 def next_uint64(state: np.ndarray) -> np.uint64:
     """The stream's next 64 random bits (``state``: one stream row, advanced in place): numpy's sfc64_next."""
     a, b, c, counter = state[0], state[1], state[2], state[3]
@@ -60,7 +60,7 @@ def next_uint64(state: np.ndarray) -> np.uint64:
     return out
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, error_model="numpy")
 def next_double(state: np.ndarray) -> float:
     """A uniform double in [0, 1), as numpy gives it from 64 bits."""
     return np.float64(next_uint64(state) >> _S11) * (1.0 / 9007199254740992.0)
@@ -69,7 +69,7 @@ def next_double(state: np.ndarray) -> float:
 _btpe = make_binomial_btpe(next_double, _binomial_btpe_squeeze)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _inversion(state: np.ndarray, n: np.int64, p: float) -> np.int64:
     q = 1.0 - p
     qn = math.exp(n * math.log(q))
@@ -90,7 +90,7 @@ def _inversion(state: np.ndarray, n: np.int64, p: float) -> np.int64:
     return x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def binomial(state: np.ndarray, n: np.int64, p: float) -> np.int64:
     """Binomial(n, p) from one stream, as ``numpy.random.Generator.binomial`` draws it."""
     if n == 0 or p == 0.0:
@@ -105,7 +105,7 @@ def binomial(state: np.ndarray, n: np.int64, p: float) -> np.int64:
     return n - _btpe(state, n, q)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def multinomial(state: np.ndarray, n: np.int64, pvals: np.ndarray, out: np.ndarray) -> None:
     """``n`` split over ``len(pvals)`` outcomes into ``out``, as ``Generator.multinomial`` does it:
     a binomial per outcome on what is left (the last outcome takes the rest)."""

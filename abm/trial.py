@@ -39,7 +39,6 @@ from abm.course import Course
 from abm.errors import InputError, from_validation_error
 from abm.inputs import USER_FILE
 from abm.parameters import KINDS, Parameters
-from abm.pool import process_pool
 from abm.readouts import biopsy
 from abm.scenario import ClinicalSettings, Scenario, read_toml
 from abm.schedule import DosingBlock
@@ -362,25 +361,34 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
     }
 
 
-def run_trial(trial: Trial, workers: int = 1, progress: bool | None = None) -> pd.DataFrame:
-    """Every arm on every patient; one row per (arm, patient), sorted, independent of ``workers``."""
+def run_trial(
+    trial: Trial, workers: int = 1, progress: bool | None = None, scheduler: str | None = None
+) -> pd.DataFrame:
+    """Every arm on every patient; one row per (arm, patient), sorted, the same on any number of
+    local ``workers`` or on the Dask cluster at ``scheduler`` (each patient's draws are its own)."""
+    from abm.batch import ClusterLostError, executor
+
     chunks = range((trial.trial.patients + CHUNK - 1) // CHUNK)
     tasks = [(arm, chunk) for arm in range(len(trial.arms)) for chunk in chunks]
     size = {chunk: len(range(chunk * CHUNK, min(trial.trial.patients, (chunk + 1) * CHUNK))) for chunk in chunks}
     rows: list[dict[str, Any]] = []
     total = trial.trial.patients * len(trial.arms)
     bar = tqdm(total=total, unit="patient-arm", disable=None if progress is None else not progress, leave=False)
-    with bar:
-        if workers <= 1:
+    with bar, executor(workers, scheduler) as (pool, _, alive):
+        if pool is None:
             for arm, chunk in tasks:
                 rows += simulate_chunk(trial, arm, chunk)
                 bar.update(size[chunk])
         else:
-            with process_pool(workers) as pool:  # spawned workers that end with this process, as a sweep's
-                futures = {pool.submit(simulate_chunk, trial, arm, chunk): chunk for arm, chunk in tasks}
+            futures = {pool.submit(simulate_chunk, trial, arm, chunk): chunk for arm, chunk in tasks}
+            try:
                 for future in as_completed(futures):
                     rows += future.result()
                     bar.update(size[futures[future]])
+            except Exception as error:
+                if scheduler is not None and not alive():
+                    raise ClusterLostError(f"{type(error).__name__}: {error}") from None
+                raise
     order = {arm.name: k for k, arm in enumerate(trial.arms)}
     df = pd.DataFrame(rows)
     df["_arm"] = df["arm"].map(order)

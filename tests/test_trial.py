@@ -30,6 +30,32 @@ def test_same_table_with_one_and_two_workers() -> None:
     assert one.groupby("arm", sort=False)["patient"].apply(list).tolist() == [list(range(10))] * 2
 
 
+@pytest.mark.slow
+def test_same_table_on_four_workers_and_on_dask() -> None:
+    """More chunks than one worker holds (patients from several chunks), on 1 and 4 local
+    workers and on a Dask cluster of two worker processes: the same table."""
+    from distributed import LocalCluster
+
+    trial = small(patients=120, follow_up_days=300)
+    one = run_trial(trial, workers=1, progress=False)
+    pd.testing.assert_frame_equal(one, run_trial(trial, workers=4, progress=False))
+    with LocalCluster(
+        host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        pd.testing.assert_frame_equal(one, run_trial(trial, progress=False, scheduler=cluster.scheduler_address))
+
+
+def test_trial_refuses_workers_with_a_scheduler(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "abm", "trial", str(FIRST_LINE), "--workers", "2", "--scheduler", "tcp://127.0.0.1:9",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--workers" in done.stderr and "a Dask cluster has its own workers" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_arms_see_the_same_patients() -> None:
     table = run_trial(small(patients=6), progress=False)
     cols = [c for c in table.columns if c.startswith("patient_")]
