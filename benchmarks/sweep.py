@@ -22,12 +22,9 @@ tree's (see benchmarks/trial.py), so a change's effect is measured side by side.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -36,7 +33,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from trial import source_of  # benchmarks/trial.py, beside this file
+from trial import adopt_orphans, children_cpu, reap_orphans, source_of  # benchmarks/trial.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = ROOT / "scenarios" / "sweep-axl-timing.toml"
@@ -51,31 +48,6 @@ def machine_busy() -> float:
         return float("nan")
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
     return (user + nice + system + irq + softirq + steal) / TICKS
-
-
-def children_cpu() -> float:
-    """CPU seconds of this process's finished descendants (all of them: see ``adopt_orphans``)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def adopt_orphans() -> None:
-    """Make this process the reaper of its descendants' orphans (Linux), so their CPU time counts.
-
-    A sweep's workers are forked by a fork server that outlives the sweep by a moment: without
-    this they would be reaped by init, and their CPU seconds lost to ``RUSAGE_CHILDREN``.
-    """
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: CPU of orphans goes uncounted
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-
-
-def reap_orphans() -> None:
-    """Wait for every adopted descendant to end (the fork server ends when the sweep has)."""
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            return
 
 
 def time_sweep(sweep: Path, workers: int, out: Path, source: Path) -> dict:
