@@ -46,7 +46,9 @@ def param(default: float | None, kind: str, source: str, doc: str) -> Any:
 class Parameters(BaseModel):
     """Rates of the biology (biology.md). Frozen and hashable: models cache rule tables on it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # defer_build: the validator is built at the first validation, so `abm parameters` (which
+    # only reads the fields) starts without building it or loading pydantic's plugins.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
 
     # --- cell kinetics of non-persister cells --------------------------------------------
     # Untreated: (1 - death_rate)(1 + division_rate) per day = a volume doubling time of ~190
