@@ -40,8 +40,8 @@ from abm.errors import InputError
 from abm.mechanisms import COUNT_COLUMNS
 from abm.output import atomic_write, write_json, write_parquet
 from abm.pool import process_pool
+from abm.scenario import Scenario
 from abm.sweep import Run, Sweep
-from abm.trial import Trial
 
 RUN_COLUMNS = ("run", "point", "replicate", "seed")
 RUN_FILE = re.compile(r"[0-9]{7}\.json")  # DIR/runs/<run>.json, as Store.keep names them
@@ -88,7 +88,7 @@ def simulate(config: Any, metrics: tuple[str, ...], series: bool) -> tuple[dict[
     """Run a scenario or a trial and compute the named metrics (and the daily table)."""
     from abm.metrics import run_metrics, trial_metrics
 
-    if isinstance(config, Trial):
+    if not isinstance(config, Scenario):  # a Trial
         from abm.trial import run_trial
 
         return trial_metrics(config, run_trial(config, workers=1, progress=False), metrics), None

@@ -39,7 +39,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -49,7 +49,9 @@ from abm.inputs import USER_FILE
 from abm.metrics import DEFAULT_RUN_METRICS, check_run_metric, split_trial_metric
 from abm.parameters import Parameters
 from abm.scenario import ClinicalSettings, Scenario, apply_overrides, parse_path, read_toml, resolve_name, validate
-from abm.trial import Trial, TrialSettings, read_trial_data, validate_trial
+
+if TYPE_CHECKING:  # abm.trial brings the clone model and Mesa: imported only for a trial sweep
+    from abm.trial import Trial
 
 # Columns of the runs table that are not settings or metrics.
 RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "seconds")
@@ -265,9 +267,9 @@ class Sweep:
 
 def with_seed(config: Scenario | Trial, seed: int) -> Scenario | Trial:
     """A config with its random seed set (model.seed of a scenario, trial.seed of a trial)."""
-    if isinstance(config, Trial):
-        return config.model_copy(update={"trial": config.trial.model_copy(update={"seed": seed})})
-    return config.model_copy(update={"model": config.model.model_copy(update={"seed": seed})})
+    if isinstance(config, Scenario):
+        return config.model_copy(update={"model": config.model.model_copy(update={"seed": seed})})
+    return config.model_copy(update={"trial": config.trial.model_copy(update={"seed": seed})})
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -290,7 +292,11 @@ def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
     base_path = path.parent / file.base
     if not base_path.is_file():
         raise InputError(source, "base", f"no such file {base_path}")
-    base_data = read_trial_data(base_path)  # a scenario file reads as it is
+    base_data = read_toml(base_path)
+    if "arms" in base_data or "cohort_from" in base_data:  # a trial file, its cohort_from resolved
+        from abm.trial import read_trial_data
+
+        base_data = read_trial_data(base_path)
     if "vary" in base_data:
         raise InputError(source, "base", f"{file.base} is a sweep file; allowed: a scenario or trial file")
     is_trial = "arms" in base_data
@@ -299,7 +305,7 @@ def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
     fixed = {resolve(name, source, "set"): value for name, value in _flatten(file.set).items()}
     base_data = _overridden(base_data, fixed, source, "set")
     base = _validated(base_data, is_trial, f"{source} (base {file.base} with [set])")
-    kind = "trial" if isinstance(base, Trial) else base.model.kind
+    kind = base.model.kind if isinstance(base, Scenario) else "trial"
     _check_metrics(file, kind, base, source)
     if file.series and kind == "trial":
         raise InputError(source, "series", "daily series exist for scenario runs only, not trials")
@@ -340,6 +346,8 @@ def _scenario_path(name: str, source: str, field: str) -> str:
 
 def _trial_path(name: str, source: str, field: str) -> str:
     """A name in a trial: a parameter, a [trial] or [clinical] setting, or a dotted path."""
+    from abm.trial import TrialSettings
+
     if "." in name or "[" in name:
         try:
             return _dotted(parse_path(name))
@@ -377,6 +385,8 @@ def _validated(data: dict[str, Any], is_trial: bool, source: str) -> Scenario | 
     """A validated config; problems name the sweep file and the point."""
     if not is_trial:
         return validate(copy.deepcopy(data), source)
+    from abm.trial import validate_trial
+
     return validate_trial(data, source)
 
 

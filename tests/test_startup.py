@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +50,19 @@ def test_parameters_imports_pydantic_and_nothing_heavier() -> None:
     loaded = top_level(modules_after("parameters"))
     assert "pydantic" in loaded
     assert not loaded & set(HEAVY)
+
+
+def test_loading_a_spatial_sweep_imports_no_mesa(scenarios_dir: Path) -> None:
+    """The sweep process only plans and stores: its workers build the models."""
+    code = (
+        "import sys\n"
+        "from abm.batch import run_sweep\n"
+        "from abm.sweep import load_sweep\n"
+        f"load_sweep({str(scenarios_dir / 'sweep-axl-timing.toml')!r}).runs()\n"
+        "print('mesa' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def worker_state() -> tuple[list[str], list[str]]:
