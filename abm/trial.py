@@ -1,11 +1,11 @@
-"""Virtual trials: a cohort of virtual patients, each treated on every arm, on the clone model.
+"""Virtual trials: a cohort of virtual patients, each treated on every arm, on the cohort engine.
 
 A trial file (TOML) names the cohort (which patient characteristics vary, drawn from stated
 distributions), the arms (schedules), how patients are watched (imaging, liquid biopsy) and
 for how long. Every arm sees the same patients with the same random stream (common random
 numbers), so arms differ only by their schedule: patient i's seed is the i-th SeedSequence
 spawned from the trial's root seed; its characteristics and its tumour's own random stream
-(``CloneTumour`` gives each patient of a chunk its own) are children of it. So a patient's
+(``abm.cohort`` gives each patient its own) are children of it. So a patient's
 course depends only on its seed and its doses: two arms that dose it alike up to day d give
 it the same course up to day d, and results do not depend on how many worker processes run
 them, nor on which patients share its chunk.
@@ -248,8 +248,8 @@ def check_cohort(trial: Trial, source: str) -> None:
 
 
 # --- patients ----------------------------------------------------------------------------
-# Patients simulated together in one clone model. Fixed, so a patient's result does not
-# depend on how many workers there are.
+# Patients simulated together in one task (one call of the cohort engine). A patient's result
+# does not depend on it (each draws from its own stream); it sets how work is shared out.
 CHUNK = 50
 
 

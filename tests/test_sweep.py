@@ -459,3 +459,10 @@ def test_spatial_model_under_mesa_batch_run() -> None:
         }  # fmt: skip
         assert row["bemcentinib"] == 0.0 and row["osimertinib"] == 1.0  # day 40 is past the 10-day window
     assert len({r["total"] for r in rows}) > 1  # the seeds and settings do matter
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("sweep-*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_sweep_loads(path: Path) -> None:
+    """A shipped sweep names only settings the model has (one varied a rate biology v2 removed)."""
+    sweep = load_sweep(path)
+    assert sweep.n_runs > 0
