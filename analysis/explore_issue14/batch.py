@@ -15,44 +15,57 @@ from typing import Any
 
 from analysis.explore_issue14.common import RESULTS, Point, distance, evaluate_all, record, run_point, summary_stats
 
-# Short column names for the compact line, in evaluate_all's order.
-SHORT = (
-    "T790Mg",
-    "METg",
-    "AXLg",
-    "METu",
-    "METo",
-    "T790Mo",
-    "MET2",
-    "prim",
-    "PFSg",
-    "PFSo",
-    "C797So",
-    "HER2g",
-    "HER2o",
-    "VDT",
-    "MET<1%",
-    "IGFg",
-    "noneG",
-    "IGFo",
-    "noneO",
-    "eradG",
-    "eradO",
-    "eradGO",
-)
+# Short names of the rows of ``common.evaluate_all`` (and ``dish_rows``), by (setting, mechanism).
+NAMES = {
+    ("first-line gefitinib/erlotinib", "t790m"): "T790Mg",
+    ("first-line gefitinib/erlotinib", "met_amplified"): "METg",
+    ("first-line gefitinib/erlotinib", "axl_high"): "AXLg",
+    ("untreated", "met_amplified"): "METu",
+    ("first-line osimertinib", "met_amplified"): "METo",
+    ("first-line osimertinib", "t790m"): "T790Mo",
+    ("second-line osimertinib after T790M+ progression", "met_amplified"): "MET2",
+    ("any first-line EGFR TKI", "primary resistance"): "prim",
+    ("first-line gefitinib", "median PFS"): "PFSg",
+    ("first-line osimertinib", "median PFS"): "PFSo",
+    ("first-line osimertinib", "c797s"): "C797So",
+    ("first-line gefitinib/erlotinib", "her2_amplified"): "HER2g",
+    ("first-line osimertinib", "her2_amplified"): "HER2o",
+    ("untreated", "doubling time (days)"): "VDT",
+    ("gefitinib, failing by MET", "MET <1% before"): "MET<1%",
+    ("first-line gefitinib/erlotinib", "igf1r_active (check)"): "IGFg",
+    ("first-line gefitinib/erlotinib", "nothing found (check)"): "noneG",
+    ("first-line osimertinib", "igf1r_active (check)"): "IGFo",
+    ("first-line osimertinib", "nothing found (check)"): "noneO",
+    ("any first-line EGFR TKI", "no response, PD <=16 w (check)"): "prim16w",
+    ("gefitinib", "eradicated"): "eradG",
+    ("osimertinib", "eradicated"): "eradO",
+    ("gefitinib then osimertinib", "eradicated"): "eradGO",
+    ("PC-9 dish, osimertinib 9 d", "surviving fraction"): "dish",
+    ("PC-9 dish, + AXL inhibitor", "fold lower"): "dishAXL",
+    ("PC-9 dish, + IGF-1R inhibitor", "fold lower"): "dishIGF",
+}
+SHORT = tuple(NAMES.values())
+
+
+def short_name(row: dict[str, Any]) -> str:
+    return NAMES.get((row["setting"], row["mechanism"]), row["mechanism"])
 
 
 def compact(rows: list[dict[str, Any]]) -> str:
     parts = []
-    for name, r in zip(SHORT, rows, strict=False):
-        v = r["simulated"]
+    for r in rows:
+        name, v = short_name(r), r["simulated"]
         mark = "" if r["pass"] else "*"
-        if r["unit"] == "months":
+        if v is None or v != v:
+            parts.append(f"{name}=nan{mark}")
+        elif r["unit"] == "months":
             parts.append(f"{name}={v:.1f}{mark}")
         elif r["unit"] == "days":
             parts.append(f"{name}={v:.0f}{mark}")
+        elif r["unit"] == "fold":
+            parts.append(f"{name}={v:.1f}x{mark}")
         else:
-            parts.append(f"{name}={100 * v:.0f}{mark}" if v == v else f"{name}=nan{mark}")
+            parts.append(f"{name}={100 * v:.0f}{mark}")
     return " ".join(parts)
 
 

@@ -213,6 +213,14 @@ def extra_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
         rows.append(_row(arm_name, "igf1r_active (check)", 0.0, 1.0, "no reviewed frequency", v, ci, n))
         v, ci, n = _share(prog["mechanisms_at_progression"].fillna("") == "")
         rows.append(_row(arm_name, "nothing found (check)", 0.0, 1.0, "003 §1: ~20-30% other", v, ci, n))
+    # primary resistance as many trials count it: no response and progression by the second scan
+    # (16 weeks); abm validate counts only PD at the first scan (8 weeks)
+    both = table[table["arm"].isin(["gefitinib", "osimertinib"])]
+    early = both["progressed"] & (both["pfs_days"] <= 112) & ~both["responded"]
+    v, ci, n = _share(early)
+    rows.append(
+        _row("any first-line EGFR TKI", "no response, PD <=16 w (check)", 0.04, 0.10, "003 §1 (4-10%)", v, ci, n)
+    )
     # plausibility: no targeted arm eradicates >= 1% of tumours of >= 1e9 cells
     for arm, rows_arm in table.groupby("arm", sort=False):
         big = rows_arm[rows_arm["patient_initial_cells"] >= 1e9] if "patient_initial_cells" in rows_arm else rows_arm

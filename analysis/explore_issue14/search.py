@@ -62,7 +62,35 @@ WIDE: dict[str, tuple[float, float, bool]] = {
     "cohort.met_cap_sd": (0.0, 0.1, False),
     "cohort.insens_present": (0.0, 0.15, False),
 }
-BOXES = {"wide": WIDE}
+
+# Around probe 7 (S1): each genetic route a 'prone' subgroup (share ``present`` of the patients,
+# rate loguniform between ``low`` and ``high``; 0 in the others).
+SUBGROUPS: dict[str, tuple[float, float, bool]] = {
+    "division_rate": (0.06, 0.10, False),
+    "drug_kill_rate": (0.008, 0.03, True),
+    "cohort.t790m_mutation_rate.present": (0.4, 0.9, False),
+    "cohort.t790m_mutation_rate.low": (1e-9, 1e-7, True),
+    "cohort.t790m_mutation_rate.high": (1e-7, 1e-5, True),
+    "cohort.met_amplification_rate.present": (0.05, 0.35, False),
+    "cohort.met_amplification_rate.low": (1e-9, 1e-6, True),
+    "cohort.met_amplification_rate.high": (1e-5, 5e-4, True),
+    "cohort.c797s_mutation_rate.present": (0.03, 0.3, False),
+    "cohort.c797s_mutation_rate.low": (1e-10, 1e-8, True),
+    "cohort.c797s_mutation_rate.high": (1e-7, 1e-5, True),
+    "cohort.her2_amplification_rate.present": (0.05, 0.3, False),
+    "cohort.her2_amplification_rate.low": (1e-9, 1e-7, True),
+    "cohort.her2_amplification_rate.high": (1e-6, 1e-4, True),
+    "t790m_fitness_cost": (0.0, 0.05, False),
+    "met_fitness_cost": (0.0, 0.03, False),
+    "axl_bypass_capacity": (0.75, 0.97, False),
+    "igf1r_bypass_capacity": (0.8, 0.99, False),
+    "persister_entry_fraction": (0.005, 0.04, True),
+    "persister_reversion_rate": (0.002, 0.03, True),
+    "persister_axl_share": (0.6, 0.95, False),
+    "cohort.axl_cap_sd": (0.0, 0.08, False),
+    "cohort.insens_present": (0.0, 0.12, False),
+}
+BOXES = {"wide": WIDE, "subgroups": SUBGROUPS}
 
 
 def point_from(values: dict[str, float], label: str) -> Point:
@@ -70,14 +98,21 @@ def point_from(values: dict[str, float], label: str) -> Point:
 
     cohort.mu_sigma: each genetic rate lognormal across patients with this sigma, centred on the
     parameter; cohort.axl_cap_sd / met_cap_sd: normal spread of the bypass capacity;
-    cohort.insens_present: share of patients with an EGFR allele escaping 95-100% of every TKI's block
+    cohort.<rate>.present/low/high: a prone subgroup (loguniform rate in a share of the patients, 0 in
+    the others); cohort.insens_present: share of patients with an EGFR allele escaping 95-100% of every TKI's block
     (the partially insensitive alleles of the validation cohort are dropped).
     """
     params = {k: float(v) for k, v in values.items() if not k.startswith("cohort.")}
     cohort: dict[str, Any] = {}
     sigma = values.get("cohort.mu_sigma", 0.0)
     for name in GENETIC:
-        cohort[name] = {"distribution": "lognormal", "sigma": sigma, "low": 1e-14, "high": 1e-3} if sigma > 0 else None
+        fields = {f: values[f"cohort.{name}.{f}"] for f in ("present", "low", "high") if f"cohort.{name}.{f}" in values}
+        if fields:  # a prone subgroup: loguniform rate in a share `present` of the patients, 0 in the others
+            cohort[name] = {"distribution": "loguniform", **fields}
+        elif sigma > 0:
+            cohort[name] = {"distribution": "lognormal", "sigma": sigma, "low": 1e-14, "high": 1e-3}
+        else:
+            cohort[name] = None
     cohort["axl_bypass_capacity"] = {
         "distribution": "normal",
         "sd": values.get("cohort.axl_cap_sd", 0.0),

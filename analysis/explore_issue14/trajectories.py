@@ -39,6 +39,19 @@ SHOWN = (
 )
 
 
+ABBREV = {
+    "initial_cells": "N0",
+    "t790m_mutation_rate": "mu_T790M",
+    "met_amplification_rate": "mu_MET",
+    "c797s_mutation_rate": "mu_C797S",
+    "her2_amplification_rate": "mu_HER2",
+    "axl_bypass_capacity": "AXLcap",
+    "met_bypass_capacity": "METcap",
+    "egfr_tki_insensitivity": "insens",
+    "division_rate": "b",
+}
+
+
 def run_patient(point: Point, patient: int, arm_index: int, days: int = 1825, seed: int = 0):
     """(timeseries, progression days, characteristics) of one patient on one arm."""
     trial = make_trial(point, patients=max(patient + 1, 1), seed=seed)
@@ -65,10 +78,10 @@ def plot(point: Point, patients: list[int], arms: list[int], out: Path, days: in
                 y = np.log10(df[column].clip(lower=0.5))
                 colour = "black" if column == "total" else MECHANISM_COLOURS.get(column, None)
                 ax.plot(df["day"] / 30.4375, y, label=column, color=colour, lw=2 if column == "total" else 1.2)
-            for d in progressions:
-                ax.axvline(d / 30.4375, color="red", ls="--", lw=1)
+            for k, d in enumerate(progressions[:2]):  # the first two RECIST progressions (PFS, then the next)
+                ax.axvline(d / 30.4375, color="red", ls="--" if k == 0 else ":", lw=1.5 if k == 0 else 1)
             ax.set_ylim(-0.5, 11.5)
-            extra = ", ".join(f"{k.replace('_', ' ')}={v:.3g}" for k, v in c.items())
+            extra = ", ".join(f"{ABBREV.get(k, k)}={v:.2g}" for k, v in c.items() if v)
             ax.set_title(f"patient {patient}, {trial.arms[arm_index].name}\n{extra}", fontsize=8)
             ax.set_xlabel("months")
             ax.set_ylabel("log10 cells")
