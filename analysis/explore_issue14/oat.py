@@ -127,8 +127,9 @@ def run(point: Point, patients: int, seed: int, log: Path, knobs: list[str]) -> 
             evaluate(moved(point, knob, v), f"{knob} {label}")
 
 
-def table(log: Path, threshold: float = 0.03) -> str:
-    """Markdown: one row per knob, per target the change (down step -> up step) where it is large."""
+def table(log: Path, threshold: float = 0.15) -> str:
+    """Markdown: one row per knob, per target the change (down step / up step) where it is at least
+    ``threshold`` of the target's range width (checks without a range: of 1 = 100 points)."""
     entries = {e["knob_step"]: e for e in map(json.loads, log.read_text().splitlines())}
     base = entries["base"]["rows"]
     names = [short_name(r) for r in base]
@@ -143,7 +144,8 @@ def table(log: Path, threshold: float = 0.03) -> str:
         for k in keep:
             b = base[k]["simulated"]
             unit = base[k]["unit"]
-            scale = {"months": 12.0, "days": 300.0, "fold": 3.0}.get(unit, 1.0)  # PFS, VDT, dish folds
+            width = base[k]["high"] - base[k]["low"] if base[k]["high"] is not None else None
+            scale = {"fold": 3.0, "days": 100.0}.get(unit, width or 1.0)
             changes = []
             for key in keys:
                 v = entries[key]["rows"][k]["simulated"]
