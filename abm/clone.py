@@ -210,7 +210,7 @@ class CloneTumour(TumourModel):
 
     def _moved(self, cells: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flows (source clone index, target state, cells) from cells per (living clone, column of
-        the per-tumour ``rules.moves`` ``targets``)."""
+        the per-tumour ``targets`` of ``PatientTables``)."""
         which, column = np.nonzero(cells)
         patients, states = self._live_patients[which], self._live_states[which]
         return self._live[which], targets[patients, states, column], cells[which, column]
@@ -218,8 +218,8 @@ class CloneTumour(TumourModel):
     def _flows(
         self, movers: np.ndarray, targets: np.ndarray, probs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Split the cells leaving each living clone over their new states (``rules.moves``
-        ``targets``/``probs``), each clone's from its tumour's stream. Few clones have movers
+        """Split the cells leaving each living clone over their new states (``targets``/``probs``
+        of ``PatientTables``), each clone's from its tumour's stream. Few clones have movers
         (mutant daughters), so each is drawn alone. Returns parallel arrays (source clone
         index, target state, cells)."""
         rows = np.flatnonzero(movers)

@@ -19,27 +19,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from abm.cohort_kernel import ABOVE, AT_LEAST, BELOW, BURDEN, BURDEN_FRACTION, DAY_NUMBER, FRACTION, advance
+from abm.cohort_kernel import ABOVE, AT_LEAST, BELOW, advance
 from abm.course import COUNT_MATRIX, Course
 from abm.founding import founding_counts
-from abm.mechanisms import COUNT_COLUMNS, N_STATES
+from abm.mechanisms import N_STATES
+from abm.readouts import DAILY_READOUTS
 from abm.rules import CYCLING, MUTATION_TARGETS, RESCUE_TARGETS, SWITCH_TARGETS, RuleTables
 from abm.streams import STATE_WORDS, stream_state
 
-READOUT_CODES = {
-    "burden": BURDEN,
-    "burden_fraction": BURDEN_FRACTION,
-    "day": DAY_NUMBER,
-    **{f"fraction_{c}": FRACTION + k for k, c in enumerate(COUNT_COLUMNS)},
-}
+READOUT_CODES = {name: code for code, name in enumerate(DAILY_READOUTS)}  # as cohort_kernel reads them
 TESTS = {">": ABOVE, "<": BELOW, ">=": AT_LEAST}
-_ROWS = np.arange(N_STATES)[:, None]
 
 
 class PatientTables:
     """Each patient's current rule tables as (patients, states, ...) arrays, for drawing a whole
-    cohort's day at once (the kernel here, ``CloneTumour``'s numpy draws). The compact moves
-    list the likeliest outcome first, so a chain of binomials over them ends after a few draws."""
+    cohort's day at once (the kernel here, ``CloneTumour``'s numpy draws); the moves are
+    ``RuleTables.likeliest_first``."""
 
     def __init__(self, n: int) -> None:
         self.current: list[RuleTables | None] = [None] * n
@@ -69,15 +64,13 @@ class PatientTables:
             tables.switch_any,
             tables.mutate_any,
         )
-        for (targets, probs), into in (
-            (tables.rescue_moves, (self.rescue_targets, self.rescue_probs)),
-            (tables.switch_moves, (self.switch_targets, self.switch_probs)),
-            (tables.daughter_moves, (self.daughter_targets, self.daughter_probs)),
-        ):
-            # The likeliest outcome first: a chain of binomials then ends after a few draws.
-            likeliest = np.argsort(-probs, axis=1, kind="stable")
-            into[0][p] = targets[_ROWS, likeliest]
-            into[1][p] = probs[_ROWS, likeliest]
+        moves = (
+            (self.rescue_targets, self.rescue_probs),
+            (self.switch_targets, self.switch_probs),
+            (self.daughter_targets, self.daughter_probs),
+        )
+        for (targets, probs), (into_targets, into_probs) in zip(tables.likeliest_first, moves, strict=True):
+            into_targets[p], into_probs[p] = targets, probs
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """In the order ``advance`` takes them."""
@@ -164,7 +157,7 @@ def run_cohort(
             watch_test,
             watch_threshold,
             COUNT_MATRIX,
-            *tables.arrays(),
+            tables.arrays(),
             division_rate,
             death_rate,
             capacity,

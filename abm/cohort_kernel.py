@@ -26,6 +26,8 @@ import numba
 import numpy as np
 
 from abm.day import DAY
+from abm.mechanisms import COUNT_COLUMNS
+from abm.readouts import DAILY_READOUTS
 from abm.rules import crowding_loss, hit_probability
 from abm.streams import binomial
 
@@ -36,9 +38,10 @@ assert DAY == COMPILED_DAY, "abm.day.DAY changed: update abm.cohort_kernel"
 _crowding = numba.njit(cache=True, error_model="numpy")(crowding_loss)
 _hit = numba.njit(cache=True, error_model="numpy")(hit_probability)
 
-# What a watch reads (``abm.cohort.WATCHED``): cells, cells over baseline, the day, or a count
-# column's share (code FRACTION + column).
-BURDEN, BURDEN_FRACTION, DAY_NUMBER, FRACTION = 0, 1, 2, 3
+# What a watch reads: the index of a readout in ``readouts.DAILY_READOUTS`` (the day, cells,
+# cells over baseline, then each count column's share: code FRACTION + column).
+DAY_NUMBER, BURDEN, BURDEN_FRACTION, FRACTION = 0, 1, 2, 3
+assert ("day", "burden", "burden_fraction", *(f"fraction_{c}" for c in COUNT_COLUMNS)) == DAILY_READOUTS
 # How it compares with its threshold.
 ABOVE, BELOW, AT_LEAST = 0, 1, 2
 
@@ -118,17 +121,7 @@ def advance(
     watch_test,
     watch_threshold,
     count_matrix,
-    division,
-    death,
-    rescue_any,
-    rescue_targets,
-    rescue_probs,
-    switch_any,
-    switch_targets,
-    switch_probs,
-    mutate_any,
-    daughter_targets,
-    daughter_probs,
+    tables,
     division_rate,
     death_rate,
     capacity,
@@ -138,9 +131,12 @@ def advance(
     stops there) or the first day one of its watches holds; ``day[p]`` is then that day.
 
     Per patient p: ``counts[p]`` cells per state (updated), ``streams[p]`` its stream, its rule
-    tables (``division[p]`` ... per state; ``*_targets``/``*_probs`` as ``rules.moves``), its rates
-    for ``crowding_loss``; ``nadir[p]`` the fewest cells seen (updated).
+    tables (``tables``: ``cohort.PatientTables.arrays()``, per patient and state; the moves as
+    ``RuleTables.likeliest_first``), its rates for ``crowding_loss``; ``nadir[p]`` the fewest
+    cells seen (updated).
     """
+    division, death, rescue_any, rescue_targets, rescue_probs, switch_any = tables[:6]
+    switch_targets, switch_probs, mutate_any, daughter_targets, daughter_probs = tables[6:]
     n_states = counts.shape[1]
     new = np.zeros(n_states, dtype=np.int64)  # tomorrow's cells per state
     seen = np.zeros(n_states, dtype=np.bool_)  # states with cells tomorrow (or today)

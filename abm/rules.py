@@ -301,8 +301,14 @@ def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndar
 
 
 def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``moves`` of the matrix whose row s holds ``probs[s, j]`` at ``targets[s, j]`` (distinct
-    targets per row where the probability is positive; the diagonal ignored), without the matrix."""
+    """The off-diagonal part of the transition matrix whose row s holds ``probs[s, j]`` at
+    ``targets[s, j]`` (distinct targets per row where the probability is positive; the diagonal
+    ignored), as (targets, probabilities), (S, k) each, without building the matrix.
+
+    Row s lists the states a cell in state s can change to, in increasing order (padded with s
+    itself at probability 0), and the probability of each given that it changes. k is small
+    (a few reversible bits, a few mutations), so drawing over k columns is cheap.
+    """
     positive = (probs > 0) & (targets != STATES[:, None])
     order = np.argsort(np.where(positive, targets, N_STATES), axis=1, kind="stable")[:, :k]
     rows = STATES[:, None]
@@ -363,7 +369,7 @@ class RuleTables:
 
     @cached_property
     def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
-        """``moves(rescue)``: which persister a rescued cell becomes, compactly."""
+        """Which persister a rescued cell becomes (``compact_moves``)."""
         return compact_moves(*self._rescue_columns, RESCUE_TARGETS)
 
     @cached_property
@@ -373,13 +379,24 @@ class RuleTables:
 
     @cached_property
     def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
-        """``moves(switch)``: where a switching cell goes, compactly."""
+        """Where a switching cell goes (``compact_moves``)."""
         return compact_moves(*self._switch_columns, SWITCH_TARGETS)
 
     @cached_property
     def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
-        """``moves(daughter)``: what a mutant daughter becomes, compactly."""
+        """What a mutant daughter becomes (``compact_moves``)."""
         return compact_moves(*self._daughter_columns, MUTATION_TARGETS)
+
+    @cached_property
+    def likeliest_first(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """The rescue, switch and daughter moves with each row's likeliest outcome first, so that
+        a chain of binomials over them (the clone engines' draws) ends after a few draws."""
+        rows = STATES[:, None]
+        out = []
+        for targets, probs in (self.rescue_moves, self.switch_moves, self.daughter_moves):
+            order = np.argsort(-probs, axis=1, kind="stable")
+            out.append((targets[rows, order], probs[rows, order]))
+        return tuple(out)
 
     @cached_property
     def switch_any(self) -> np.ndarray:
@@ -402,27 +419,6 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 SWITCH_TARGETS = (1 << sum(not m.genetic for m in MECHANISMS)) - 1
 MUTATION_TARGETS = (1 << sum(m.genetic for m in MECHANISMS)) - 1
 RESCUE_TARGETS = len(PERSISTER_ROUTES)  # an AXL-high or an IGF-1R-active persister
-
-
-def moves(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The off-diagonal part of a transition matrix as (targets, probabilities), (S, k) each.
-
-    Row s lists the states a cell in state s can change to (padded with s itself at
-    probability 0) and the probability of each given that it changes. k is small (a few
-    reversible bits, a few mutations), so drawing over k columns is cheap.
-    """
-    off = matrix.copy()
-    np.fill_diagonal(off, 0.0)  # (a rescue matrix has no diagonal: a rescued cell becomes a persister)
-    rows, columns = np.nonzero(off > 0)  # row by row, each row's targets in increasing order
-    first = np.searchsorted(rows, STATES)
-    slot = np.arange(rows.size) - first[rows]
-    assert slot.size == 0 or slot.max() < k
-    targets = np.repeat(STATES[:, None], k, axis=1)  # the possible targets first, then s itself
-    targets[rows, slot] = columns
-    probs = np.zeros((N_STATES, k))
-    probs[rows, slot] = off[rows, columns]
-    total = probs.sum(axis=1, keepdims=True)
-    return targets, np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)
 
 
 def doses_key(doses: dict[str, float]) -> tuple[float, ...]:

@@ -106,3 +106,22 @@ def test_the_cohort_engine_is_the_clone_model() -> None:
     assert differing(readouts(kernel_finals(sc, n, seed=2)), clone) == []
     faster = scenario(120, division_rate=0.044)
     assert differing(readouts(kernel_finals(faster, n, seed=3)), clone) != []
+
+
+def test_the_kernel_reads_every_daily_readout_as_abm_readouts_does() -> None:
+    """A watch on any daily readout sees the value ``readouts.readout`` gives (the kernel's copy)."""
+    from abm.cohort import READOUT_CODES
+    from abm.cohort_kernel import _readout
+    from abm.course import COUNT_MATRIX
+    from abm.mechanisms import COUNT_COLUMNS, N_STATES
+    from abm.readouts import DAILY_READOUTS, readout
+
+    rng = np.random.default_rng(2)
+    row = np.where(rng.random(N_STATES) < 0.2, rng.integers(1, 10**9, N_STATES), 0)
+    live = np.flatnonzero(row)
+    total, baseline, day = int(row.sum()), 3 * 10**9, 17
+    counts = {"total": total, **dict(zip(COUNT_COLUMNS, (COUNT_MATRIX @ row).tolist(), strict=True))}
+    assert set(READOUT_CODES) == set(DAILY_READOUTS)
+    for name in DAILY_READOUTS:
+        compiled = _readout(READOUT_CODES[name], row, live, live.size, total, float(baseline), day, COUNT_MATRIX)
+        assert compiled == pytest.approx(readout(name, day, counts, baseline), rel=1e-12), name
