@@ -49,12 +49,7 @@ class Course:
         self._doses_key: tuple[float, ...] | None = None
         self.active = True
         # Liquid-biopsy results matter between scans only to a schedule that reads them.
-        self._reads_ctdna = any(
-            when.readout.startswith("ctdna_")
-            for block in scenario.schedule
-            for when in (block.start, block.stop, block.adaptive)
-            if when is not None and not isinstance(when, int)
-        )
+        self._reads_ctdna = any(name.startswith("ctdna_") for name in self.schedule.readouts_read)
 
     def observe(self, day: int, by_state: np.ndarray) -> None:
         """Today's counts by state: update counts, hold today's visits, decide today's doses."""

@@ -140,6 +140,16 @@ class ScheduleRun:
                 doses[block.drug] += block_dose
         return doses
 
+    @property
+    def readouts_read(self) -> frozenset[str]:
+        """The readouts the schedule's triggers and adaptive rules read."""
+        return frozenset(
+            when.readout
+            for block in self.blocks
+            for when in (block.start, block.stop, block.adaptive)
+            if when is not None and not isinstance(when, int)
+        )
+
     def next_change(self, day: int) -> tuple[int | None, list[Watch]]:
         """After ``doses(day, ...)``: the first later day the calendar changes a dose (None: never),
         and the conditions on daily readouts that would change one the day they hold. Doses stay
