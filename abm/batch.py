@@ -11,7 +11,6 @@ failed with its error, and run again on the next resume.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -22,12 +21,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
-    CancelledError,
     Executor,
     Future,
     wait,
 )
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +36,7 @@ from abm.drugs import DRUG_NAMES
 from abm.errors import InputError
 from abm.mechanisms import COUNT_COLUMNS
 from abm.output import atomic_write, write_json, write_parquet
-from abm.pool import process_pool
+from abm.pool import ClusterLostError, always_alive, executor
 from abm.scenario import Scenario
 from abm.sweep import Run, Sweep
 
@@ -282,12 +279,8 @@ def run_sweep(
 HEALTH_CHECK = 5.0
 
 
-def _always() -> bool:
-    return True
-
-
 def _completions(
-    pool: Executor | None, slots: int, sweep: Sweep, todo: list[Run], alive: Callable[[], bool] = _always
+    pool: Executor | None, slots: int, sweep: Sweep, todo: list[Run], alive: Callable[[], bool] = always_alive
 ) -> Iterator[Outcome]:
     """Outcomes as runs finish, keeping at most ``slots`` runs submitted at a time.
 
@@ -338,71 +331,3 @@ def _completions(
     finally:
         for future in pending:
             future.cancel()
-
-
-class ClusterLostError(Exception):
-    """The Dask scheduler went away mid-sweep; the runs kept so far stay, a new call resumes."""
-
-
-# How long a sweep waits for a Dask cluster with no worker before giving up (seconds).
-WORKER_WAIT = 60.0
-
-
-@contextmanager
-def executor(
-    workers: int, scheduler: str | None, log: Callable[[str], None] | None = None
-) -> Iterator[tuple[Executor | None, int, Callable[[], bool]]]:
-    """Where work goes: a pool (None: this process; local worker processes; a Dask cluster's
-    executor), how many tasks to keep submitted, and whether the pool still works. Sweeps and
-    trials both use it."""
-    if scheduler is not None:
-        with _dask_executor(scheduler, log) as found:
-            yield found
-        return
-    if workers <= 1:
-        yield None, 1, _always
-        return
-    pool = process_pool(workers)  # workers with the model loaded, ending with this process
-    try:
-        yield pool, 2 * workers, _always  # a broken process pool says so itself
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextmanager
-def _dask_executor(
-    scheduler: str, log: Callable[[str], None] | None
-) -> Iterator[tuple[Executor, int, Callable[[], bool]]]:
-    """A Dask cluster's executor, once it has a worker; its loss mid-sweep becomes ClusterLostError."""
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - a dependency of the package
-        raise InputError("--scheduler", scheduler, "needs dask.distributed (dask[distributed])") from None
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as error:
-        raise InputError("--scheduler", scheduler, f"cannot connect to a Dask scheduler: {error}") from None
-    try:
-        if not client.nthreads():
-            if log:
-                log(f"waiting up to {WORKER_WAIT:.0f} s for a Dask worker to join {scheduler} ...")
-            try:
-                client.wait_for_workers(1, timeout=WORKER_WAIT)
-            except TimeoutError:  # before OSError, of which it is a kind
-                raise InputError(
-                    "--scheduler",
-                    scheduler,
-                    f"no Dask worker joined in {WORKER_WAIT:.0f} s; start one (dask worker {scheduler}), run again",
-                ) from None
-            except OSError as error:  # the scheduler went away while we waited
-                raise InputError("--scheduler", scheduler, f"lost the Dask scheduler: {error}") from None
-        threads = sum(client.nthreads().values()) or 1
-        try:
-            yield client.get_executor(pure=False), 2 * threads, lambda: client.status in ("running", "connecting")
-        except (OSError, TimeoutError, CancelledError) as error:  # distributed's CommClosedError is an OSError
-            if client.status in ("running", "connecting"):
-                raise
-            raise ClusterLostError(f"{type(error).__name__}: {error}") from None
-    finally:
-        with contextlib.suppress(Exception):  # closing a client whose scheduler is gone may complain
-            client.close(timeout=5)

@@ -217,9 +217,9 @@ def _trial(args: argparse.Namespace) -> int:
         start_workers(workers_asked, args.force_workers)  # before the imports below, which take a second
     import json
 
-    from abm.batch import ClusterLostError
     from abm.outdir import output_folder
     from abm.output import finite, write_csv, write_json
+    from abm.pool import ClusterLostError
     from abm.trial import load_trial, run_trial
     from abm.trial_stats import format_summary, summarise_trial
 

@@ -14,17 +14,25 @@ A pool's workers are separate processes: when the parent is killed (SIGKILL, out
 nothing tells them, and they would go on computing for minutes. Each worker watches a pipe
 that only its parent holds open (``multiprocessing.parent_process().sentinel``) and exits the
 moment the parent is gone.
+
+``executor`` says where a sweep's runs or a trial's chunks go: this process, such a pool, or a
+Dask cluster's executor (waiting for a worker to join; its loss becomes ``ClusterLostError``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing.connection import wait
+
+from abm.errors import InputError
 
 # What every worker needs, imported once by the fork server: a sweep's run (abm.batch, which
 # brings the trial and the clone model), the spatial model (abm.run) and the run metrics.
@@ -84,3 +92,77 @@ def watch_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="abm-watch-parent", daemon=True).start()
+
+
+# --- where work goes: this process, local workers, or a Dask cluster -------------------------
+def always_alive() -> bool:
+    """A local pool's health check: a broken process pool says so itself."""
+    return True
+
+
+class ClusterLostError(Exception):
+    """The Dask scheduler went away mid-run (a sweep keeps the runs done so far; a new call resumes)."""
+
+
+# How long a sweep or trial waits for a Dask cluster with no worker before giving up (seconds).
+WORKER_WAIT = 60.0
+
+
+@contextmanager
+def executor(
+    workers: int, scheduler: str | None, log: Callable[[str], None] | None = None
+) -> Iterator[tuple[Executor | None, int, Callable[[], bool]]]:
+    """Where work goes: a pool (None: this process; local worker processes; a Dask cluster's
+    executor), how many tasks to keep submitted, and whether the pool still works. Sweeps and
+    trials both use it."""
+    if scheduler is not None:
+        with _dask_executor(scheduler, log) as found:
+            yield found
+        return
+    if workers <= 1:
+        yield None, 1, always_alive
+        return
+    pool = process_pool(workers)  # workers with the model loaded, ending with this process
+    try:
+        yield pool, 2 * workers, always_alive  # a broken process pool says so itself
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask_executor(
+    scheduler: str, log: Callable[[str], None] | None
+) -> Iterator[tuple[Executor, int, Callable[[], bool]]]:
+    """A Dask cluster's executor, once it has a worker; its loss mid-run becomes ClusterLostError."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise InputError("--scheduler", scheduler, "needs dask.distributed (dask[distributed])") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError("--scheduler", scheduler, f"cannot connect to a Dask scheduler: {error}") from None
+    try:
+        if not client.nthreads():
+            if log:
+                log(f"waiting up to {WORKER_WAIT:.0f} s for a Dask worker to join {scheduler} ...")
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT)
+            except TimeoutError:  # before OSError, of which it is a kind
+                raise InputError(
+                    "--scheduler",
+                    scheduler,
+                    f"no Dask worker joined in {WORKER_WAIT:.0f} s; start one (dask worker {scheduler}), run again",
+                ) from None
+            except OSError as error:  # the scheduler went away while we waited
+                raise InputError("--scheduler", scheduler, f"lost the Dask scheduler: {error}") from None
+        threads = sum(client.nthreads().values()) or 1
+        try:
+            yield client.get_executor(pure=False), 2 * threads, lambda: client.status in ("running", "connecting")
+        except (OSError, TimeoutError, CancelledError) as error:  # distributed's CommClosedError is an OSError
+            if client.status in ("running", "connecting"):
+                raise
+            raise ClusterLostError(f"{type(error).__name__}: {error}") from None
+    finally:
+        with contextlib.suppress(Exception):  # closing a client whose scheduler is gone may complain
+            client.close(timeout=5)

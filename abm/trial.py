@@ -366,7 +366,7 @@ def run_trial(
 ) -> pd.DataFrame:
     """Every arm on every patient; one row per (arm, patient), sorted, the same on any number of
     local ``workers`` or on the Dask cluster at ``scheduler`` (each patient's draws are its own)."""
-    from abm.batch import ClusterLostError, executor
+    from abm.pool import ClusterLostError, executor
 
     chunks = range((trial.trial.patients + CHUNK - 1) // CHUNK)
     tasks = [(arm, chunk) for arm in range(len(trial.arms)) for chunk in chunks]

@@ -266,9 +266,9 @@ def test_dask_cluster_without_workers_is_a_clear_error(
 ) -> None:
     from distributed import LocalCluster
 
-    from abm import batch
+    from abm import pool
 
-    monkeypatch.setattr(batch, "WORKER_WAIT", 1.0)
+    monkeypatch.setattr(pool, "WORKER_WAIT", 1.0)
     out = tmp_path / "out"
     with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
         done = abm(
