@@ -1,7 +1,7 @@
 """Cell-steps per second of the spatial model on 100x100, 200x200 and 400x400 lattices.
 
 A cell-step is one live cell for one day (the sum over days of live cells). The workload is
-the one of ../shared/bench (drug off, a growing tumour seeded as a disc on 5% of the
+that of ``benchmarks/spatial.py`` (drug off, a growing tumour seeded as a disc on 5% of the
 lattice, 200 days), run on this project's full rules.
 
     python benchmarks/cell_steps.py [--widths 100 200 400] [--days 200] [--repeats 3]

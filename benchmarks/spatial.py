@@ -1,9 +1,12 @@
 """This project's spatial model against idiomatic Mesa, side by side: cell-steps/s, set-up, peak memory.
 
-The workload is the one of ../shared/bench (its README): a growing tumour seeded as a disc on
-5% of a 400x400 lattice, drug off, 200 days, seed 0. This project's model runs it with its
-full rules (default, calibrated parameters); the reference runs ``naive_mesa.py`` with
-``--reporter get`` (the faster way it counts) and ``--reporter select`` (as Mesa's examples do).
+The workload: a growing tumour seeded as a disc on 5% of a 400x400 lattice, drug off, 200
+days, seed 0. This project's model runs it with its full rules (default parameters); the
+reference is a model of the same workload written as idiomatic Mesa 3.5 (one agent per cell,
+Python loops over agents), not part of this repository: give its script with ``--naive PATH``
+(it must take ``--steps``, ``--drug off``, ``--width``, ``--seed`` and ``--reporter get|select``
+and print JSON with ``cell_steps``; ``get`` is the faster way it counts, ``select`` as Mesa's
+examples do). Without ``--naive`` only this project's model runs.
 A cell-step is one live cell for one day (the sum over days of the cells alive at the start
 of the day). Each run is its own subprocess, so that its peak memory (maximum resident set
 size, from the kernel's rusage of that child) and its set-up time are its own. With
@@ -11,7 +14,8 @@ size, from the kernel's rusage of that child) and its set-up time are its own. W
 
     python benchmarks/spatial.py [--width 400] [--days 200] [--seed 0] [--repeats 3] [--naive PATH]
 
-The last line is ``ratio X``: this project's cell-steps/s over the reference's with ``get``.
+With ``--naive``, the last line is ``ratio X``: this project's cell-steps/s over the reference's
+with ``get``.
 """
 
 from __future__ import annotations
@@ -27,15 +31,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-NAIVE = Path("shared") / "bench" / "naive_mesa.py"
-
-
-def default_naive() -> Path | None:
-    """``shared/bench/naive_mesa.py`` next to the repository (or next to a parent, for a worktree)."""
-    for parent in ROOT.parents:
-        if (parent / NAIVE).is_file():
-            return parent / NAIVE
-    return None
 
 
 def benchmark_scenario(width: int, days: int) -> Any:
@@ -111,7 +106,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each implementation; the median is shown")
-    parser.add_argument("--naive", type=Path, default=None, help="path of naive_mesa.py (default: ../shared/bench)")
+    parser.add_argument("--naive", type=Path, default=None, help="script of the idiomatic-Mesa reference (optional)")
     parser.add_argument("--ours-only", action="store_true", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
 
@@ -119,10 +114,9 @@ def main() -> None:
         print(json.dumps(run_ours(args.width, args.days, args.seed)))
         return
 
-    naive = args.naive or default_naive()
-    if naive is None or not naive.is_file():
-        where = f"no file {naive}" if args.naive else f"no ../{NAIVE} next to the repository"
-        print(f"error: --naive: {where}; pass the path of naive_mesa.py", file=sys.stderr)
+    naive = args.naive
+    if naive is not None and not naive.is_file():
+        print(f"error: --naive: no file {naive}; pass the path of the reference script", file=sys.stderr)
         sys.exit(2)
     size = ["--width", str(args.width), "--seed", str(args.seed)]
     commands = {
@@ -130,7 +124,7 @@ def main() -> None:
         **{
             f"naive Mesa --reporter {reporter}": [
                 sys.executable,
-                str(naive.resolve()),
+                str(naive.resolve()),  # type: ignore[union-attr]
                 "--steps",
                 str(args.days),
                 "--drug",
@@ -139,7 +133,7 @@ def main() -> None:
                 reporter,
                 *size,
             ]
-            for reporter in ("get", "select")
+            for reporter in (("get", "select") if naive is not None else ())
         },
     }
     runs: dict[str, list[dict]] = {name: [] for name in commands}
@@ -160,6 +154,8 @@ def main() -> None:
             f"{name:<28}{rate / 1e6:>12.2f} M{r['loop_s']:>9.3f}{r['setup_s']:>10.3f}{r['peak_mib']:>10.1f}"
             f"{r['cell_steps']:>12}"
         )
+    if naive is None:
+        return
     ours = median["this project (spatial)"]["loop_cell_steps_per_s"]
     select = median["naive Mesa --reporter select"]["loop_cell_steps_per_s"]
     get = median["naive Mesa --reporter get"]["loop_cell_steps_per_s"]

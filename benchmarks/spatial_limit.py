@@ -26,7 +26,7 @@ a ratio is a rate over the numpy lattice's.
     python benchmarks/spatial_limit.py [--widths 100 400 1000] [--days 200] [--seed 0] [--repeats 3]
                                        [--baseline DIR]...
 
-``benchmarks/spatial.py`` compares the spatial model with idiomatic Mesa (../shared/bench).
+``benchmarks/spatial.py`` compares the spatial model with an idiomatic-Mesa model (``--naive PATH``).
 """
 
 from __future__ import annotations
