@@ -40,7 +40,7 @@ from abm.drugs import DRUGS, route_blocks
 from abm.mechanisms import AXL_HIGH, MET_AMPLIFIED, Route, state_of
 from abm.parameters import Parameters
 from abm.rules import crowding_loss, death_probability, division_probability
-from abm.scenario import CloneSettings
+from abm.scenario import CloneSettings, plateau
 from abm.trial import Trial, run_trial
 from abm.validation import TARGETS, evaluate, json_ready, validation_trial
 
@@ -93,7 +93,7 @@ def feasible(p: Parameters) -> bool:
     Judged in a tumour of 10^9 cells at the default carrying capacity, crowding loss included.
     """
     egfr_tkis = [name for name, drug in DRUGS.items() if Route.EGFR_SENSITIVE in drug.blocks]
-    capacity = CloneSettings.model_fields["carrying_capacity"].default
+    capacity = plateau(p, CloneSettings.model_fields["initial_cells"].default)
     crowding = crowding_loss(p.division_rate, p.death_rate, 1e9, capacity)
     for tki in egfr_tkis:
         blocks = route_blocks({tki: 1.0})

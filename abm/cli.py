@@ -171,11 +171,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _kinetics(cells: float, pre_existing: bool) -> int:
     from abm.kinetics import format_growth, pre_existing_table, untreated_growth
     from abm.parameters import Parameters
-    from abm.scenario import CloneSettings
+    from abm.scenario import plateau
 
     if not 1 <= cells <= 1e13:
         raise InputError("--cells", str(cells), "allowed: 1 to 1e13 cells")
-    capacity = CloneSettings.model_fields["carrying_capacity"].default
+    capacity = plateau(Parameters(), cells)
     g = untreated_growth(Parameters(), cells, capacity)
     print(f"default clinical tumour: {cells:.3g} cells, carrying capacity {capacity:.3g}")
     print(format_growth(g))

@@ -73,13 +73,20 @@ DRUGS: dict[str, Drug] = {
             her2=0.5,
         ),
         # Osimertinib was designed to hit T790M as well as the driver; C797S escapes it, alone or
-        # with T790M (003 §1; Niederst 2015).
+        # with T790M (003 §1; Niederst 2015). It also inhibits HER2 at clinical concentrations
+        # (TAGRISSO prescribing information §12.1), which is why HER2 amplification is rarer
+        # after osimertinib (2-3%) than after 1st-generation TKIs (~12%, 003 §3.5). Its strength
+        # is an assumption, a partial block far weaker than on EGFR, scanned against that row
+        # (issue 14: HER2 found after osimertinib in 13% at 0, 8% at 0.1, none at 0.17 with
+        # HER2 after gefitinib at 13%), weak enough that a HER2-amplified clone still outgrows
+        # osimertinib (it is a reported osimertinib resistance, 003 §3.5).
         _drug(
             "osimertinib",
             "EGFR TKI, 3rd generation",
-            "003 §1; biology.md 'Drugs'",
+            "003 §1, §3.5; biology.md 'Drugs'; TAGRISSO label §12.1 (HER2)",
             egfr_sensitive=0.97,
             egfr_t790m=0.97,
+            her2=0.12,
         ),
         # No AXL inhibitor is approved; bemcentinib is the one in EGFR-TKI trials (003 §4.3; 000 Table 2).
         _drug("bemcentinib", "AXL inhibitor", "003 §4.3; 001", axl=0.9),

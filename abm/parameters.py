@@ -54,21 +54,34 @@ class Parameters(BaseModel):
     # Untreated: (1 - death_rate)(1 + division_rate) per day = a volume doubling time of ~190
     # days, with a cell-loss factor (cells lost / cells produced) of ~0.9 (biology.md 'Dynamics').
     division_rate: float = param(
-        0.04,
+        0.08,
         "probability",
         "assumption constrained by the untreated volume doubling time (median ~190 days, Mackintosh 2014 "
         "Respirology 19:755) and the cell-loss factor (>70%, >=90% in two thirds, Br J Cancer 1984;50:343): "
-        "division = net growth / (1 - cell-loss factor) = 0.0036 / 0.09",
+        "division = net growth / (1 - cell-loss factor) at the carrying_capacity_factor; value: the posterior point "
+        "of issue 14's calibration (PFS 1-2 years, 003 §1; the cohort's doubling time)",
         "Division probability per day of an uncontrolled sensitive cell; scaled by its fitness and (1 - control).",
     )
     death_rate: float = param(
         0.0002,
         "probability",
         "assumption: cell loss comes almost all from crowding (rules.crowding_loss: Gompertzian, to the carrying "
-        "capacity of 10^11 cells); then a 10^10-cell tumour grows with a volume doubling time of ~190 days "
+        "capacity, carrying_capacity_factor x the cells at diagnosis); then a 10^10-cell tumour grows with a "
+        "volume doubling time of ~190 days "
         "(Mackintosh 2014) at a cell-loss factor of ~0.9 (Br J Cancer 1984;50:343), and cells regrowing after a "
         "response grow ~3-4x faster (post-nadir regrowth, Nishino 2016; flare on TKI withdrawal, Chaft 2011)",
         "Cell-loss probability per day of an untreated cycling cell in an uncrowded tumour; crowding adds to it.",
+    )
+    carrying_capacity_factor: float = param(
+        3.0,
+        "factor",
+        "assumption: tumours are found late in their Gompertzian growth (Norton 1988 Cancer Res 48:7067), "
+        "so each tumour's plateau is a small multiple of its size at diagnosis; with the division rate it sets "
+        "both the doubling time at diagnosis (~190 d, Mackintosh 2014) and the ~5x faster regrowth after a "
+        "response (Nishino 2016; Chaft 2011): with a plateau fixed across tumours the two cannot both hold "
+        "with PFS of 1-2 years (issue 14 exploration, d.5); value: the posterior point of issue 14's calibration",
+        "A clone tumour's Gompertzian plateau (carrying capacity) as a multiple of its cells at diagnosis, "
+        "unless the scenario or trial sets the capacity itself.",
     )
     drug_kill_rate: float = param(
         0.015,
@@ -93,7 +106,7 @@ class Parameters(BaseModel):
         "Share of the division rate a C797S cell loses.",
     )
     met_fitness_cost: float = param(
-        0.02,
+        0.0,
         "fraction",
         "assumption: MET-amplified cells are <1% of untreated tumours (003 §5.2, Turke), so they are not fitter",
         "Share of the division rate a MET-amplified cell loses.",
@@ -288,7 +301,7 @@ class Parameters(BaseModel):
     )
     # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
     axl_bypass_capacity: float = param(
-        0.97,
+        0.89,
         "fraction",
         "003 §3.3.2: AXL upregulated in 10-30% of 1st-gen TKI resistance, so AXL-high cells grow on a TKI: at a "
         "cell-loss factor of ~0.9 that needs nearly full rescue (> ~0.93); assumption for the value (to be re-fitted)",

@@ -88,12 +88,13 @@ class CloneSettings(BaseModel):
 
     kind: Literal["clone"]
     initial_cells: int = Field(10**10, ge=1, le=10**13, description="tumour cells on day 0")
-    carrying_capacity: int = Field(
-        10**11,
+    carrying_capacity: int | None = Field(
+        None,
         ge=1,
         le=10**15,
-        description="Gompertzian plateau of the tumour burden (rules.crowding_loss); assumption: sets, with the "
-        "volume doubling time at diagnosis, how much faster a tumour regrows after a response",
+        description="Gompertzian plateau of the tumour burden (rules.crowding_loss); sets, with the volume doubling "
+        "time at diagnosis, how much faster a tumour regrows after a response; default: the parameter "
+        "carrying_capacity_factor x initial_cells",
     )
     days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
     seed: int = Field(0, ge=0, description="random seed")
@@ -149,6 +150,19 @@ class Scenario(BaseModel):
     clinical: ClinicalSettings = ClinicalSettings()
     # TOML arrays are lists; strict=False lets a list stand for the tuple (its items stay strict)
     schedule: tuple[DosingBlock, ...] = Field((DosingBlock(drug="osimertinib"),), strict=False)
+
+    @model_validator(mode="after")
+    def _plateau(self) -> Scenario:
+        # A clone tumour without a stated plateau gets its own: a multiple of its size at diagnosis.
+        if isinstance(self.model, CloneSettings) and self.model.carrying_capacity is None:
+            capacity = plateau(self.parameters, self.model.initial_cells)
+            object.__setattr__(self, "model", self.model.model_copy(update={"carrying_capacity": capacity}))
+        return self
+
+
+def plateau(parameters: Parameters, initial_cells: float) -> int:
+    """A tumour's Gompertzian plateau: ``carrying_capacity_factor`` x its cells at diagnosis."""
+    return min(10**15, max(2, round(parameters.carrying_capacity_factor * initial_cells)))
 
 
 def as_run(scenario: Scenario) -> Scenario:

@@ -104,7 +104,13 @@ class TrialSettings(BaseModel):
     initial_cells: int = Field(
         10**10, ge=1, le=10**13, description="tumour cells at diagnosis, unless the cohort varies it"
     )
-    carrying_capacity: int = Field(10**11, ge=1, le=10**15, description="Gompertzian plateau (see CloneSettings)")
+    carrying_capacity: int | None = Field(
+        None,
+        ge=1,
+        le=10**15,
+        description="Gompertzian plateau of every patient (see CloneSettings); default: each patient's own, "
+        "carrying_capacity_factor x its cells at diagnosis",
+    )
 
 
 class Arm(BaseModel):

@@ -32,13 +32,14 @@ from abm.mechanisms import (
 )
 from abm.parameters import Parameters
 from abm.rules import crowding_loss, doses_key, rule_tables
-from abm.scenario import CloneSettings
+from abm.scenario import CloneSettings, plateau
 
 EGFR_TKIS = {"gefitinib", "erlotinib", "afatinib", "osimertinib"}
 EARLY_TKIS = {"gefitinib", "erlotinib", "afatinib"}  # 1st and 2nd generation
 HER2_BLOCKERS = {"afatinib", "trastuzumab"}  # 003 §4.2 lists afatinib among HER2 inhibitors
 BURDEN = 1e9
-CAPACITY = CloneSettings.model_fields["carrying_capacity"].default
+# the default clinical tumour: 10^10 cells, its plateau from the parameters
+CAPACITY = plateau(Parameters(), CloneSettings.model_fields["initial_cells"].default)
 
 # biology.md 'what kills it' and Niederst 2015, as predicates on a set of drug names.
 EXPECTED_CONTROL = {

@@ -12,9 +12,10 @@ import pytest
 from abm.clone import CloneTumour
 from abm.kinetics import REPORTED_CELL_LOSS, REPORTED_VDT_DAYS, untreated_growth
 from abm.parameters import Parameters
-from abm.scenario import CloneSettings, validate
+from abm.scenario import CloneSettings, plateau, validate
 
-CAPACITY = CloneSettings.model_fields["carrying_capacity"].default
+# the default clinical tumour: 10^10 cells, its plateau from the parameters
+CAPACITY = plateau(Parameters(), CloneSettings.model_fields["initial_cells"].default)
 
 
 def test_default_tumour_doubles_and_loses_cells_as_reported() -> None:

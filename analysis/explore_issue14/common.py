@@ -122,7 +122,7 @@ def _chunk_rows(trial: Trial, arm_index: int, chunk: int) -> list[dict[str, Any]
         if arm_index == 0:  # the same patient on every arm: once is enough
             params = course.params
             cells = course.config.model.initial_cells
-            row["vdt_days"] = untreated_growth(params, cells, trial.trial.carrying_capacity).doubling_days
+            row["vdt_days"] = untreated_growth(params, cells, course.config.model.carrying_capacity).doubling_days
         rows.append(row)
     return rows
 
