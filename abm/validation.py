@@ -215,10 +215,10 @@ TRIAL_TARGETS: tuple[Target, ...] = (
     Target(
         "met_before_met_failure",
         "first-line gefitinib, MET-amplified at progression",
-        "MET <1% before treatment",
+        "MET below 1% before",
         0.5,
         1.0,
-        "003 §5.2: Turke 2010, pre-existing MET cells at <1%",
+        "003 §5.2: Turke 2010, pre-existing MET cells below 1%",
         "met_before",
         (FIRST_GEN,),
     ),
