@@ -38,6 +38,7 @@ from abm.cohort import run_cohort
 from abm.course import Course
 from abm.errors import InputError, from_validation_error
 from abm.inputs import USER_FILE
+from abm.kinetics import untreated_growth
 from abm.parameters import KINDS, Parameters
 from abm.readouts import biopsy
 from abm.scenario import ClinicalSettings, Scenario, read_toml
@@ -363,6 +364,10 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
         "final_cells": course.counts["total"],
         "nadir_cells": course.nadir,
         "eradicated": course.nadir == 0,
+        # the patient's own untreated growth at its size (abm.kinetics): the same on every arm
+        "untreated_doubling_days": untreated_growth(
+            course.params, course.config.model.initial_cells, trial.trial.carrying_capacity
+        ).doubling_days,
         **{f"patient_{k}": v for k, v in characteristics.items()},
     }
 

@@ -12,7 +12,7 @@ import pytest
 from abm.calibration import FIT, START, distance, feasible
 from abm.parameters import Parameters
 from abm.trial import load_trial
-from abm.validation import TARGETS, validate, validation_trial
+from abm.validation import CHECKS, DISH_TARGETS, TARGETS, TRIAL_TARGETS, validate, validation_trial
 from tests.conftest import ROOT
 
 
@@ -95,13 +95,34 @@ def test_validate_json_shape(tmp_path: Path) -> None:
     )
     assert done.returncode in (0, 1), done.stderr
     data = json.loads(done.stdout)
-    assert len(data["targets"]) == len(TARGETS)
-    for row in data["targets"]:
-        assert {"setting", "mechanism", "low", "high", "source", "simulated", "ci", "pass"} <= set(row)
+    # the judged rows (the trial's, then the dishes') in "targets", the checks apart
+    assert [r["key"] for r in data["targets"]] == [t.key for t in (*TRIAL_TARGETS, *DISH_TARGETS)]
+    assert [r["key"] for r in data["checks"]] == [t.key for t in CHECKS]
+    for row in data["targets"] + data["checks"]:
+        assert {"key", "kind", "setting", "mechanism", "low", "high", "source", "simulated", "ci", "pass"} <= set(row)
+    assert {r["kind"] for r in data["targets"]} == {"target"} and {r["kind"] for r in data["checks"]} == {"check"}
+    assert data["dish"] is True
     assert done.returncode == (0 if all(r["pass"] for r in data["targets"]) else 1)
     # --out writes the same object for `abm report`
     assert json.loads((tmp_path / "validation.json").read_text()) == data
     assert (data["patients"], data["seed"]) == (20, 0)
+
+
+def test_validate_no_dish_prints_every_row_grouped() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "abm", "validate", "--patients", "3", "--workers", "1", "--no-dish"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr  # 3 patients per arm cannot pass every target
+    lines = done.stdout.splitlines()
+    assert lines[1] == "targets:" and "PC-9" not in done.stdout
+    checks = lines.index("checks (no reviewed range, not judged):")
+    assert checks - 3 == len(TRIAL_TARGETS)  # title, header, one line per target
+    assert len(lines) - checks - 3 == len(CHECKS)  # title, header, the checks, the count
+    assert lines[-1].endswith(f" of {len(TRIAL_TARGETS)} targets pass")
 
 
 def test_start_point_lies_in_the_box_and_infeasible_biology_is_rejected() -> None:
