@@ -91,8 +91,9 @@ def _parser() -> argparse.ArgumentParser:
         "--posterior",
         type=int,
         metavar="N",
-        help="beside each row's sampling 95%% CI, its posterior-predictive 95%% interval: the validation cohort "
-        "(same patients, same seed) under N parameter sets drawn from the calibration's posterior",
+        help="the rows at the calibration's posterior point and, beside each row's sampling 95%% CI, its "
+        "posterior-predictive 95%% interval: the validation cohort (same patients, same seed) under N parameter "
+        "sets drawn from the calibration's posterior",
     )
     validate.add_argument(
         "--calibration",
@@ -331,8 +332,9 @@ def _validate(args: argparse.Namespace) -> int:
 
         calibration = posterior.load_calibration(args.calibration)  # checked before any patient runs
         source = str(calibration.directory / posterior.CALIBRATION_FILE)
-        for values in (calibration.point, *posterior.draws(calibration, args.posterior, trial.trial.seed)):
+        for values in posterior.draws(calibration, args.posterior, trial.trial.seed):
             posterior.apply(trial, values, source)  # a key this cohort cannot take fails now, not after a run
+        trial = posterior.apply(trial, calibration.point, source)  # the rows' values: at the posterior point
     workers = worker_count(args.workers, args.force_workers)
     with output_folder(args.out, "validation", args.overwrite) if args.out else nullcontext() as staging:
         rows, _ = validate(trial, workers=workers, progress=False if args.json else None)

@@ -400,23 +400,25 @@ def format_posterior_rows(rows: list[dict[str, Any]], draws_run: int) -> str:
             return "NR"
         return f"{x:.1f}" if unit == "months" else f"{x:.1%}"
 
+    names = [row_key(r, i) for i, r in enumerate(rows)]
+    width = min(70, max(6, *map(len, names)))
     header = (
-        f"{'target':48s} {'reviewed':>13s} {'simulated':>9s} {'sampling 95% CI':>16s} "
+        f"{'target':{width}s} {'reviewed':>13s} {'simulated':>9s} {'sampling 95% CI':>16s} "
         f"{'posterior 95%':>16s} {'draws in range':>14s}"
     )
     lines = [
         f"posterior-predictive interval over {draws_run} draws (2.5-97.5%: the parameters' uncertainty, "
-        "same patients; the CI is the sampling error of this cohort at the defaults)",
+        "same patients; the CI is the sampling error of this cohort at the posterior point)",
         header,
     ]
     for i, r in enumerate(rows):
         unit = r.get("unit", "share")
-        name = row_key(r, i)
+        name = names[i]
         ci = r.get("ci") or [None, None]
         post = r.get("posterior") or [None, None]
         share = r.get("posterior_pass")
         lines.append(
-            f"{name[:48]:48s} {fmt(r.get('low'), unit) + '-' + fmt(r.get('high'), unit):>13s} "
+            f"{name[:width]:{width}s} {fmt(r.get('low'), unit) + '-' + fmt(r.get('high'), unit):>13s} "
             f"{fmt(r.get('simulated'), unit):>9s} {fmt(ci[0], unit) + '-' + fmt(ci[1], unit):>16s} "
             f"{fmt(post[0], unit) + '-' + fmt(post[1], unit):>16s} "
             f"{'n/a' if share is None else f'{share:.0%}':>14s}"
