@@ -61,6 +61,22 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
     trial.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     trial.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
+    trial.add_argument(
+        "--posterior",
+        type=int,
+        metavar="N",
+        help="also run the trial under N parameter sets drawn from the calibration's posterior (systematic "
+        "resampling of its weights), every draw on the same virtual patients; writes posterior.csv and prints "
+        "each figure as posterior median [2.5%%, 97.5%%] over the draws: the parameters' posterior uncertainty "
+        "with the patients held fixed, not the sampling CI of the cohort",
+    )
+    trial.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="DIR",
+        help="calibration folder (abm calibrate --out; default calibration/posterior/): the usual outputs are "
+        "the run at its posterior point, and --posterior draws from it",
+    )
 
     validate = commands.add_parser("validate", help="check the reviewed frequencies on the validation cohort")
     validate.add_argument("--patients", type=int, help="patients per arm (default: the file's, 1000)")
@@ -72,9 +88,28 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     validate.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
     validate.add_argument("--no-dish", action="store_true", help="skip the PC-9 dish targets (about 1 s)")
+    validate.add_argument(
+        "--posterior",
+        type=int,
+        metavar="N",
+        help="the rows at the calibration's posterior point and, beside each row's sampling 95%% CI, its "
+        "posterior-predictive 95%% interval: the validation cohort (same patients, same seed) under N parameter "
+        "sets drawn from the calibration's posterior",
+    )
+    validate.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="DIR",
+        help="with --posterior: calibration folder (default calibration/posterior/)",
+    )
 
     report = commands.add_parser("report", help="figures and one self-contained report.html from a result folder")
-    report.add_argument("folder", type=Path, help="a folder written by abm run, trial, validate --out or a sweep")
+    report.add_argument(
+        "folder",
+        type=Path,
+        help="a folder written by abm run, trial, validate --out or a sweep; or a calibration folder "
+        "(calibration.json and posterior.csv): what the targets identify, in DIR/report/",
+    )
 
     calibrate = commands.add_parser("calibrate", help="re-fit the rates to the reviewed frequencies")
     calibrate.add_argument("--points", type=int, nargs=2, default=[40, 20], metavar=("STAGE1", "STAGE2"))
@@ -226,13 +261,40 @@ def _trial(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("patients", args.patients), ("seed", args.seed)) if v is not None}
     trial = load_trial(args.trial, overrides)
+    if args.posterior is not None and args.posterior < 1:
+        raise InputError("--posterior", str(args.posterior), "allowed: 1 or more draws")
+    calibration = None
+    if args.posterior is not None or args.calibration is not None:
+        from abm import posterior
+
+        calibration = posterior.load_calibration(args.calibration)  # checked before any patient runs
+        source = str(calibration.directory / posterior.CALIBRATION_FILE)
+        trial = posterior.apply(trial, calibration.point, source)
     workers = worker_count(workers_asked, args.force_workers)
     out = args.out or Path("results") / args.trial.stem
+    written = ["patients.csv", "summary.json"]
     try:
         with output_folder(out, "trial", args.overwrite) as staging:
             table = run_trial(trial, workers, False if args.json else None, args.scheduler)
             arms = [a.name for a in trial.arms]
             summary = finite({"trial": trial.name, "seed": trial.trial.seed, **summarise_trial(table, arms)})
+            if calibration is not None:
+                summary["calibration"] = {"folder": str(calibration.directory), "point": calibration.point}
+            if args.posterior is not None:
+                sets = posterior.draws(calibration, args.posterior, trial.trial.seed)
+                tidy = posterior.posterior_trial(
+                    trial,
+                    sets,
+                    lambda t: run_trial(t, workers, False, args.scheduler),
+                    source,
+                    log=None if args.json else lambda m: print(m, file=sys.stderr, flush=True),
+                )
+                summary["posterior"] = finite(
+                    {"draws": args.posterior, "seed": trial.trial.seed, "parameters": sets}
+                    | {"arms": posterior.summarise_posterior(tidy)}
+                )
+                write_csv(tidy, staging / "posterior.csv")
+                written.append("posterior.csv")
             write_csv(table, staging / "patients.csv")
             write_json(summary, staging / "summary.json")
     except ClusterLostError as lost:  # nothing written: the folder is swapped in only when complete
@@ -241,8 +303,11 @@ def _trial(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, allow_nan=False))
     else:
-        print(format_summary(f"{trial.name} (seed {trial.trial.seed})", summary))
-        print(f"  wrote {out / 'patients.csv'} and {out / 'summary.json'}")
+        at = f", at the posterior point of {calibration.directory}" if calibration is not None else ""
+        print(format_summary(f"{trial.name} (seed {trial.trial.seed}{at})", summary))
+        if args.posterior is not None:
+            print(posterior.format_posterior(posterior.summarise_posterior(tidy), args.posterior, arms[0]))
+        print(f"  wrote {', '.join(str(out / name) for name in written)}")
     if args.report:
         _report(out, quiet=args.json)
     return 0
@@ -259,9 +324,34 @@ def _validate(args: argparse.Namespace) -> int:
     from abm.validation import format_rows, json_ready, targets_passed, validate, validation_trial
 
     trial = validation_trial(patients=args.patients, seed=args.seed)
+    if args.calibration is not None and args.posterior is None:
+        raise InputError("--calibration", str(args.calibration), "needs --posterior N (the draws to take from it)")
+    if args.posterior is not None:
+        if args.posterior < 1:
+            raise InputError("--posterior", str(args.posterior), "allowed: 1 or more draws")
+        from abm import posterior
+
+        calibration = posterior.load_calibration(args.calibration)  # checked before any patient runs
+        source = str(calibration.directory / posterior.CALIBRATION_FILE)
+        for values in posterior.draws(calibration, args.posterior, trial.trial.seed):
+            posterior.apply(trial, values, source)  # a key this cohort cannot take fails now, not after a run
+        trial = posterior.apply(trial, calibration.point, source)  # the rows' values: at the posterior point
     workers = worker_count(args.workers, args.force_workers)
     with output_folder(args.out, "validation", args.overwrite) if args.out else nullcontext() as staging:
         rows, _ = validate(trial, workers=workers, progress=False if args.json else None, dish=not args.no_dish)
+        if args.posterior is not None:
+            from abm.trial import run_trial
+            from abm.validation import evaluate
+
+            values = posterior.posterior_validation(
+                trial,
+                posterior.draws(calibration, args.posterior, trial.trial.seed),
+                lambda t: run_trial(t, workers=workers, progress=False),
+                evaluate,
+                source,
+                log=None if args.json else lambda m: print(m, file=sys.stderr, flush=True),
+            )
+            rows = posterior.add_posterior(rows, values)
         # "targets": the judged rows (trial, then dish), each with its key and kind; "checks": the
         # rows with no reviewed range, kept apart so readers of "targets" see only ranges
         result = {
@@ -279,6 +369,8 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         print(f"{trial.name}: {trial.trial.patients} patients per arm, seed {trial.trial.seed}")
         print(format_rows(rows))
+        if args.posterior is not None:
+            print(posterior.format_posterior_rows(rows, args.posterior))
     if args.report:
         _report(args.out, quiet=args.json)
     passed, total = targets_passed(rows)
@@ -325,6 +417,16 @@ def start_workers(asked: int | None, force: bool = False) -> None:
 
 
 def _report(folder: Path, quiet: bool = False) -> int:
+    from abm.posterior import is_calibration_dir
+
+    if is_calibration_dir(folder):
+        from abm.report_calibration import build_calibration_report
+
+        path, text = build_calibration_report(folder)
+        if not quiet:
+            print(text)
+            print(f"  wrote {path}")
+        return 0
     from analysis.report import build_report
 
     path = build_report(folder)
