@@ -47,7 +47,7 @@ TRIAL_STATISTICS: dict[str, str] = {
     "mean_pfs_days": "restricted mean PFS in days over follow-up (patients without progression count as follow-up)",
     "progressed": "share of patients who progressed during follow-up",
     "orr": "objective response rate (CR or PR)",
-    "primary_resistance": "share with progression at the first scan",
+    "primary_resistance": "share with primary resistance: progression within 6 months without a response",
     "median_pfs2_days": "Kaplan-Meier median PFS2 in days (NaN when not reached)",
     "mean_pfs2_days": "restricted mean PFS2 in days over follow-up",
     "hazard_ratio": "Cox hazard ratio for PFS of this arm against the first arm (NaN on the first arm)",

@@ -366,7 +366,7 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
         "eradicated": course.nadir == 0,
         # the patient's own untreated growth at its size (abm.kinetics): the same on every arm
         "untreated_doubling_days": untreated_growth(
-            course.params, course.config.model.initial_cells, trial.trial.carrying_capacity
+            course.params, course.config.model.initial_cells, course.config.model.carrying_capacity
         ).doubling_days,
         **{f"patient_{k}": v for k, v in characteristics.items()},
     }

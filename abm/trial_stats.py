@@ -29,6 +29,18 @@ def median_pfs(durations: pd.Series, events: pd.Series) -> tuple[float | None, l
     return _finite(kmf.median_survival_time_), [_finite(ci.iloc[0, 0]), _finite(ci.iloc[0, 1])]
 
 
+# Primary resistance as the clinic defines it (Jackman et al. 2010 J Clin Oncol 28:357): acquired
+# resistance needs an objective response or >= 6 months of stable disease first, so a patient who
+# progresses within 6 months without ever responding had primary resistance. With scans every
+# 56 days that is progression at one of the first three scans (day 56, 112 or 168).
+PRIMARY_RESISTANCE_DAYS = 183
+
+
+def primary_resistant(rows: pd.DataFrame) -> pd.Series:
+    """Per patient: progressed within ``PRIMARY_RESISTANCE_DAYS`` without ever responding."""
+    return rows["progressed"] & (rows["pfs_days"] <= PRIMARY_RESISTANCE_DAYS) & ~rows["responded"]
+
+
 def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     """One arm's figures."""
     median, ci = median_pfs(rows["pfs_days"], rows["progressed"])
@@ -42,7 +54,7 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
         "median_pfs_days": median,
         "median_pfs_ci": ci,
         "orr": float(rows["responded"].mean()),
-        "primary_resistance": float((rows["best_response"] == "PD").mean()),
+        "primary_resistance": float(primary_resistant(rows).mean()) if len(rows) else 0.0,
         "mechanisms_at_progression": shares,
         "median_pfs2_days": median2,
         "median_pfs2_ci": ci2,
@@ -92,7 +104,7 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
         lines += [
             f"  {arm}: {s['patients']} patients, {s['progressed']} progressed",
             f"    median PFS {days(s['median_pfs_days'])} days (95% CI {days(lo)}-{days(hi)});"
-            f" ORR {s['orr']:.0%}; progression at first scan {s['primary_resistance']:.0%}",
+            f" ORR {s['orr']:.0%}; primary resistance {s['primary_resistance']:.0%}",
             f"    at progression: {mechanisms or 'none detected'}",
         ]
         if s["median_pfs2_days"] is not None:

@@ -22,7 +22,7 @@ from scipy.stats import binom, binomtest
 
 from abm.kinetics import REPORTED_VDT_DAYS
 from abm.trial import Trial, load_trial, run_trial
-from abm.trial_stats import median_pfs
+from abm.trial_stats import median_pfs, primary_resistant
 
 ROOT = Path(__file__).resolve().parent.parent
 VALIDATION_TRIAL = ROOT / "scenarios" / "validation.toml"
@@ -32,11 +32,6 @@ FIRST_GEN = "gefitinib"
 OSIMERTINIB = "osimertinib"
 SECOND_LINE = "gefitinib then osimertinib"
 
-# Primary resistance as the clinic defines it (Jackman et al. 2010 J Clin Oncol 28:357): acquired
-# resistance needs an objective response or >= 6 months of stable disease first, so a patient who
-# progresses within 6 months without ever responding had primary resistance. With scans every
-# 56 days that is progression at one of the first three scans (day 56, 112 or 168).
-PRIMARY_RESISTANCE_DAYS = 183
 
 # The eradication plausibility target counts tumours of at least this many cells at diagnosis.
 ERADICATION_MIN_CELLS = 1e9
@@ -337,7 +332,7 @@ def _hits(target: Target, rows: pd.DataFrame) -> pd.Series:
         rows = rows[_has(rows["mechanisms_at_progression"], "t790m") & rows["progressed2"]]
         return _has(rows["mechanisms_at_progression2"], target.mechanism)
     if kind == "primary_resistance":
-        return rows["progressed"] & (rows["pfs_days"] <= PRIMARY_RESISTANCE_DAYS) & ~rows["responded"]
+        return primary_resistant(rows)
     if kind == "met_before":
         # Tumours failing by MET whose diagnostic biopsy did not call MET: the baseline call
         # uses the ctDNA limit (validation.toml: 1% of tumour DNA), so these had MET below it.

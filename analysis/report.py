@@ -186,7 +186,7 @@ def _trial_section(folder: Path) -> Section:
                 "median PFS, months (95% CI)": _months(s["median_pfs_days"], s["median_pfs_ci"]),
                 "median PFS, days": _fmt(s["median_pfs_days"]),
                 "ORR": _pct(s["orr"]),
-                "PD at first scan": _pct(s["primary_resistance"]),
+                "primary resistance": _pct(s["primary_resistance"]),
             }
             for arm, s in summary["arms"].items()
         ]

@@ -35,7 +35,7 @@ def test_stable_disease_is_neither_response_nor_progression() -> None:
     assert not r.progressed
 
 
-def test_primary_resistance_is_progression_at_the_first_scan() -> None:
+def test_progression_at_the_first_scan_is_best_response_pd() -> None:
     r = scans([1e10, 3e10])
     assert r.progression_day == 56
     assert r.best_response == "PD"

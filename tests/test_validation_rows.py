@@ -15,6 +15,7 @@ from scipy.stats import binomtest
 
 from abm.kinetics import REPORTED_VDT_DAYS, untreated_growth
 from abm.parameters import Parameters
+from abm.scenario import plateau
 from abm.trial import patient_row
 from abm.validation import (
     CHECKS,
@@ -168,7 +169,7 @@ def _course(baseline_met: float, cells: int, params: Parameters) -> SimpleNamesp
         counts={"total": cells},
         nadir=cells // 10,
         params=params,
-        config=SimpleNamespace(model=SimpleNamespace(initial_cells=cells)),
+        config=SimpleNamespace(model=SimpleNamespace(initial_cells=cells, carrying_capacity=plateau(params, cells))),
     )
 
 
@@ -181,10 +182,10 @@ def test_baseline_call_uses_the_ctdna_limit_and_the_row_has_the_doubling_time() 
     below = patient_row(trial, arm, 0, _course(0.009, 2 * 10**9, params), {"initial_cells": 2e9})
     at = patient_row(trial, arm, 0, _course(0.01, 2 * 10**9, params), {"initial_cells": 2e9})
     assert below["mechanisms_at_baseline"] == "" and at["mechanisms_at_baseline"] == "met_amplified"
-    expected = untreated_growth(params, 2e9, trial.trial.carrying_capacity).doubling_days
+    expected = untreated_growth(params, 2e9, plateau(params, 2e9)).doubling_days
     assert below["untreated_doubling_days"] == expected
     assert 20 < expected < 2000  # a finite, plausible number of days
-    assert expected != untreated_growth(params, 2e10, trial.trial.carrying_capacity).doubling_days
+    assert expected != untreated_growth(params, 2e10, plateau(params, 2e10)).doubling_days
 
 
 def test_eradication_counts_only_tumours_of_at_least_1e9_cells() -> None:

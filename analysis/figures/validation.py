@@ -42,9 +42,12 @@ def validation_figure(folder: Path) -> Figure:
             y = np.arange(len(group))[::-1]
             top = 0.0
             for yi, row in zip(y, group, strict=True):
+                value = row["simulated"]
+                # an open-ended range (">= 3-fold") is drawn to past the value or twice its lower end
+                high = row["high"] if row["high"] is not None else max(2 * row["low"], 1.3 * (value or 0.0))
                 ax.barh(
                     yi,
-                    row["high"] - row["low"],
+                    high - row["low"],
                     left=row["low"],
                     height=0.6,
                     color="#d9d9d9",
@@ -55,7 +58,7 @@ def validation_figure(folder: Path) -> Figure:
                 value, (lo, hi) = row["simulated"], row["ci"]
                 colour = PASS if row["pass"] else FAIL
                 reached = value is not None
-                shown = value if reached else (hi if hi is not None else row["high"])
+                shown = value if reached else (hi if hi is not None else high)
                 lo = shown if lo is None else lo
                 hi_shown = hi if hi is not None else shown
                 drawn = ax.errorbar(
@@ -72,8 +75,9 @@ def validation_figure(folder: Path) -> Figure:
                     capsize=2,
                 )
                 drawn.lines[0].set_gid(f"simulated:{row['setting']}:{row['mechanism']}")  # the point itself
-                top = max(top, row["high"], hi_shown, shown)
-                note = f"n={row['patients']}" + ("" if reached else ", median not reached")
+                top = max(top, high, hi_shown, shown)
+                counted = f"n={row['patients']}" if row["patients"] else "dish"
+                note = counted + ("" if reached else ", median not reached")
                 ax.annotate(
                     note,
                     (1.0, yi),
@@ -95,7 +99,7 @@ def validation_figure(folder: Path) -> Figure:
                 ax.set_xlim(0, top * 1.08)
             ax.grid(axis="x", color="#eeeeee", lw=0.5)
             ax.set_axisbelow(True)
-        passed = sum(r["pass"] for r in rows)
+        passed = sum(bool(r["pass"]) for r in rows)
         cohort = f"{data['patients']} patients per arm, seed {data['seed']}" if "patients" in data else "cohort unknown"
         fig.suptitle(
             f"Validation against the reviewed ranges: {passed} of {len(rows)} pass\n({cohort.rstrip('; ')})",
