@@ -198,3 +198,28 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
     passed = sum(r["pass"] for r in rows)
     lines.append(f"{passed} of {len(rows)} targets pass")
     return "\n".join(lines)
+
+
+# shim until issue14-validation merges: Target.key, TRIAL_TARGETS and target_values (the
+# shared interface of issue 14), computed from the ten TARGETS above. Delete this block when
+# issue14-validation brings the real ones.
+_SHIM_KEYS = {
+    ("first-line gefitinib/erlotinib", "t790m"): "t790m_gefitinib",
+    ("first-line gefitinib/erlotinib", "met_amplified"): "met_gefitinib",
+    ("first-line gefitinib/erlotinib", "axl_high"): "axl_gefitinib",
+    ("untreated", "met_amplified"): "met_untreated",
+    ("first-line osimertinib", "met_amplified"): "met_osimertinib",
+    ("first-line osimertinib", "t790m"): "t790m_osimertinib",
+    ("second-line osimertinib after T790M+ progression", "met_amplified"): "met_second_line",
+    ("any first-line EGFR TKI", "primary resistance"): "primary_resistance",
+    ("first-line gefitinib", "median PFS"): "pfs_gefitinib",
+    ("first-line osimertinib", "median PFS"): "pfs_osimertinib",
+}
+if not hasattr(Target, "key"):
+    Target.key = property(lambda self: _SHIM_KEYS[(self.setting, self.mechanism)])  # type: ignore[attr-defined]
+TRIAL_TARGETS: tuple[Target, ...] = TARGETS
+
+
+def target_values(table: pd.DataFrame) -> dict[str, float]:
+    """The simulated value of every trial target on a validation-trial table (shim)."""
+    return {t.key: measure(t, table)[0] for t in TRIAL_TARGETS}  # type: ignore[attr-defined]
