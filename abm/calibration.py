@@ -55,6 +55,7 @@ event: start, generation, stop).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -140,7 +141,7 @@ class RangeDistance:
     def __init__(self, targets: dict[str, tuple[float, float]]) -> None:
         self.targets = targets
 
-    def __call__(self, x: dict[str, float], x_0: dict[str, float]) -> float:  # noqa: ARG002 - the ranges are x_0
+    def __call__(self, x: dict[str, float], x_0: dict[str, float]) -> float:  # the ranges stand for x_0
         if x.get(FEASIBLE, 1.0) == 0.0:
             return math.inf
         return sum(_target_distance(float(x[k]), low, high) for k, (low, high) in self.targets.items())
@@ -246,9 +247,7 @@ class StandInModel:
     range are infeasible. ``delay`` seconds of sleep per evaluation make it slow on purpose.
     """
 
-    def __init__(
-        self, priors: dict[str, Prior], targets: dict[str, tuple[float, float]], delay: float = 0.0
-    ) -> None:
+    def __init__(self, priors: dict[str, Prior], targets: dict[str, tuple[float, float]], delay: float = 0.0) -> None:
         self.priors, self.targets, self.delay = priors, targets, delay
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
@@ -309,8 +308,8 @@ def _sampler_class() -> type:
             t: int,
             *,
             max_eval: float = np.inf,
-            all_accepted: bool = False,  # noqa: ARG002
-            ana_vars: Any = None,  # noqa: ARG002
+            all_accepted: bool = False,
+            ana_vars: Any = None,
         ) -> Any:
             import cloudpickle
 
@@ -392,7 +391,8 @@ def _settings(
     }
 
 
-def _check_folder(out: Path) -> None:
+def check_folder(out: Path) -> None:
+    """Refuse an --out that is a file, or a folder holding files a calibration does not write."""
     if out.exists() and not out.is_dir():
         raise InputError("--out", str(out), "is a file; allowed: a folder")
     if out.is_dir():
@@ -419,8 +419,6 @@ def calibrate(
     ``stand_in_delay``: not None runs ``StandInModel`` (that many seconds per evaluation)
     instead of the trial, for tests.
     """
-    import pyabc
-
     from abm.output import write_csv, write_json
     from abm.pool import executor
 
@@ -431,14 +429,19 @@ def calibrate(
     if unknown:
         raise InputError("targets", unknown[0], f"not a trial target; allowed: {', '.join(ranges)}")
     ranges = {k: ranges[k] for k in targets}
-    _check_folder(out)
+    check_folder(out)
     trial = validation_trial(patients=preset.patients_per_arm, path=trial_path)
     check_priors(trial, priors, str(trial_path))
     model_name = "stand-in" if stand_in_delay is not None else "validation trial"
-    model = StandInModel(priors, ranges, stand_in_delay) if stand_in_delay is not None else TrialModel(
-        trial, priors, targets
+    model = (
+        StandInModel(priors, ranges, stand_in_delay)
+        if stand_in_delay is not None
+        else TrialModel(trial, priors, targets)
     )
     settings = _settings(preset, seed, priors, targets, trial_path, model_name)
+    import pyabc  # a second or two: after the input is checked
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # our own lines say what a generation did
 
     out.mkdir(parents=True, exist_ok=True)
     db_path, run_path, log_path = out / "abc.db", out / "run.json", out / "log.jsonl"

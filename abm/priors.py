@@ -60,12 +60,8 @@ PRIORS: dict[str, Prior] = {
     ),
     "cohort.axl_bypass_capacity.sd": Prior("uniform", 0.0, 0.08, "assumption: patients differ in AXL rescue"),
     "axl_high_fitness_cost": Prior("uniform", 0.0, 0.10, "000 'EMT' (slower cycling); assumption"),
-    "igf1r_bypass_capacity": Prior(
-        "uniform", 0.85, 0.99, "003 §3.4 (IGF-1R keeps PI3K/AKT on); assumption"
-    ),
-    "t790m_fitness_cost": Prior(
-        "uniform", 0.0, 0.05, "Chmielecki 2011 (T790M slower off drug); value an assumption"
-    ),
+    "igf1r_bypass_capacity": Prior("uniform", 0.85, 0.99, "003 §3.4 (IGF-1R keeps PI3K/AKT on); assumption"),
+    "t790m_fitness_cost": Prior("uniform", 0.0, 0.05, "Chmielecki 2011 (T790M slower off drug); value an assumption"),
     "met_fitness_cost": Prior(
         "uniform",
         0.0,
