@@ -57,6 +57,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -231,6 +232,7 @@ class TrialModel:
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
         values = decode(pars, self.priors)
         cohort_seed = int(np.random.randint(0, 2**31 - 1))  # the candidate's own seeded stream
+        release_global_rng()  # the rest draws from the cohort seed: other threads' candidates may go on
         trial = with_values(self.trial, values)
         if not feasible(trial.parameters):
             return {FEASIBLE: 0.0, **dict.fromkeys(self.targets, math.nan)}
@@ -272,6 +274,19 @@ def candidate_seed(seed: int, t: int, index: int) -> int:
 
 
 _LOADED: dict[int, Any] = {}  # in a worker: the last generation's simulate function, by payload hash
+# pyabc draws from numpy's global generator; a Dask worker may run candidates in several threads,
+# so a candidate holds it from its seeding until it has drawn all it needs (release_global_rng).
+_RNG_LOCK = threading.Lock()
+_RNG_HELD = threading.local()
+
+
+def release_global_rng() -> None:
+    """A candidate is done with numpy's global generator: restore it and let another thread's candidate seed it."""
+    state = getattr(_RNG_HELD, "state", None)
+    if state is not None:
+        _RNG_HELD.state = None
+        np.random.set_state(state)  # this process's own draws are not shifted
+        _RNG_LOCK.release()
 
 
 def simulate_candidate(payload: bytes, seed: int, t: int, index: int) -> Any:
@@ -282,12 +297,14 @@ def simulate_candidate(payload: bytes, seed: int, t: int, index: int) -> Any:
     if key not in _LOADED:
         _LOADED.clear()
         _LOADED[key] = cloudpickle.loads(payload)
-    state = np.random.get_state()
+    simulate_one = _LOADED[key]
+    _RNG_LOCK.acquire()
+    _RNG_HELD.state = np.random.get_state()
     np.random.seed(candidate_seed(seed, t, index))
     try:
-        return _LOADED[key]()
+        return simulate_one()
     finally:
-        np.random.set_state(state)  # this process's own draws are not shifted
+        release_global_rng()
 
 
 def _sampler_class() -> type:

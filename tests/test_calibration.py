@@ -207,6 +207,26 @@ def test_same_posterior_on_one_and_two_workers(tmp_path: Path, cohort_file: Path
     assert other["point"] != one["point"]  # the seed matters
 
 
+def test_same_posterior_on_a_dask_cluster_with_threaded_workers(tmp_path: Path, cohort_file: Path) -> None:
+    """Two threads in one Dask worker share numpy's global generator: candidates must not mix draws."""
+    from distributed import LocalCluster
+
+    here = toy_run(tmp_path / "here", cohort_file)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        there = calibrate(
+            tmp_path / "dask",
+            TOY,
+            "test",
+            seed=3,
+            scheduler=cluster.scheduler_address,
+            trial_path=cohort_file,
+            stand_in_delay=0.0,
+            log=lambda m: None,
+        )
+    assert there["generations"] == here["generations"]
+    assert (tmp_path / "dask" / "posterior.csv").read_bytes() == (tmp_path / "here" / "posterior.csv").read_bytes()
+
+
 def test_a_stopped_run_continued_equals_an_uninterrupted_one(tmp_path: Path, cohort_file: Path) -> None:
     whole = toy_run(tmp_path / "whole", cohort_file)
     first = toy_run(tmp_path / "parts", cohort_file, Preset(**{**TOY.__dict__, "max_generations": 1}))
