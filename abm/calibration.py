@@ -459,6 +459,8 @@ def calibrate(
     import pyabc  # a second or two: after the input is checked
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # our own lines say what a generation did
+    # importance weights (prior / proposal density) are tiny in 15 dimensions; they are normalised
+    logging.getLogger("ABC.Population").setLevel(logging.ERROR)
 
     out.mkdir(parents=True, exist_ok=True)
     db_path, run_path, log_path = out / "abc.db", out / "run.json", out / "log.jsonl"
