@@ -111,12 +111,18 @@ def _parser() -> argparse.ArgumentParser:
         "(calibration.json and posterior.csv): what the targets identify, in DIR/report/",
     )
 
-    calibrate = commands.add_parser("calibrate", help="re-fit the rates to the reviewed frequencies")
-    calibrate.add_argument("--points", type=int, nargs=2, default=[40, 20], metavar=("STAGE1", "STAGE2"))
-    calibrate.add_argument("--patients", type=int, nargs=2, default=[150, 300], metavar=("STAGE1", "STAGE2"))
-    calibrate.add_argument("--seed", type=int, default=0)
-    calibrate.add_argument("--workers", type=int, default=2)
-    calibrate.add_argument("--out", type=Path, help="where to write the fit (default calibration/fitted.json)")
+    calibrate = commands.add_parser(
+        "calibrate", help="fit a posterior of the rates to the reviewed frequencies (ABC-SMC, resumable)"
+    )
+    calibrate.add_argument("--preset", default="small", help="small (~15 min on 2 cores) or full (~2 h); default small")
+    calibrate.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    calibrate.add_argument("--workers", type=int, help="local worker processes (default 2; 1 runs in-process)")
+    calibrate.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786"
+    )
+    calibrate.add_argument(
+        "--out", type=Path, metavar="DIR", help="calibration folder (default calibration/PRESET/); resumes a run there"
+    )
     calibrate.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
 
     viz = commands.add_parser("viz", help="watch the tumour under therapy in the browser (SolaraViz)")
@@ -340,14 +346,10 @@ def _validate(args: argparse.Namespace) -> int:
     with output_folder(args.out, "validation", args.overwrite) if args.out else nullcontext() as staging:
         rows, _ = validate(trial, workers=workers, progress=False if args.json else None, dish=not args.no_dish)
         if args.posterior is not None:
-            from abm.trial import run_trial
-            from abm.validation import evaluate
-
             values = posterior.posterior_validation(
                 trial,
                 posterior.draws(calibration, args.posterior, trial.trial.seed),
-                lambda t: run_trial(t, workers=workers, progress=False),
-                evaluate,
+                lambda t: validate(t, workers=workers, progress=False, dish=not args.no_dish)[0],
                 source,
                 log=None if args.json else lambda m: print(m, file=sys.stderr, flush=True),
             )
@@ -436,31 +438,38 @@ def _report(folder: Path, quiet: bool = False) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    import sys
+    from abm.calibration import CALIBRATION_DIR, PRESETS, check_folder
 
-    from abm.calibration import FITTED_FILE, calibrate
-    from abm.output import check_writable, write_json
-    from abm.validation import format_rows
+    if args.preset not in PRESETS:
+        raise InputError("--preset", args.preset, f"allowed: {', '.join(PRESETS)}")
+    if args.seed < 0:
+        raise InputError("--seed", str(args.seed), "allowed: 0 or more")
+    if args.workers is not None and args.scheduler:
+        raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
+    workers = 1 if args.scheduler else worker_count(2 if args.workers is None else args.workers, args.force_workers)
+    out = args.out or CALIBRATION_DIR / args.preset
+    check_folder(out)  # before the minutes of fitting, not after
+    if args.scheduler is None:
+        start_workers(workers, args.force_workers)  # the fork server imports while pyabc loads
+    from abm.calibration import calibrate
 
-    for flag, values in (("--points", args.points), ("--patients", args.patients)):
-        if min(values) < 1:
-            raise InputError(flag, " ".join(map(str, values)), "allowed: two whole numbers, 1 or more")
-    out = args.out or FITTED_FILE
-    check_writable(out)  # before the minutes of fitting, not after
     result = calibrate(
-        tuple(args.points),
-        tuple(args.patients),
-        args.seed,
-        worker_count(args.workers, args.force_workers),
-        log=lambda m: print(m, file=sys.stderr),
+        out,
+        PRESETS[args.preset],
+        args.preset,
+        seed=args.seed,
+        workers=workers,
+        scheduler=args.scheduler,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
     )
-    write_json(result, out)
+    last = result["generations"][-1]
     print(f"method: {result['method']}")
-    print(f"points {result['points']}, patients per arm {result['patients']}, seed {result['seed']}")
-    print(f"distance {result['distance']:.4f}; {result['passed']} of {result['n_targets']} targets pass")
-    print("fitted: " + ", ".join(f"{k}={v:g}" for k, v in result["fitted"].items()))
-    print(format_rows(result["targets"]))
-    print(f"{result['seconds']} s; wrote {out}")
+    print(
+        f"{len(result['generations'])} generations ({result['stopped']}); last epsilon {last['epsilon']:.4g},"
+        f" {sum(g['evaluations'] for g in result['generations'])} evaluations"
+    )
+    print("posterior median: " + ", ".join(f"{k}={v:.3g}" for k, v in result["point"].items()))
+    print(f"{result['wall_seconds']} s; wrote {out / 'calibration.json'}, {out / 'posterior.csv'}")
     return 0
 
 

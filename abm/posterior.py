@@ -350,17 +350,17 @@ def row_key(row: dict[str, Any], index: int) -> str:
 def posterior_validation(
     trial: Any,
     parameter_sets: list[dict[str, float]],
-    run: Callable[[Any], pd.DataFrame],
-    evaluate: Callable[[pd.DataFrame], list[dict[str, Any]]],
+    rows_of: Callable[[Any], list[dict[str, Any]]],
     source: str,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, list[float]]:
-    """{row key: simulated value of each draw} over the draws, every draw on the same patients."""
+    """{row key: simulated value of each draw} over the draws, every draw on the same patients;
+    ``rows_of(trial)`` runs a trial and gives its validation rows (the dish's too, if wanted)."""
     values: dict[str, list[float]] = {}
     for k, parameters in enumerate(parameter_sets):
         if log is not None:
             log(f"posterior draw {k + 1}/{len(parameter_sets)}")
-        rows = evaluate(run(apply(trial, parameters, source)))
+        rows = rows_of(apply(trial, parameters, source))
         for i, row in enumerate(rows):
             value = row.get("simulated")
             values.setdefault(row_key(row, i), []).append(math.nan if value is None else float(value))

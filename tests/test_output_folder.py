@@ -74,8 +74,8 @@ def test_unwritable_out_is_refused_before_the_run(tmp_path: Path, capsys: pytest
     done = abm("run", "--days", "100000", "--out", blocker / "out", *SMALL, capsys=capsys)
     assert_one_line_error(done, "--out", "cannot write in")
     assert time.perf_counter() - started < 10
-    assert_one_line_error(abm("calibrate", "--out", tmp_path, capsys=capsys), "--out", "is a folder")
-    assert_one_line_error(abm("calibrate", "--points", "-1", "-1", capsys=capsys), "--points", "1 or more")
+    assert_one_line_error(abm("calibrate", "--out", blocker, capsys=capsys), "--out", "is a file; allowed: a folder")
+    assert_one_line_error(abm("calibrate", "--preset", "huge", capsys=capsys), "--preset", "allowed: small, full")
 
 
 def test_a_failed_write_leaves_the_old_folder_as_it_was(
