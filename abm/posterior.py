@@ -393,12 +393,7 @@ def add_posterior(rows: list[dict[str, Any]], values: dict[str, list[float]]) ->
 def format_posterior_rows(rows: list[dict[str, Any]], draws_run: int) -> str:
     """The validation rows with the sampling 95% CI and the posterior-predictive 95% interval side by side."""
 
-    def fmt(x: Any, unit: str) -> str:
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return "n/a"
-        if x == math.inf:
-            return "NR"
-        return f"{x:.1f}" if unit == "months" else f"{x:.1%}"
+    from abm.validation import format_value as fmt
 
     names = [row_key(r, i) for i, r in enumerate(rows)]
     width = min(70, max(6, *map(len, names)))
@@ -421,6 +416,6 @@ def format_posterior_rows(rows: list[dict[str, Any]], draws_run: int) -> str:
             f"{name[:width]:{width}s} {fmt(r.get('low'), unit) + '-' + fmt(r.get('high'), unit):>13s} "
             f"{fmt(r.get('simulated'), unit):>9s} {fmt(ci[0], unit) + '-' + fmt(ci[1], unit):>16s} "
             f"{fmt(post[0], unit) + '-' + fmt(post[1], unit):>16s} "
-            f"{'n/a' if share is None else f'{share:.0%}':>14s}"
+            f"{'-' if share is None or r.get('kind') == 'check' else f'{share:.0%}':>14s}"
         )
     return "\n".join(lines)

@@ -4,7 +4,13 @@ Keys are those of ``abm.calibration.with_values``: a parameter of ``abm/paramete
 (``division_rate``) or ``cohort.NAME.FIELD``, field FIELD of the validation cohort's
 distribution NAME (``scenarios/validation.toml`` [cohort]). The ranges and sources are
 section (c) of ``docs/notes/issue14-exploration.md``; quantities that moved no target there
-are not fitted (the posterior would return the prior). Edit the table to fit more or fewer.
+are not fitted (the posterior would return the prior), nor are those redundant with a kept key
+on the same target (the AXL fitness cost and the persister reversion rate act on the AXL share
+through the same race as the AXL capacity, and so do its spread across patients and the IGF-1R
+capacity; the T790M and MET costs moved their shares by less than the prone shares do; the upper
+end of the MET-prone rates moves only untreated MET, which the MET-prone share moves too): with
+40-100 particles, importance weights degenerate fast as dimensions are added (a 16-key run kept
+an effective sample of 1 of 40 after three generations). Edit the table to fit more or fewer.
 """
 
 from __future__ import annotations
@@ -66,16 +72,6 @@ PRIORS: dict[str, Prior] = {
         0.97,
         "003 §3.3.2 (AXL in ~20% of 1st-gen resistance: AXL-high cells must grow on a TKI in some tumours)",
     ),
-    "cohort.axl_bypass_capacity.sd": Prior("uniform", 0.0, 0.08, "assumption: patients differ in AXL rescue"),
-    "axl_high_fitness_cost": Prior("uniform", 0.0, 0.10, "000 'EMT' (slower cycling); assumption"),
-    "igf1r_bypass_capacity": Prior("uniform", 0.85, 0.99, "003 §3.4 (IGF-1R keeps PI3K/AKT on); assumption"),
-    "t790m_fitness_cost": Prior("uniform", 0.0, 0.05, "Chmielecki 2011 (T790M slower off drug); value an assumption"),
-    "met_fitness_cost": Prior(
-        "uniform",
-        0.0,
-        0.02,
-        "assumption: < 1% of untreated cells (003 §5.2); a cost of 0.02 took untreated MET from 2% to 0 at S5",
-    ),
     "cohort.t790m_mutation_rate.present": Prior(
         "uniform",
         0.4,
@@ -89,13 +85,6 @@ PRIORS: dict[str, Prior] = {
         0.35,
         "003 §3.1.2 (5-22%, 15%, 19%); 003 §5.2 (Turke: pre-existing MET cells in tumours that fail by MET)",
     ),
-    "cohort.met_amplification_rate.high": Prior(
-        "loguniform",
-        3e-5,
-        1e-3,
-        "untreated MET 3% (Bean 2/62) needs ~1e-4 per division in a few tumours (exploration d.3); gene "
-        "amplification rates in tumour lines up to ~1e-4 per division (assumption, not in the seeds)",
-    ),
     "cohort.c797s_mutation_rate.present": Prior("uniform", 0.03, 0.3, "Ramalingam ESMO 2018 (7-15%)"),
     "cohort.her2_amplification_rate.present": Prior(
         "uniform", 0.05, 0.3, "003 §3.5 (12-13% after 1st-gen TKI, 1% untreated)"
@@ -105,8 +94,5 @@ PRIORS: dict[str, Prior] = {
         0.0,
         0.15,
         "003 §1 (4-10% primary resistance, 'other non-sensitive mutations in the target gene')",
-    ),
-    "persister_reversion_rate": Prior(
-        "loguniform", 0.002, 0.03, "003 §5.2 (drug-tolerant persisters are reversible); assumption"
     ),
 }

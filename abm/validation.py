@@ -524,7 +524,8 @@ def validate(
     return evaluate(table, values), table
 
 
-def _fmt(x: float | None, unit: str) -> str:
+def format_value(x: float | None, unit: str) -> str:
+    """A row's value as printed: months, days, fold or a percentage; n/a when missing."""
     if x is None or x != x:  # None in JSON, or nan
         return "n/a"
     if x == math.inf:
@@ -553,15 +554,15 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
             if r.get("kind", "target") == "check":
                 reviewed, result = "-", "check"
             else:
-                high = "" if r["high"] is None or r["high"] == math.inf else _fmt(r["high"], unit)
-                reviewed = f">={_fmt(r['low'], unit)}" if not high else f"{_fmt(r['low'], unit)}-{high}"
+                high = "" if r["high"] is None or r["high"] == math.inf else format_value(r["high"], unit)
+                reviewed = f">={format_value(r['low'], unit)}" if not high else f"{format_value(r['low'], unit)}-{high}"
                 result = "pass" if r["pass"] else "FAIL"
-            ci = f"{_fmt(r['ci'][0], unit)}-{_fmt(r['ci'][1], unit)}"
+            ci = f"{format_value(r['ci'][0], unit)}-{format_value(r['ci'][1], unit)}"
             ci = "-" if ci == "n/a-n/a" else ci  # none: a dish value, or nothing to count
             n = "-" if r["patients"] is None else str(r["patients"])
             lines.append(
-                f"{r['setting'][:50]:50s} {r['mechanism'][:24]:24s} {reviewed:>13s} {_fmt(r['simulated'], unit):>10s}"
-                f" {ci:>20s} {n:>5s}  {result:6s}  {r['source']}"
+                f"{r['setting'][:50]:50s} {r['mechanism'][:24]:24s} {reviewed:>13s}"
+                f" {format_value(r['simulated'], unit):>10s} {ci:>20s} {n:>5s}  {result:6s}  {r['source']}"
             )
     passed, total = targets_passed(rows)
     lines.append(f"{passed} of {total} targets pass")
