@@ -36,7 +36,8 @@ class Growth:
     @property
     def doubling_days(self) -> float:
         """Volume doubling time (cells are proportional to volume); inf when not growing."""
-        return math.log(2.0) / self.net if self.net > 0 else math.inf
+        # at the plateau net growth is 0 up to rounding (~1e-16): that is no growth, not 10^15 days
+        return math.log(2.0) / self.net if self.net > 1e-12 else math.inf
 
     @property
     def cell_loss_factor(self) -> float:

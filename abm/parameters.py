@@ -21,7 +21,10 @@ KINDS = {
 }
 
 
-FITTED = "fitted by `abm calibrate` (calibration/fitted.json, seed 0) to the targets of biology.md"
+FITTED = (
+    "the weighted posterior median of `abm calibrate --preset full` (calibration/posterior/, seed 0, issue 14), "
+    "ABC-SMC against the targets of `abm validate`"
+)
 
 
 def fitted(constraint: str) -> str:
@@ -54,12 +57,12 @@ class Parameters(BaseModel):
     # Untreated: (1 - death_rate)(1 + division_rate) per day = a volume doubling time of ~190
     # days, with a cell-loss factor (cells lost / cells produced) of ~0.9 (biology.md 'Dynamics').
     division_rate: float = param(
-        0.08,
+        0.102,
         "probability",
         "assumption constrained by the untreated volume doubling time (median ~190 days, Mackintosh 2014 "
         "Respirology 19:755) and the cell-loss factor (>70%, >=90% in two thirds, Br J Cancer 1984;50:343): "
-        "division = net growth / (1 - cell-loss factor) at the carrying_capacity_factor; value: the posterior point "
-        "of issue 14's calibration (PFS 1-2 years, 003 §1; the cohort's doubling time)",
+        "division = net growth / (1 - cell-loss factor) at the carrying_capacity_factor; "
+        + fitted("PFS 1-2 years (003 §1), the cohort's doubling time and primary resistance"),
         "Division probability per day of an uncontrolled sensitive cell; scaled by its fitness and (1 - control).",
     )
     death_rate: float = param(
@@ -67,19 +70,19 @@ class Parameters(BaseModel):
         "probability",
         "assumption: cell loss comes almost all from crowding (rules.crowding_loss: Gompertzian, to the carrying "
         "capacity, carrying_capacity_factor x the cells at diagnosis); then a 10^10-cell tumour grows with a "
-        "volume doubling time of ~190 days "
+        "volume doubling time of ~100-200 days "
         "(Mackintosh 2014) at a cell-loss factor of ~0.9 (Br J Cancer 1984;50:343), and cells regrowing after a "
         "response grow ~3-4x faster (post-nadir regrowth, Nishino 2016; flare on TKI withdrawal, Chaft 2011)",
         "Cell-loss probability per day of an untreated cycling cell in an uncrowded tumour; crowding adds to it.",
     )
     carrying_capacity_factor: float = param(
-        3.0,
+        5.82,
         "factor",
         "assumption: tumours are found late in their Gompertzian growth (Norton 1988 Cancer Res 48:7067), "
         "so each tumour's plateau is a small multiple of its size at diagnosis; with the division rate it sets "
         "both the doubling time at diagnosis (~190 d, Mackintosh 2014) and the ~5x faster regrowth after a "
         "response (Nishino 2016; Chaft 2011): with a plateau fixed across tumours the two cannot both hold "
-        "with PFS of 1-2 years (issue 14 exploration, d.5); value: the posterior point of issue 14's calibration",
+        "with PFS of 1-2 years (issue 14 exploration, d.5); " + fitted("PFS and the doubling time together"),
         "A clone tumour's Gompertzian plateau (carrying capacity) as a multiple of its cells at diagnosis, "
         "unless the scenario or trial sets the capacity itself.",
     )
@@ -301,10 +304,12 @@ class Parameters(BaseModel):
     )
     # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
     axl_bypass_capacity: float = param(
-        0.89,
+        0.897,
         "fraction",
-        "003 §3.3.2: AXL upregulated in 10-30% of 1st-gen TKI resistance, so AXL-high cells grow on a TKI: at a "
-        "cell-loss factor of ~0.9 that needs nearly full rescue (> ~0.93); assumption for the value (to be re-fitted)",
+        fitted(
+            "AXL-high in 10-30% of 1st-gen TKI resistance (003 §3.3.2): AXL-high cells grow on a TKI in some "
+            "tumours only (the cohort spreads it, sd 0.05)"
+        ),
         "Share of full survival signalling the AXL route carries when it is the only open route.",
     )
     met_bypass_capacity: float = param(

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from abm.calibration import (
+    CALIBRATION_DIR,
     FORMAT,
     NOT_FINITE,
     PRESETS,
@@ -317,3 +318,20 @@ def test_real_model_smoke(tmp_path: Path, cohort_file: Path) -> None:
         assert prior.low <= result["point"][key] <= prior.high, key
     posterior = pd.read_csv(out / "posterior.csv")
     assert len(posterior) == 4 and posterior["weight"].sum() == pytest.approx(1.0)
+
+
+def test_defaults_are_the_shipped_posterior_point() -> None:
+    """The defaults (abm/parameters.py, scenarios/validation.toml) are the shipped posterior's
+    point, to the 3 significant digits they are written with, and it lies inside its priors."""
+    shipped = json.loads((CALIBRATION_DIR / "posterior" / "calibration.json").read_text())
+    trial = validation_trial()
+    for key, value in shipped["point"].items():
+        if key.startswith("cohort."):
+            _, name, field = key.split(".")
+            default = getattr(trial.cohort[name], field)
+        else:
+            default = getattr(trial.parameters, key)
+        assert default == pytest.approx(value, rel=5e-3), key
+        prior = shipped["priors"][key]
+        assert prior["low"] <= value <= prior["high"], key
+    assert set(shipped["point"]) == set(PRIORS)

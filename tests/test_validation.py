@@ -19,7 +19,8 @@ from tests.conftest import ROOT
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="biology v2 (issue 12) changed the model; the calibration v2 issue (issue 14) re-fits it to the targets",
+    reason="issue 14: at the shipped posterior point 20 of 21 targets pass on 1000 patients per arm; the cohort's "
+    "median untreated doubling time is 96 days (range 100-400); re-fit pending",
 )
 def test_smaller_validation_passes_every_target() -> None:
     rows, table = validate(validation_trial(patients=400, seed=1), workers=2, progress=False, dish=True)
