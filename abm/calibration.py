@@ -72,6 +72,7 @@ from abm.drugs import DRUGS, route_blocks
 from abm.errors import InputError
 from abm.mechanisms import AXL_HIGH, MET_AMPLIFIED, Route, state_of
 from abm.parameters import Parameters
+from abm.posterior import weighted_quantiles
 from abm.priors import PRIORS, Prior
 from abm.rules import crowding_loss, death_probability, division_probability
 from abm.scenario import CloneSettings, plateau
@@ -85,7 +86,7 @@ NOT_FINITE = 100.0  # distance added for a target whose value is NaN or infinite
 CENTRE_WEIGHT = 0.05  # weight of the distance to the range centre, inside the range
 FEASIBLE = "feasible"  # summary statistic: 1.0 when the point ran, 0.0 when it was rejected unrun
 # Files of a calibration directory; anything else in DIR means it is not ours to write in.
-FILES = ("calibration.json", "posterior.csv", "abc.db", "run.json", "log.jsonl")
+FILES = ("calibration.json", "posterior.csv", "abc.db", "run.json", "log.jsonl", "report")  # report: abm report
 
 
 @dataclass(frozen=True)
@@ -391,13 +392,6 @@ def effective_sample_size(weights: Any) -> float:
     return float(w.sum() ** 2 / np.sum(w**2))
 
 
-def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    """The smallest value at which the cumulative weight reaches half."""
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
-
-
 def _settings(
     preset: Preset, seed: int, priors: dict[str, Prior], targets: list[str], trial_path: Path, model: str
 ) -> dict[str, Any]:
@@ -409,9 +403,17 @@ def _settings(
         "alpha": preset.alpha,
         "priors": {k: p.as_json() for k, p in priors.items()},
         "targets": targets,
-        "trial": str(trial_path),
+        "trial": _portable(trial_path),
         "model": model,
     }
+
+
+def _portable(path: Path) -> str:
+    """A path as a run record keeps it: relative to the project when inside it, so a clone resumes."""
+    try:
+        return str(Path(path).resolve().relative_to(CALIBRATION_DIR.parent))
+    except ValueError:
+        return str(path)
 
 
 def check_folder(out: Path) -> None:
@@ -582,7 +584,7 @@ def calibrate(
     posterior = pd.DataFrame({"particle": range(len(values)), "weight": weights})
     for key in priors:
         posterior[key] = [v[key] for v in values]
-    point = {key: weighted_median(posterior[key].to_numpy(), weights) for key in priors}
+    point = {key: float(weighted_quantiles(posterior[key], weights, (0.5,))[0]) for key in priors}
     result = {
         "format": FORMAT,
         "method": METHOD,

@@ -422,7 +422,7 @@ def _report(folder: Path, quiet: bool = False) -> int:
     from abm.posterior import is_calibration_dir
 
     if is_calibration_dir(folder):
-        from abm.report_calibration import build_calibration_report
+        from analysis.calibration_report import build_calibration_report
 
         path, text = build_calibration_report(folder)
         if not quiet:

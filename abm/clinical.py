@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DAYS_PER_MONTH = 30.4375  # 365.25 / 12: months as trials report PFS
+
 CELLS_PER_CM3 = 1e9  # assumption: ~10^9 tumour cells per cm^3
 MM_PER_CM3_SPHERE = 12.407  # diameter in mm of a 1 cm^3 sphere: (6/pi)^(1/3) * 10
 RESPONSE_SHRINKAGE = 0.30  # RECIST 1.1 partial response

@@ -24,43 +24,31 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from abm.clinical import DAYS_PER_MONTH
 from abm.errors import InputError
+from abm.priors import Prior
 
 DEFAULT_CALIBRATION = Path(__file__).resolve().parent.parent / "calibration" / "posterior"
 CALIBRATION_FILE = "calibration.json"
 POSTERIOR_FILE = "posterior.csv"
 FORMAT = 1
 DISTRIBUTIONS = ("uniform", "loguniform")
-DAYS_PER_MONTH = 30.4375  # as abm.validation (not imported: it brings the whole trial)
 INTERVAL = (2.5, 50.0, 97.5)  # percentiles over draws: the interval's ends and the middle
 
 
-@dataclass(frozen=True)
-class Prior:
-    """One fitted quantity's prior: uniform or log-uniform between low and high."""
-
-    distribution: Literal["uniform", "loguniform"]
-    low: float
-    high: float
-    source: str = ""
-
-    @property
-    def log(self) -> bool:
-        return self.distribution == "loguniform"
-
-    def scale(self, values: np.ndarray | float) -> np.ndarray:
-        """Values on the prior's own scale (log10 for a log-uniform prior): widths compare there."""
-        values = np.asarray(values, dtype=float)
-        return np.log10(values) if self.log else values
-
-    def unscale(self, values: np.ndarray | float) -> np.ndarray:
-        values = np.asarray(values, dtype=float)
-        return 10.0**values if self.log else values
+def weighted_quantiles(values: Any, weights: Any, qs: tuple[float, ...]) -> np.ndarray:
+    """Quantiles of weighted particles: for each q, the smallest value at which the cumulative
+    weight reaches q (so the 0.5 quantile is the weighted median the calibration's point uses)."""
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    at = np.searchsorted(cumulative, np.asarray(qs, dtype=float) * cumulative[-1])
+    return values[order][np.minimum(at, len(values) - 1)]
 
 
 @dataclass

@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Prior:
@@ -27,11 +29,24 @@ class Prior:
     distribution: Literal["uniform", "loguniform"]
     low: float
     high: float
-    source: str
+    source: str = ""  # where the range comes from; the shipped PRIORS all name one (tested)
 
     def __post_init__(self) -> None:
         if not self.low < self.high or (self.distribution == "loguniform" and self.low <= 0):
             raise ValueError(f"bad prior range {self.low}..{self.high} ({self.distribution})")
+
+    @property
+    def log(self) -> bool:
+        return self.distribution == "loguniform"
+
+    def scale(self, values: np.ndarray | float) -> np.ndarray:
+        """Values on the prior's own scale (log10 for a log-uniform prior): widths compare there."""
+        values = np.asarray(values, dtype=float)
+        return np.log10(values) if self.log else values
+
+    def unscale(self, values: np.ndarray | float) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        return 10.0**values if self.log else values
 
     def to_unit(self, value: float) -> float:
         """Where ``value`` lies in the range, 0 at low and 1 at high (on the prior's scale)."""

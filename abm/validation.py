@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom, binomtest
 
+from abm.clinical import DAYS_PER_MONTH
 from abm.kinetics import REPORTED_VDT_DAYS
 from abm.trial import Trial, load_trial, run_trial
 from abm.trial_stats import median_pfs, primary_resistant
 
 ROOT = Path(__file__).resolve().parent.parent
 VALIDATION_TRIAL = ROOT / "scenarios" / "validation.toml"
-DAYS_PER_MONTH = 30.4375
 
 FIRST_GEN = "gefitinib"
 OSIMERTINIB = "osimertinib"

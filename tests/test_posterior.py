@@ -16,8 +16,8 @@ import pytest
 from abm import posterior
 from abm.cli import main
 from abm.outdir import OutputFolder
-from abm.report_calibration import identifiability_table
 from abm.trial import load_trial, run_trial
+from analysis.calibration_report import identifiability_table
 from tests.conftest import ROOT, SCENARIOS
 
 FIXTURE = ROOT / "tests" / "fixtures" / "calibration-small"  # 5 particles of 3 plain parameters

@@ -22,22 +22,15 @@ import numpy as np
 import pandas as pd
 
 from abm.output import atomic_write, write_csv
-from abm.posterior import Calibration, Prior, load_calibration
+from abm.posterior import Calibration, load_calibration, weighted_quantiles
+from abm.priors import Prior
+from analysis.report import Section, _draw, _html
 
 IDENTIFIED = 0.5  # posterior 95% width / prior 95% width below this: the targets pin the key down
 WEAKLY = 0.8  # below this: they narrow it somewhat; above: the posterior is about the prior
 QUANTILES = (0.025, 0.5, 0.975)
 REPORT = "report"
 BINS = 24
-
-
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
-    """Quantiles of weighted samples: the weighted CDF through each sample's mid-weight, interpolated."""
-    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
-    order = np.argsort(values, kind="stable")
-    v, w = values[order], weights[order] / weights.sum()
-    midpoints = np.cumsum(w) - w / 2
-    return np.interp(qs, midpoints, v)
 
 
 def verdict(ratio: float) -> str:
@@ -58,7 +51,7 @@ def identifiability_table(calibration: Calibration) -> pd.DataFrame:
     weights = calibration.weights
     for key, prior in calibration.priors.items():
         scaled = prior.scale(calibration.particles[key].to_numpy(dtype=float))
-        lo, mid, hi = weighted_quantiles(scaled, weights)
+        lo, mid, hi = weighted_quantiles(scaled, weights, QUANTILES)
         width = float(hi - lo)
         ratio = width / prior_width(prior)
         rows.append(
@@ -230,7 +223,6 @@ def marginals_figure(calibration: Calibration, table: pd.DataFrame):
 # --- the report ------------------------------------------------------------------------------
 def build_calibration_report(directory: Path | str) -> tuple[Path, str]:
     """Write DIR/report/ (identifiability.csv, figures, report.html); returns report.html and the text table."""
-    from analysis.report import Section, _draw, _html
 
     calibration = load_calibration(directory)
     out = Path(directory) / REPORT
