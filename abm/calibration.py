@@ -14,8 +14,10 @@ distance without running.
 
 Distance (``distance``, ``RangeDistance``): the sum over targets of ((value - nearest edge of
 the reviewed range) / range width)^2 for values outside the range, plus 0.05 x ((value - range
-centre) / width)^2, so that inside every range the central fits are preferred; a value that is
-NaN or infinite (a median PFS not reached) adds ``NOT_FINITE``. Epsilon: the ``alpha`` quantile
+centre) / width)^2, so that inside every range the central fits are preferred. Durations (days,
+months) are measured on their ratio scale instead: log(value / nearest edge) / log(1.1) outside,
+0.05 x (log(value / geometric centre) / log(high / low))^2 inside. A value that is NaN or
+infinite (a median PFS not reached) adds ``NOT_FINITE``. Epsilon: the ``alpha`` quantile
 of the previous generation's weighted distances (pyabc QuantileEpsilon); generation 0 accepts
 every feasible prior draw.
 
@@ -84,6 +86,13 @@ METHOD = "ABC-SMC (pyabc 0.13), quantile epsilon, local-covariance normal pertur
 FORMAT = 1
 NOT_FINITE = 100.0  # distance added for a target whose value is NaN or infinite
 CENTRE_WEIGHT = 0.05  # weight of the distance to the range centre, inside the range
+# Durations (a median PFS, a doubling time) are judged on their own ratio scale: their reviewed
+# ranges span 2-4x, so a miss in range widths would let a median 10% outside count 0.01. A miss
+# of 10% counts 1 instead, as a share a whole range width outside does: about the sampling
+# precision of a median over 200 patients per arm (PFS CI +-12%, cohort doubling time +-4%).
+DURATION_UNITS = frozenset({"days", "months"})
+DURATION_TOLERANCE = 0.1
+DISTANCE = f"shares in range widths, durations in log(1 + {DURATION_TOLERANCE}), centre weight {CENTRE_WEIGHT}"
 FEASIBLE = "feasible"  # summary statistic: 1.0 when the point ran, 0.0 when it was rejected unrun
 # Files of a calibration directory; anything else in DIR means it is not ours to write in.
 FILES = ("calibration.json", "posterior.csv", "abc.db", "run.json", "log.jsonl", "report")  # report: abm report
@@ -123,9 +132,13 @@ def feasible(p: Parameters) -> bool:
     return True
 
 
-def _target_distance(value: float, low: float, high: float) -> float:
-    if not math.isfinite(value):
+def _target_distance(value: float, low: float, high: float, unit: str = "share") -> float:
+    if not math.isfinite(value) or (unit in DURATION_UNITS and value <= 0.0):
         return NOT_FINITE
+    if unit in DURATION_UNITS:  # a ratio scale: misses as log ratios, 10% outside counts 1
+        outside = max(math.log(low / value), math.log(value / high), 0.0) / math.log1p(DURATION_TOLERANCE)
+        centre = CENTRE_WEIGHT * (math.log(value / math.sqrt(low * high)) / math.log(high / low)) ** 2
+        return outside**2 + centre
     width = high - low if math.isfinite(high) else max(abs(low), 1.0)
     outside = max(low - value, value - high, 0.0) / width
     centre = CENTRE_WEIGHT * ((value - (low + high) / 2) / width) ** 2 if math.isfinite(high) else 0.0
@@ -133,20 +146,20 @@ def _target_distance(value: float, low: float, high: float) -> float:
 
 
 def distance(rows: list[dict[str, Any]]) -> float:
-    """How far simulated values are from their reviewed ranges (rows with simulated, low, high)."""
-    return sum(_target_distance(r["simulated"], r["low"], r["high"]) for r in rows)
+    """How far simulated values are from their reviewed ranges (rows with simulated, low, high, unit)."""
+    return sum(_target_distance(r["simulated"], r["low"], r["high"], r.get("unit", "share")) for r in rows)
 
 
 class RangeDistance:
     """pyabc's distance: ``distance`` over the targets used; infinite for a point rejected unrun."""
 
-    def __init__(self, targets: dict[str, tuple[float, float]]) -> None:
-        self.targets = targets
+    def __init__(self, targets: dict[str, tuple[float, float, str]]) -> None:
+        self.targets = targets  # key: (low, high, unit)
 
     def __call__(self, x: dict[str, float], x_0: dict[str, float]) -> float:  # the ranges stand for x_0
         if x.get(FEASIBLE, 1.0) == 0.0:
             return math.inf
-        return sum(_target_distance(float(x[k]), low, high) for k, (low, high) in self.targets.items())
+        return sum(_target_distance(float(x[k]), *target) for k, target in self.targets.items())
 
 
 def with_values(trial: Trial, values: dict[str, float]) -> Trial:
@@ -250,7 +263,9 @@ class StandInModel:
     range are infeasible. ``delay`` seconds of sleep per evaluation make it slow on purpose.
     """
 
-    def __init__(self, priors: dict[str, Prior], targets: dict[str, tuple[float, float]], delay: float = 0.0) -> None:
+    def __init__(
+        self, priors: dict[str, Prior], targets: dict[str, tuple[float, float, str]], delay: float = 0.0
+    ) -> None:
         self.priors, self.targets, self.delay = priors, targets, delay
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
@@ -262,7 +277,7 @@ class StandInModel:
         if units[0] > 0.95:
             return {FEASIBLE: 0.0, **dict.fromkeys(self.targets, math.nan)}
         out = {FEASIBLE: 1.0}
-        for j, (key, (low, high)) in enumerate(self.targets.items()):
+        for j, (key, (low, high, _)) in enumerate(self.targets.items()):
             u = units[j % len(units)]
             out[key] = low + (high - low) * (2.0 * u - 0.3 + noise[j])
         return out
@@ -403,6 +418,7 @@ def _settings(
         "alpha": preset.alpha,
         "priors": {k: p.as_json() for k, p in priors.items()},
         "targets": targets,
+        "distance": DISTANCE,
         "trial": _portable(trial_path),
         "model": model,
     }
@@ -448,7 +464,7 @@ def calibrate(
     from abm.pool import executor
 
     priors = dict(PRIORS if priors is None else priors)
-    ranges = {t.key: (t.low, t.high) for t in TRIAL_TARGETS}
+    ranges = {t.key: (t.low, t.high, t.unit) for t in TRIAL_TARGETS}
     targets = list(ranges if targets is None else targets)
     unknown = [k for k in targets if k not in ranges]
     if unknown:
@@ -491,7 +507,7 @@ def calibrate(
 
     started = time.perf_counter()
     db = f"sqlite:///{db_path}"
-    x_0 = {k: (low + high) / 2 if math.isfinite(high) else low for k, (low, high) in ranges.items()}
+    x_0 = {k: (low + high) / 2 if math.isfinite(high) else low for k, (low, high, _) in ranges.items()}
     x_0[FEASIBLE] = 1.0
     sampler_class, epsilon_class = _sampler_class(), _epsilon_class()
     record({"event": "start", "resume": resume, "preset": preset_name, "workers": workers, **asdict(preset)})

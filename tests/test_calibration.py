@@ -21,6 +21,7 @@ import pytest
 
 from abm.calibration import (
     CALIBRATION_DIR,
+    DURATION_UNITS,
     FORMAT,
     NOT_FINITE,
     PRESETS,
@@ -137,12 +138,36 @@ def test_distance_is_least_at_the_centres_and_grows_outside() -> None:
     assert 0 < distance(inside) < distance(edge) == pytest.approx(0.0125 * len(centre))
     assert distance(outside) == pytest.approx(len(centre) * (1.0 + 0.05 * 1.5**2))
     assert distance([{"simulated": math.inf, "low": 12, "high": 24}]) == NOT_FINITE
-    ranges = {t.key: (t.low, t.high) for t in TRIAL_TARGETS}
+    ranges = {t.key: (t.low, t.high, t.unit) for t in TRIAL_TARGETS}
     d = RangeDistance(ranges)
-    at_centres = {k: (lo + hi) / 2 for k, (lo, hi) in ranges.items()}
+    # centres on each target's own scale: geometric for durations
+    at_centres = {k: math.sqrt(lo * hi) if u in DURATION_UNITS else (lo + hi) / 2 for k, (lo, hi, u) in ranges.items()}
     assert d({"feasible": 1.0, **at_centres}, {}) == 0.0
     assert d({"feasible": 0.0, **at_centres}, {}) == math.inf  # rejected unrun
     assert d({"feasible": 1.0, **at_centres, "pfs_gefitinib": math.nan}, {}) == NOT_FINITE
+
+
+def test_durations_are_judged_on_their_ratio_scale() -> None:
+    """A doubling time 4% under its range must cost something: in range widths (300 d) it was 0.0002."""
+    vdt = next(t for t in TRIAL_TARGETS if t.key == "vdt_untreated")
+    assert vdt.unit == "days"
+
+    def row(value: float, low: float = vdt.low, high: float = vdt.high, unit: str = vdt.unit) -> list[dict]:
+        return [{"simulated": value, "low": low, "high": high, "unit": unit}]
+
+    centre = math.sqrt(vdt.low * vdt.high)  # the geometric centre, 200 d
+    assert distance(row(centre)) == 0.0
+    assert distance(row(vdt.low)) == pytest.approx(0.05 * 0.25)  # an edge: half the log width off centre
+    # 10% under (or over) the range counts 1 plus the centre term, on either side alike
+    assert distance(row(vdt.low / 1.1)) == pytest.approx(1.0 + 0.05 * (0.5 + math.log(1.1) / math.log(4)) ** 2)
+    assert distance(row(vdt.high * 1.1)) == pytest.approx(distance(row(vdt.low / 1.1)))
+    assert distance(row(96.0)) > 0.15  # the point of the first fit
+    assert distance(row(96.0, unit="share")) < 0.02  # what the range-width scale made of it
+    assert distance(row(0.0)) == NOT_FINITE  # no positive duration is no duration
+    # months alike: a median PFS of 10.9 months (12 / 1.1) against 12-24
+    assert distance(row(12 / 1.1, 12, 24, "months")) == pytest.approx(
+        1.0 + 0.05 * (0.5 + math.log(1.1) / math.log(2)) ** 2
+    )
 
 
 def test_infeasible_biology_is_rejected() -> None:
