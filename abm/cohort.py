@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from abm.cohort_kernel import ABOVE, AT_LEAST, BELOW, advance
+from abm.cohort_kernel import ABOVE, AT_LEAST, BELOW, advance, work_arrays
 from abm.course import COUNT_MATRIX, Course
 from abm.founding import founding_counts
 from abm.mechanisms import N_STATES
@@ -129,6 +129,7 @@ def run_cohort(
     death_rate = np.array([c.params.death_rate for c in courses])
     stop = np.zeros(n, dtype=np.int64)
     active = [p for p, c in enumerate(courses) if c.active]
+    work = work_arrays(N_STATES)
     while active:
         looks = {p: courses[p].next_look() for p in active}
         width = max(1, *(len(w) for _, w in looks.values()))
@@ -162,6 +163,7 @@ def run_cohort(
             death_rate,
             capacity,
             CYCLING,
+            work,
         )
         for p in active:
             course = courses[p]

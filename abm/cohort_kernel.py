@@ -46,7 +46,7 @@ assert ("day", "burden", "burden_fraction", *(f"fraction_{c}" for c in COUNT_COL
 ABOVE, BELOW, AT_LEAST = 0, 1, 2
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(inline="always", cache=True, error_model="numpy")
 def _split_rest(stream, n, probs, targets, p, s, new, seen, order, n_seen):
     """``n`` cells over the outcomes ``probs[p, s]`` (summing to 1, the likeliest first, the
     impossible ones last): a chain of binomials, each outcome's cells added to ``new`` at its
@@ -73,7 +73,7 @@ def _split_rest(stream, n, probs, targets, p, s, new, seen, order, n_seen):
     return n_seen
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(inline="always", cache=True, error_model="numpy")
 def _readout(code, row, live, n_live, total, baseline, day, count_matrix):
     if code == BURDEN:
         return float(total)
@@ -91,7 +91,7 @@ def _readout(code, row, live, n_live, total, baseline, day, count_matrix):
     return cells / total
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(inline="always", cache=True, error_model="numpy")
 def _watched(p, row, live, n_live, total, baseline, day, watch_code, watch_test, watch_threshold, count_matrix):
     """Does any of patient p's watched conditions hold on today's counts?"""
     for w in range(watch_code.shape[1]):
@@ -107,7 +107,24 @@ def _watched(p, row, live, n_live, total, baseline, day, watch_code, watch_test,
     return False
 
 
-@numba.njit(cache=True, error_model="numpy")
+def work_arrays(n_states: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``advance``'s scratch arrays, zeroed: tomorrow's cells per state, which states have cells
+    tomorrow (or today), those states (the first n_seen entries), today's living states.
+    ``advance`` leaves them as it found them at the end of every day."""
+    return (
+        np.zeros(n_states, dtype=np.int64),
+        np.zeros(n_states, dtype=np.bool_),
+        np.zeros(n_states, dtype=np.int64),
+        np.zeros(n_states, dtype=np.int64),
+    )
+
+
+# ``_nrt=False``: no reference counting of arrays in the day loop. With it, every draw passed
+# the patient's stream (an array) through counted references, atomic increments and
+# decrements that took ~40% of the kernel's time (perf, first-line trial). So ``advance``
+# allocates nothing (its scratch arrays are ``work_arrays``), and the functions it calls with
+# arrays are inlined (``inline="always"``: ``_split_rest``, ``_watched``, ``streams.binomial``).
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def advance(
     patients,
     counts,
@@ -126,6 +143,7 @@ def advance(
     death_rate,
     capacity,
     cycling,
+    work,
 ):
     """Step each patient in ``patients`` from ``day[p]`` until ``stop[p]``, its extinction (if it
     stops there) or the first day one of its watches holds; ``day[p]`` is then that day.
@@ -133,15 +151,12 @@ def advance(
     Per patient p: ``counts[p]`` cells per state (updated), ``streams[p]`` its stream, its rule
     tables (``tables``: ``cohort.PatientTables.arrays()``, per patient and state; the moves as
     ``RuleTables.likeliest_first``), its rates for ``crowding_loss``; ``nadir[p]`` the fewest
-    cells seen (updated).
+    cells seen (updated). ``work``: ``work_arrays(counts.shape[1])``.
     """
     division, death, rescue_any, rescue_targets, rescue_probs, switch_any = tables[:6]
     switch_targets, switch_probs, mutate_any, daughter_targets, daughter_probs = tables[6:]
     n_states = counts.shape[1]
-    new = np.zeros(n_states, dtype=np.int64)  # tomorrow's cells per state
-    seen = np.zeros(n_states, dtype=np.bool_)  # states with cells tomorrow (or today)
-    order = np.empty(n_states, dtype=np.int64)  # those states: the first n_seen entries
-    live = np.empty(n_states, dtype=np.int64)
+    new, seen, order, live = work
     for p in patients:
         row, stream = counts[p], streams[p]
         total = 0
@@ -195,7 +210,12 @@ def advance(
                         n_live += 1
             else:
                 n_live = n_seen
-                order[:n_seen].sort()
+                for i in range(1, n_seen):  # insertion sort: a few states, most already in order
+                    s, j = order[i], i
+                    while j > 0 and order[j - 1] > s:
+                        order[j] = order[j - 1]
+                        j -= 1
+                    order[j] = s
             n_seen, n_live = n_live, 0
             for i in range(n_seen):
                 s = order[i]

@@ -263,18 +263,22 @@ def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
 
 def flip_columns(flips: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Each combination of the bits in ``flips`` flipping independently: per state, its target
-    and probability, (S, 2^bits) each; column 0 is no flip (the state itself)."""
-    items = list(flips.items())
-    targets, probs = [], []
-    for chosen in product((False, True), repeat=len(items)):
-        prob, target = np.ones(N_STATES), STATES.copy()
-        for (b, q), flip in zip(items, chosen, strict=True):
-            prob = prob * (q if flip else 1.0 - q)
-            if flip:
-                target ^= b
-        targets.append(target)
-        probs.append(prob)
-    return np.stack(targets, axis=1), np.stack(probs, axis=1)
+    and probability, (S, 2^bits) each; column 0 is no flip (the state itself). Combinations in
+    ``itertools.product`` order, each probability the product over bits in ``flips`` order."""
+    chosen = _combinations(len(flips))  # (2^bits, bits)
+    q = np.array(list(flips.values()), dtype=float).reshape(len(flips), -1)  # (bits, S or 1)
+    probs = np.where(chosen[:, :, None], q, 1.0 - q).prod(axis=1)  # multiplied in bit order
+    flipped = (chosen * np.array(list(flips), dtype=np.int64)).sum(axis=1)  # bits are distinct: sum = or
+    targets = STATES[None, :] ^ flipped[:, None]
+    return targets.T.copy(), np.broadcast_to(probs, targets.shape).T.copy()
+
+
+@lru_cache(maxsize=16)
+def _combinations(bits: int) -> np.ndarray:
+    """Every choice of which of ``bits`` bits flip, as rows of booleans, in ``itertools.product`` order."""
+    chosen = np.array(list(product((False, True), repeat=bits)), dtype=bool).reshape(-1, bits)
+    chosen.setflags(write=False)
+    return chosen
 
 
 def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:

@@ -68,8 +68,12 @@ def next_double(state: np.ndarray) -> float:
 
 _btpe = make_binomial_btpe(next_double, _binomial_btpe_squeeze)
 
+# ``binomial`` and ``_inversion`` are inlined where they are called (``inline="always"``), so
+# that the cohort kernel, compiled without reference counting, passes its stream to them
+# without any (see ``abm.cohort_kernel.advance``).
 
-@numba.njit(cache=True, error_model="numpy")
+
+@numba.njit(inline="always", cache=True, error_model="numpy")
 def _inversion(state: np.ndarray, n: np.int64, p: float) -> np.int64:
     q = 1.0 - p
     qn = math.exp(n * math.log(q))
@@ -90,7 +94,7 @@ def _inversion(state: np.ndarray, n: np.int64, p: float) -> np.int64:
     return x
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(inline="always", cache=True, error_model="numpy")
 def binomial(state: np.ndarray, n: np.int64, p: float) -> np.int64:
     """Binomial(n, p) from one stream, as ``numpy.random.Generator.binomial`` draws it."""
     if n == 0 or p == 0.0:

@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 from tqdm import tqdm
 
-from abm.cohort import run_cohort
+from abm.cohort import found_tumours, run_cohort
 from abm.course import Course
 from abm.errors import InputError, from_validation_error
 from abm.inputs import USER_FILE
@@ -310,35 +310,68 @@ def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) 
     )
 
 
-def simulate_chunk(trial: Trial, arm_index: int, chunk: int) -> list[dict[str, Any]]:
-    """Follow one chunk of patients on one arm until their endpoints are known or follow-up ends."""
-    arm = trial.arms[arm_index]
+def simulate_chunk(trial: Trial, chunk: int) -> list[dict[str, Any]]:
+    """Follow one chunk of patients on every arm until their endpoints are known or follow-up
+    ends; one row per (arm, patient). What does not depend on the doses (a patient's
+    characteristics, its founded tumour, its untreated growth) is drawn once for all arms."""
     patients = range(chunk * CHUNK, min(trial.trial.patients, (chunk + 1) * CHUNK))
-    courses, characteristics = simulate_courses(trial, arm_index, patients)
-    return [
-        patient_row(trial, arm, i, course, c) for i, course, c in zip(patients, courses, characteristics, strict=True)
-    ]
+    shared: dict[str, Any] = {}
+    rows = []
+    for arm_index, arm in enumerate(trial.arms):
+        courses, characteristics = simulate_courses(trial, arm_index, patients, shared)
+        if "doubling_days" not in shared:
+            shared["doubling_days"] = [untreated_doubling_days(course) for course in courses]
+        rows += [
+            patient_row(trial, arm, i, course, c, doubling_days=d)
+            for i, course, c, d in zip(patients, courses, characteristics, shared["doubling_days"], strict=True)
+        ]
+    return rows
 
 
 def simulate_courses(
-    trial: Trial, arm_index: int, patients: Sequence[int]
+    trial: Trial, arm_index: int, patients: Sequence[int], shared: dict[str, Any] | None = None
 ) -> tuple[list[Course], list[dict[str, float]]]:
     """The finished courses of ``patients`` on one arm, stepped together, and their characteristics.
 
     Each patient's tumour draws from its own stream (child 1 of its seed), the same on every
-    arm, so what a patient gets does not depend on the patients beside it.
+    arm, so what a patient gets does not depend on the patients beside it. ``shared``: for the
+    arms of one chunk (the same ``patients``), what they have in common, filled by the first
+    arm and read by the others: the characteristics and the founded tumours (founding draws
+    from the tumour's stream before any dose, so it is the same on every arm).
     """
+    shared = {} if shared is None else shared
     arm = trial.arms[arm_index]
     seeds = [patient_seed(trial, i) for i in patients]
-    characteristics = [patient_characteristics(trial, seed) for seed in seeds]
+    if "characteristics" not in shared:
+        shared["characteristics"] = [patient_characteristics(trial, seed) for seed in seeds]
+    characteristics = shared["characteristics"]
     endpoints = min(arm.lines_of_therapy(), 2)  # PFS, and PFS2 when a later line follows progression
     courses = [Course(patient_scenario(trial, arm, c), stop_after_progressions=endpoints) for c in characteristics]
-    run_cohort(courses, [_child(seed, 1) for seed in seeds])
+    tumour_seeds = [_child(seed, 1) for seed in seeds]
+    if "founded" not in shared:
+        shared["founded"] = found_tumours(courses, tumour_seeds)
+    run_cohort(courses, tumour_seeds, founded=shared["founded"])
     return courses, characteristics
 
 
-def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteristics: dict[str, float]) -> dict:
-    """The per-patient table row of one finished course."""
+def untreated_doubling_days(course: Course) -> float:
+    """The patient's own untreated doubling time at its size (``abm.kinetics``): the same on every arm."""
+    model = course.config.model
+    return untreated_growth(course.params, model.initial_cells, model.carrying_capacity).doubling_days
+
+
+def patient_row(
+    trial: Trial,
+    arm: Arm,
+    patient: int,
+    course: Course,
+    characteristics: dict[str, float],
+    doubling_days: float | None = None,
+) -> dict:
+    """The per-patient table row of one finished course (``doubling_days``: its untreated
+    doubling time, ``abm.kinetics.untreated_growth``'s, if known already)."""
+    if doubling_days is None:
+        doubling_days = untreated_doubling_days(course)
     follow_up = trial.trial.follow_up_days
     days = course.recist.progression_days
     clinical = trial.clinical
@@ -364,10 +397,7 @@ def patient_row(trial: Trial, arm: Arm, patient: int, course: Course, characteri
         "final_cells": course.counts["total"],
         "nadir_cells": course.nadir,
         "eradicated": course.nadir == 0,
-        # the patient's own untreated growth at its size (abm.kinetics): the same on every arm
-        "untreated_doubling_days": untreated_growth(
-            course.params, course.config.model.initial_cells, course.config.model.carrying_capacity
-        ).doubling_days,
+        "untreated_doubling_days": doubling_days,
         **{f"patient_{k}": v for k, v in characteristics.items()},
     }
 
@@ -380,18 +410,18 @@ def run_trial(
     from abm.pool import ClusterLostError, executor
 
     chunks = range((trial.trial.patients + CHUNK - 1) // CHUNK)
-    tasks = [(arm, chunk) for arm in range(len(trial.arms)) for chunk in chunks]
-    size = {chunk: len(range(chunk * CHUNK, min(trial.trial.patients, (chunk + 1) * CHUNK))) for chunk in chunks}
+    arms = len(trial.arms)
+    size = {chunk: arms * len(range(chunk * CHUNK, min(trial.trial.patients, (chunk + 1) * CHUNK))) for chunk in chunks}
     rows: list[dict[str, Any]] = []
     total = trial.trial.patients * len(trial.arms)
     bar = tqdm(total=total, unit="patient-arm", disable=None if progress is None else not progress, leave=False)
     with bar, executor(workers, scheduler) as (pool, _, alive):
         if pool is None:
-            for arm, chunk in tasks:
-                rows += simulate_chunk(trial, arm, chunk)
+            for chunk in chunks:
+                rows += simulate_chunk(trial, chunk)
                 bar.update(size[chunk])
         else:
-            futures = {pool.submit(simulate_chunk, trial, arm, chunk): chunk for arm, chunk in tasks}
+            futures = {pool.submit(simulate_chunk, trial, chunk): chunk for chunk in chunks}
             try:
                 for future in as_completed(futures):
                     rows += future.result()
