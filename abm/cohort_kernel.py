@@ -29,7 +29,7 @@ from abm.day import DAY
 from abm.mechanisms import COUNT_COLUMNS
 from abm.readouts import DAILY_READOUTS
 from abm.rules import crowding_loss, hit_probability
-from abm.streams import binomial
+from abm.streams import binomial, njit_without_refcounts
 
 # The order of the compiled day below; a change to abm.day.DAY must change it too.
 COMPILED_DAY = ("death", "division", "switch", "move")
@@ -124,7 +124,7 @@ def work_arrays(n_states: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 # decrements that took ~40% of the kernel's time (perf, first-line trial). So ``advance``
 # allocates nothing (its scratch arrays are ``work_arrays``), and the functions it calls with
 # arrays are inlined (``inline="always"``: ``_split_rest``, ``_watched``, ``streams.binomial``).
-@numba.njit(cache=True, error_model="numpy", _nrt=False)
+@njit_without_refcounts
 def advance(
     patients,
     counts,

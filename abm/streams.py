@@ -68,6 +68,11 @@ def next_double(state: np.ndarray) -> float:
 
 _btpe = make_binomial_btpe(next_double, _binomial_btpe_squeeze)
 
+# Compiling a loop without numba's reference counting of arrays (``_nrt``, a private option
+# of numba.njit): the cohort kernel's day loop, where counted references cost ~40% of its time.
+# Such a function may not allocate arrays. A numba that drops the option fails here, loudly.
+njit_without_refcounts = numba.njit(cache=True, error_model="numpy", _nrt=False)
+
 # ``binomial`` and ``_inversion`` are inlined where they are called (``inline="always"``), so
 # that the cohort kernel, compiled without reference counting, passes its stream to them
 # without any (see ``abm.cohort_kernel.advance``).

@@ -74,3 +74,16 @@ def test_binomial_moments(n: int, p: float) -> None:
     mean, var = n * p, n * p * (1 - p)
     assert abs(draws.mean() - mean) < 4 * np.sqrt(var / draws.size)
     assert draws.var() == pytest.approx(var, rel=0.05)
+
+
+def test_kernels_compile_without_reference_counting() -> None:
+    """The kernel's loop relies on numba's private ``_nrt=False``: a numba that ignores it would
+    compile an allocating function; one that drops it fails at import. Either way, loudly."""
+    from abm.streams import njit_without_refcounts
+
+    def allocates(n: int) -> float:
+        return float(np.zeros(n).sum())
+
+    # numba without reference counting refuses to create arrays (its message as of numba 0.6x)
+    with pytest.raises(numba.core.errors.TypingError, match="Only accept returning of array passed into the function"):
+        njit_without_refcounts(allocates)(3)
