@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
-from abm.errors import InputError
+from abm.io.errors import InputError
 
 OVERWRITE_HELP = "replace an output folder that holds another kind of result (a trial's, a sweep's, ...)"
 FORCE_WORKERS_HELP = "run more worker processes than this machine has CPUs"
@@ -211,9 +211,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _kinetics(cells: float, pre_existing: bool) -> int:
-    from abm.kinetics import format_growth, pre_existing_table, untreated_growth
-    from abm.parameters import Parameters
-    from abm.scenario import plateau
+    from abm.biology.kinetics import format_growth, pre_existing_table, untreated_growth
+    from abm.biology.parameters import Parameters
+    from abm.config.scenario import plateau
 
     if not 1 <= cells <= 1e13:
         raise InputError("--cells", str(cells), "allowed: 1 to 1e13 cells")
@@ -227,9 +227,9 @@ def _kinetics(cells: float, pre_existing: bool) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from abm import scenario as scenarios
-    from abm.outdir import output_folder
-    from abm.run import run_scenario, write_run
+    from abm.config import scenario as scenarios
+    from abm.experiments.run import run_scenario, write_run
+    from abm.io.outdir import output_folder
 
     overrides = dict(scenarios.parse_assignment(text) for text in args.set)
     if args.seed is not None:
@@ -259,11 +259,11 @@ def _trial(args: argparse.Namespace) -> int:
         start_workers(workers_asked, args.force_workers)  # before the imports below, which take a second
     import json
 
-    from abm.outdir import output_folder
-    from abm.output import finite, write_csv, write_json
-    from abm.pool import ClusterLostError
-    from abm.trial import load_trial, run_trial
-    from abm.trial_stats import format_summary, summarise_trial
+    from abm.experiments.pool import ClusterLostError
+    from abm.experiments.trial import load_trial, run_trial
+    from abm.experiments.trial_stats import format_summary, summarise_trial
+    from abm.io.outdir import output_folder
+    from abm.io.output import finite, write_csv, write_json
 
     overrides = {k: v for k, v in (("patients", args.patients), ("seed", args.seed)) if v is not None}
     trial = load_trial(args.trial, overrides)
@@ -271,7 +271,7 @@ def _trial(args: argparse.Namespace) -> int:
         raise InputError("--posterior", str(args.posterior), "allowed: 1 or more draws")
     calibration = None
     if args.posterior is not None or args.calibration is not None:
-        from abm import posterior
+        from abm.experiments import posterior
 
         calibration = posterior.load_calibration(args.calibration)  # checked before any patient runs
         source = str(calibration.directory / posterior.CALIBRATION_FILE)
@@ -325,9 +325,9 @@ def _validate(args: argparse.Namespace) -> int:
     start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     import json
 
-    from abm.outdir import output_folder
-    from abm.output import write_json
-    from abm.validation import format_rows, json_ready, targets_passed, validate, validation_trial
+    from abm.experiments.validation import format_rows, json_ready, targets_passed, validate, validation_trial
+    from abm.io.outdir import output_folder
+    from abm.io.output import write_json
 
     trial = validation_trial(patients=args.patients, seed=args.seed)
     if args.calibration is not None and args.posterior is None:
@@ -335,7 +335,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         if args.posterior < 1:
             raise InputError("--posterior", str(args.posterior), "allowed: 1 or more draws")
-        from abm import posterior
+        from abm.experiments import posterior
 
         calibration = posterior.load_calibration(args.calibration)  # checked before any patient runs
         source = str(calibration.directory / posterior.CALIBRATION_FILE)
@@ -413,23 +413,23 @@ def start_workers(asked: int | None, force: bool = False) -> None:
     cpus = available_cpus()
     wanted = cpus if asked is None else asked
     if (wanted if force else min(wanted, cpus)) > 1:
-        from abm.pool import start
+        from abm.experiments.pool import start
 
         start()
 
 
 def _report(folder: Path, quiet: bool = False) -> int:
-    from abm.posterior import is_calibration_dir
+    from abm.experiments.posterior import is_calibration_dir
 
     if is_calibration_dir(folder):
-        from analysis.calibration_report import build_calibration_report
+        from abm.report.calibration_report import build_calibration_report
 
         path, text = build_calibration_report(folder)
         if not quiet:
             print(text)
             print(f"  wrote {path}")
         return 0
-    from analysis.report import build_report
+    from abm.report.build import build_report
 
     path = build_report(folder)
     if not quiet:
@@ -438,7 +438,7 @@ def _report(folder: Path, quiet: bool = False) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from abm.calibration import CALIBRATION_DIR, PRESETS, check_folder
+    from abm.experiments.calibration import CALIBRATION_DIR, PRESETS, check_folder
 
     if args.preset not in PRESETS:
         raise InputError("--preset", args.preset, f"allowed: {', '.join(PRESETS)}")
@@ -451,7 +451,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     check_folder(out)  # before the minutes of fitting, not after
     if args.scheduler is None:
         start_workers(workers, args.force_workers)  # the fork server imports while pyabc loads
-    from abm.calibration import calibrate
+    from abm.experiments.calibration import calibrate
 
     result = calibrate(
         out,
@@ -480,8 +480,8 @@ def _sweep(args: argparse.Namespace) -> int:
         raise InputError("--max-runs", str(args.max_runs), "allowed: 1 or more")
     if args.scheduler is None:
         start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
-    from abm.batch import run_sweep
-    from abm.sweep import load_sweep
+    from abm.experiments.sweep.design import load_sweep
+    from abm.experiments.sweep.runner import run_sweep
 
     sweep = load_sweep(args.sweep, args.max_runs)
     out = args.out or Path("results") / args.sweep.stem
@@ -523,8 +523,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from abm.output import write_csv
-    from abm.sensitivity import analyse, format_table
+    from abm.experiments.sweep.sensitivity import analyse, format_table
+    from abm.io.output import write_csv
 
     table = analyse(args.out, args.metric, args.method)
     write_csv(table, args.out / "sensitivity.csv")
@@ -561,7 +561,7 @@ def _print_summary(summary: dict, out: Path) -> None:
 
 
 def _parameters() -> int:
-    from abm.parameters import Parameters
+    from abm.biology.parameters import Parameters
 
     for row in Parameters.describe():
         print(f"{row['name']} = {row['default']!r}  [{row['allowed']}]")
@@ -571,7 +571,7 @@ def _parameters() -> int:
 
 
 def _drugs() -> int:
-    from abm.drugs import DRUGS
+    from abm.biology.drugs import DRUGS
 
     for drug in DRUGS.values():
         blocks = ", ".join(f"{route.value} {strength:.0%}" for route, strength in drug.blocks.items())

@@ -1,4 +1,4 @@
-"""Time per patient of abm.history.pre_existing_counts at N = 1e10 and 1e11 (b = 0.04, d = 0.0363).
+"""Time per patient of abm.biology.history.pre_existing_counts at N = 1e10 and 1e11 (b = 0.04, d = 0.0363).
 
 Three mutants (T790M-like neutral, MET-like costly, a subcritical one) at mu up to 1e-6. Times
 one patient per call (the way a cohort builder calls it, after the first call has built the
@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from abm.history import Mutant, pre_existing_counts
+from abm.biology.history import Mutant, pre_existing_counts
 
 B, D = 0.04, 0.0363
 

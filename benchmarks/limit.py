@@ -20,11 +20,11 @@ import time
 
 import numpy as np
 
-from abm.cohort import found_tumours, run_cohort
-from abm.course import Course
-from abm.drugs import DRUG_NAMES
-from abm.rules import CYCLING, crowding_loss, rule_tables
-from abm.scenario import Scenario
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.rules import CYCLING, crowding_loss, rule_tables
+from abm.config.scenario import Scenario
+from abm.models.cohort import found_tumours, run_cohort
+from abm.models.course import Course
 
 
 def scenario(days: int) -> Scenario:

@@ -1,8 +1,8 @@
 """The yardstick of the spatial model: the same day on a numpy lattice, with no Mesa at all.
 
-One array holds every site's state (-1 empty); each day the rule tables of ``abm.rules``
+One array holds every site's state (-1 empty); each day the rule tables of ``abm.biology.rules``
 (``rule_tables`` at the scenario's parameters and fixed doses) give every living cell's fate at
-once, in the order of ``abm.day``: death (a hit cell dies or is rescued as a persister),
+once, in the order of ``abm.biology.day``: death (a hit cell dies or is rescued as a persister),
 division into a random empty Moore neighbour (parents in random order, a parent whose pick was
 taken picking again among the sites still empty), switching, and AXL-high cells moving. It
 counts the cells by state every day, as any model reports them. Nothing else: no agents, no
@@ -30,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from abm.drugs import DRUG_NAMES
-from abm.founding import founding_states
-from abm.mechanisms import N_STATES
-from abm.rules import CYCLING, crowding_loss, doses_key, draw_transitions, rule_tables
-from abm.scenario import Scenario
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.founding import founding_states
+from abm.biology.mechanisms import N_STATES
+from abm.biology.rules import CYCLING, crowding_loss, doses_key, draw_transitions, rule_tables
+from abm.config.scenario import Scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from spatial import benchmark_scenario, timed  # benchmarks/spatial.py: the workload and its timing

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def benchmark_scenario(width: int, days: int) -> Any:
     """The workload: a disc on 5% of a width x width lattice, drug off, default parameters."""
-    from abm.scenario import Scenario
+    from abm.config.scenario import Scenario
 
     return Scenario.model_validate(
         {
@@ -75,7 +75,7 @@ def run_ours(width: int, days: int, seed: int, read_agents: bool = False) -> dic
     ``read_agents``: ask for the model's Mesa agents once in the set-up, as user code that reads
     them does, so that they are kept in step with the lattice every day.
     """
-    from abm.spatial import SpatialTumour
+    from abm.models.spatial import SpatialTumour
 
     def build() -> SpatialTumour:
         model = SpatialTumour(benchmark_scenario(width, days), rng=seed)

@@ -1,6 +1,6 @@
 """The spatial model beside its limit, a numpy lattice with the same rules, side by side in one run.
 
-The limit is ``benchmarks/numpy_lattice.py``: the same day (the rule tables of ``abm.rules``,
+The limit is ``benchmarks/numpy_lattice.py``: the same day (the rule tables of ``abm.biology.rules``,
 death or rescue, division with contention for room, switching, moving) on a bare numpy array,
 with no Mesa agents, grid, course or data collector. The workload is the one of
 ``benchmarks/spatial.py`` (a disc on 5% of the lattice, drug off, default parameters, 200 days,
@@ -79,7 +79,7 @@ def main() -> None:
     baselines = [path.resolve() for path in args.baseline]
     for baseline in baselines:
         if not (baseline / "abm" / "spatial.py").is_file():
-            sys.exit(f"error: --baseline: no abm/spatial.py in {baseline}")
+            sys.exit(f"error: --baseline: no abm/models/spatial.py in {baseline}")
     implementations = {  # name: (child kind, environment)
         SAME_DRAWS: ("numpy", None),
         SPARSE: ("numpy-sparse", None),

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from abm.mechanisms import COUNT_COLUMNS
-from abm.scenario import Scenario
-from abm.spatial import SpatialTumour
+from abm.biology.mechanisms import COUNT_COLUMNS
+from abm.config.scenario import Scenario
+from abm.models.spatial import SpatialTumour
 
 FIXTURE = Path(__file__).with_name("spatial_reference.json")
 SEEDS = range(20)  # what the test runs

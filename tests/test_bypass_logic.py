@@ -2,7 +2,7 @@
 
 The expectations below are written from biology.md's 'Cell states' table and the EGFR allele
 logic of Niederst 2015 (Clin Cancer Res 21:3924) by hand, in drug names, independently of the
-route tables in ``abm.drugs``: a cell is controlled (shrinks) only when every route it has is
+route tables in ``abm.biology.drugs``: a cell is controlled (shrinks) only when every route it has is
 blocked. This is the allele x TKI walk: every EGFR allele (sensitive, T790M, C797S alone,
 T790M and C797S in trans, in cis) against every TKI and every combination of the drug table.
 
@@ -16,8 +16,8 @@ from itertools import combinations, pairwise
 
 import pytest
 
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import (
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import (
     AXL_HIGH,
     C797S,
     C797S_CIS,
@@ -30,9 +30,9 @@ from abm.mechanisms import (
     T790M,
     state_of,
 )
-from abm.parameters import Parameters
-from abm.rules import crowding_loss, doses_key, rule_tables
-from abm.scenario import CloneSettings, plateau
+from abm.biology.parameters import Parameters
+from abm.biology.rules import crowding_loss, doses_key, rule_tables
+from abm.config.scenario import CloneSettings, plateau
 
 EGFR_TKIS = {"gefitinib", "erlotinib", "afatinib", "osimertinib"}
 EARLY_TKIS = {"gefitinib", "erlotinib", "afatinib"}  # 1st and 2nd generation

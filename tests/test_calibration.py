@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm.calibration import (
+from abm.biology.parameters import Parameters
+from abm.cli import main
+from abm.experiments.calibration import (
     CALIBRATION_DIR,
     DURATION_UNITS,
     FORMAT,
@@ -33,12 +35,10 @@ from abm.calibration import (
     feasible,
     with_values,
 )
-from abm.cli import main
-from abm.errors import InputError
-from abm.parameters import Parameters
-from abm.priors import PRIORS
-from abm.trial import Distribution
-from abm.validation import TRIAL_TARGETS, validation_trial
+from abm.experiments.priors import PRIORS
+from abm.experiments.trial import Distribution
+from abm.experiments.validation import TRIAL_TARGETS, validation_trial
+from abm.io.errors import InputError
 from tests.conftest import ROOT
 
 # The validation trial with every cohort entry the priors fit (the prone-subgroup structure of
@@ -270,7 +270,7 @@ def test_kill_9_mid_generation_then_resume_equals_uninterrupted(tmp_path: Path, 
     out = tmp_path / "killed"
     script = (
         "from pathlib import Path\n"
-        "from abm.calibration import Preset, calibrate\n"
+        "from abm.experiments.calibration import Preset, calibrate\n"
         "if __name__ == '__main__':\n"
         f"    calibrate(Path({str(out)!r}), Preset(**{TOY.__dict__!r}), 'test', seed=3, workers=2,\n"
         f"              trial_path=Path({str(cohort_file)!r}), stand_in_delay=0.03)\n"
@@ -346,7 +346,7 @@ def test_real_model_smoke(tmp_path: Path, cohort_file: Path) -> None:
 
 
 def test_defaults_are_the_shipped_posterior_point() -> None:
-    """The defaults (abm/parameters.py, scenarios/validation.toml) are the shipped posterior's
+    """The defaults (abm/biology/parameters.py, scenarios/validation.toml) are the shipped posterior's
     point, to the 3 significant digits they are written with, and it lies inside its priors."""
     shipped = json.loads((CALIBRATION_DIR / "posterior" / "calibration.json").read_text())
     trial = validation_trial()

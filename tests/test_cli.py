@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import COUNT_COLUMNS
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS
 from tests.conftest import ROOT, SCENARIOS
 
 SMALL = ["--set", "model.width=30", "--set", "model.height=30", "--set", "model.initial_cells=200"]

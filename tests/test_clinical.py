@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from abm.clinical import Recist, sum_of_diameters
+from abm.clinic.recist import Recist, sum_of_diameters
 
 
 def test_diameter_scales_as_cube_root() -> None:
@@ -61,8 +61,8 @@ def test_second_progression_is_judged_from_the_first_progression_scan() -> None:
 
 def test_a_scan_still_measures_the_residual_lesion_when_the_cells_are_gone() -> None:
     """Best response is capped by what remains of the lesion (stroma, fibrosis): ~-49% at 15%."""
-    from abm.clone import CloneTumour
-    from abm.scenario import validate
+    from abm.config.scenario import validate
+    from abm.models.clone import CloneTumour
 
     scenario = validate(
         {

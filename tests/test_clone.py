@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.clone import CloneTumour
-from abm.scenario import Scenario
-from abm.spatial import SpatialTumour
+from abm.config.scenario import Scenario
+from abm.models.clone import CloneTumour
+from abm.models.spatial import SpatialTumour
 
 PARAMS = {"persister_entry_fraction": 0.05, "axl_induction_rate": 0.002, "met_amplified_initial_fraction": 0.01}
 

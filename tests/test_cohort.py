@@ -1,4 +1,4 @@
-"""The cohort engine (abm.cohort, abm.cohort_kernel): skipping the days the clinic does not act
+"""The cohort engine (abm.models.cohort, abm.models.cohort_kernel): skipping the days the clinic does not act
 changes nothing, cells are conserved, and it is the same process as the clone model."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from abm.clone import CloneTumour
-from abm.cohort import run_cohort
-from abm.course import Course
-from abm.scenario import Scenario
-from abm.trial import load_trial, run_trial
+from abm.config.scenario import Scenario
+from abm.experiments.trial import load_trial, run_trial
+from abm.models.clone import CloneTumour
+from abm.models.cohort import run_cohort
+from abm.models.course import Course
 from tests.conftest import SCENARIOS
 
 # Trials whose schedules change doses by the calendar, by triggers on scans, liquid biopsies
@@ -110,11 +110,11 @@ def test_the_cohort_engine_is_the_clone_model() -> None:
 
 def test_the_kernel_reads_every_daily_readout_as_abm_readouts_does() -> None:
     """A watch on any daily readout sees the value ``readouts.readout`` gives (the kernel's copy)."""
-    from abm.cohort import READOUT_CODES
-    from abm.cohort_kernel import _readout
-    from abm.course import COUNT_MATRIX
-    from abm.mechanisms import COUNT_COLUMNS, N_STATES
-    from abm.readouts import DAILY_READOUTS, readout
+    from abm.biology.mechanisms import COUNT_COLUMNS, N_STATES
+    from abm.clinic.readouts import DAILY_READOUTS, readout
+    from abm.models.cohort import READOUT_CODES
+    from abm.models.cohort_kernel import _readout
+    from abm.models.course import COUNT_MATRIX
 
     rng = np.random.default_rng(2)
     row = np.where(rng.random(N_STATES) < 0.2, rng.integers(1, 10**9, N_STATES), 0)

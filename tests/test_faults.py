@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from abm.outdir import MANIFEST
+from abm.io.outdir import MANIFEST
 from tests.conftest import ROOT
 from tests.test_cli import SMALL
 

@@ -11,17 +11,17 @@ import pandas as pd
 import pytest
 from matplotlib.image import AxesImage
 
-from abm.colours import DRUG_COLOURS, MECHANISM_COLOURS
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import COUNT_COLUMNS, N_STATES, describe
-from abm.run import run_scenario, write_run
-from abm.scenario import Scenario
-from abm.trial_stats import summarise_trial
-from abm.validation import DAYS_PER_MONTH, TARGETS
-from analysis.figures import run as run_figures
-from analysis.figures import sweep as sweep_figures
-from analysis.figures import trial as trial_figures
-from analysis.figures import validation as validation_figures
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS, N_STATES, describe
+from abm.config.scenario import Scenario
+from abm.experiments.run import run_scenario, write_run
+from abm.experiments.trial_stats import summarise_trial
+from abm.experiments.validation import DAYS_PER_MONTH, TARGETS
+from abm.report.colours import DRUG_COLOURS, MECHANISM_COLOURS
+from abm.report.figures import run as run_figures
+from abm.report.figures import sweep as sweep_figures
+from abm.report.figures import trial as trial_figures
+from abm.report.figures import validation as validation_figures
 from tests.synthetic import SWEEP_METRIC, SWEEP_X, SWEEP_Y, write_grid_sweep, write_sensitivity
 
 CLONE = {

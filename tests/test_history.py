@@ -1,4 +1,4 @@
-"""abm.history: resistant subclones at diagnosis from the birth-death-mutation history.
+"""abm.biology.history: resistant subclones at diagnosis from the birth-death-mutation history.
 
 Statistical tests with fixed seeds. Each compares a sampled proportion with its expectation
 within 4 binomial standard errors (a false alarm about once in 16,000 comparisons per seed),
@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from abm.history import (
+from abm.biology.history import (
     Mutant,
     expected_mutant_count,
     lea_coulson_median,
@@ -179,7 +179,7 @@ def test_against_brute_force() -> None:
     """N = 3000, b = 0.3, d = 0.2: neutral, costly (still growing) and subcritical (transient) mutants.
 
     P(0) and P(M > x) for x = 1, 3, 10 (up to ~N/300: the larger counts come from mutations in
-    the first tens of cells, where approximation 1 of abm.history is rough), within 4 standard
+    the first tens of cells, where approximation 1 of abm.biology.history is rough), within 4 standard
     errors of both samples. Measured |z| <= 2.3 at this seed.
     """
     b, d, n = 0.3, 0.2, 3000

@@ -266,7 +266,7 @@ def test_dask_cluster_without_workers_is_a_clear_error(
 ) -> None:
     from distributed import LocalCluster
 
-    from abm import pool
+    from abm.experiments import pool
 
     monkeypatch.setattr(pool, "WORKER_WAIT", 1.0)
     out = tmp_path / "out"

@@ -9,10 +9,10 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from abm.clone import CloneTumour
-from abm.kinetics import REPORTED_CELL_LOSS, REPORTED_VDT_DAYS, untreated_growth
-from abm.parameters import Parameters
-from abm.scenario import CloneSettings, plateau, validate
+from abm.biology.kinetics import REPORTED_CELL_LOSS, REPORTED_VDT_DAYS, untreated_growth
+from abm.biology.parameters import Parameters
+from abm.config.scenario import CloneSettings, plateau, validate
+from abm.models.clone import CloneTumour
 
 # the default clinical tumour: 10^10 cells, its plateau from the parameters
 CAPACITY = plateau(Parameters(), CloneSettings.model_fields["initial_cells"].default)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from abm.cli import main
-from abm.outdir import MANIFEST
-from analysis.report import build_report
+from abm.io.outdir import MANIFEST
+from abm.report.build import build_report
 from tests.test_cli import SMALL, assert_one_line_error
 from tests.test_hostile_input import abm, snapshot
 
@@ -82,7 +82,7 @@ def test_a_failed_write_leaves_the_old_folder_as_it_was(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Class 2, in-process: the disk fills on the third file; the previous run is untouched."""
-    from abm import output
+    from abm.io import output
 
     out = tmp_path / "out"
     assert run(out, *SMALL) == 0
@@ -123,7 +123,7 @@ def test_report_refuses_a_file_changed_since_the_run(tmp_path: Path, capsys: pyt
 
 def test_json_outputs_are_standard_json(tmp_path: Path) -> None:
     """Class 4: no NaN or Infinity in a written JSON file (a median not reached is null)."""
-    from abm.output import write_json
+    from abm.io.output import write_json
 
     write_json({"median": float("nan"), "ci": [1.0, float("inf")], "n": 3}, tmp_path / "s.json")
 

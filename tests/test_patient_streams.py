@@ -8,9 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm.clone import CloneTumour
-from abm.course import Course
-from abm.trial import Arm, Distribution, Trial, load_trial, patient_scenario, patient_seed, run_trial, simulate_courses
+from abm.experiments.trial import (
+    Arm,
+    Distribution,
+    Trial,
+    load_trial,
+    patient_scenario,
+    patient_seed,
+    run_trial,
+    simulate_courses,
+)
+from abm.models.clone import CloneTumour
+from abm.models.course import Course
 from tests.conftest import SCENARIOS
 
 AXL_TIMING = SCENARIOS / "trial-axl-timing.toml"

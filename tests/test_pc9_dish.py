@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm import scenario as scenarios
-from abm.run import run_scenario
+from abm.config import scenario as scenarios
+from abm.experiments.run import run_scenario
 from tests.conftest import SCENARIOS
 
 SEEDS = range(10)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.clone import CloneTumour
-from abm.mechanisms import AXL_HIGH, IGF1R_ACTIVE, PERSISTER, SENSITIVE_STATE, state_of
-from abm.parameters import Parameters
-from abm.rules import crowding_loss, doses_key, rule_tables
-from abm.scenario import validate
+from abm.biology.mechanisms import AXL_HIGH, IGF1R_ACTIVE, PERSISTER, SENSITIVE_STATE, state_of
+from abm.biology.parameters import Parameters
+from abm.biology.rules import crowding_loss, doses_key, rule_tables
+from abm.config.scenario import validate
+from abm.models.clone import CloneTumour
 
 P = Parameters()
 AXL_PERSISTER = state_of(PERSISTER, AXL_HIGH)

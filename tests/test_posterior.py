@@ -1,4 +1,7 @@
-"""Posterior draws carried to trials and the validation, and what a calibration identifies (abm.posterior)."""
+"""Posterior draws carried to trials and the validation, and what a calibration identifies.
+
+(abm.experiments.posterior)
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm import posterior
 from abm.cli import main
-from abm.outdir import OutputFolder
-from abm.trial import load_trial, run_trial
-from analysis.calibration_report import identifiability_table
+from abm.experiments import posterior
+from abm.experiments.trial import load_trial, run_trial
+from abm.io.outdir import OutputFolder
+from abm.report.calibration_report import identifiability_table
 from tests.conftest import ROOT, SCENARIOS
 
 FIXTURE = ROOT / "tests" / "fixtures" / "calibration-small"  # 5 particles of 3 plain parameters

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from abm.clone import CloneTumour
-from abm.readouts import liquid_biopsy
-from abm.scenario import Scenario
+from abm.clinic.readouts import liquid_biopsy
+from abm.config.scenario import Scenario
+from abm.models.clone import CloneTumour
 
 ON_PROGRESSION = {"readout": "progressions", "above": 0.5}
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from abm.errors import InputError
-from abm.validation import DAYS_PER_MONTH, TARGETS
-from analysis.report import build_report
-from analysis.results import detect
+from abm.experiments.validation import DAYS_PER_MONTH, TARGETS
+from abm.io.errors import InputError
+from abm.report.build import build_report
+from abm.report.results import detect
 from tests.synthetic import SWEEP_METRIC, write_grid_sweep, write_sensitivity
 from tests.test_cli import SMALL, abm, assert_one_line_error
 

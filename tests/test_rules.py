@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.founding import founding_states
-from abm.mechanisms import (
+from abm.biology.founding import founding_states
+from abm.biology.mechanisms import (
     AXL_HIGH,
     GENETIC_MASK,
     MET_AMPLIFIED,
@@ -18,8 +18,8 @@ from abm.mechanisms import (
     bit,
     state_of,
 )
-from abm.parameters import Parameters
-from abm.rules import doses_key, draw_transitions, mutability, rule_tables
+from abm.biology.parameters import Parameters
+from abm.biology.rules import doses_key, draw_transitions, mutability, rule_tables
 
 DOSES = [{}, {"gefitinib": 1.0}, {"osimertinib": 1.0, "bemcentinib": 1.0}, {"osimertinib": 0.5, "savolitinib": 2.0}]
 

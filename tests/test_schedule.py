@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from abm.schedule import DosingBlock, ScheduleRun
+from abm.clinic.schedule import DosingBlock, ScheduleRun
 
 
 def follow(blocks: list[dict], days: int, readouts: list[dict] | None = None) -> list[dict[str, float]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.mechanisms import AXL_HIGH, COUNT_COLUMNS, bit
-from abm.scenario import Scenario
-from abm.spatial import SpatialTumour, TumourCell
+from abm.biology.mechanisms import AXL_HIGH, COUNT_COLUMNS, bit
+from abm.config.scenario import Scenario
+from abm.models.spatial import SpatialTumour, TumourCell
 
 
 def scenario(schedule: list[dict] | None = None, parameters: dict | None = None, **model) -> Scenario:

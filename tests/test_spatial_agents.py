@@ -15,9 +15,9 @@ import numpy as np
 from mesa import DataCollector
 from mesa.experimental.mesa_signals import ModelSignals
 
-from abm.mechanisms import AXL_HIGH, bit
-from abm.scenario import Scenario
-from abm.spatial import SpatialTumour, TumourCell
+from abm.biology.mechanisms import AXL_HIGH, bit
+from abm.config.scenario import Scenario
+from abm.models.spatial import SpatialTumour, TumourCell
 from tests.test_spatial import check_consistency
 
 SCENARIO = Scenario.model_validate(

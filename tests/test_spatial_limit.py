@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from abm.mechanisms import PERSISTER, bit
-from abm.spatial import SpatialTumour
+from abm.biology.mechanisms import PERSISTER, bit
+from abm.models.spatial import SpatialTumour
 from tests.spatial_reference import scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

@@ -2,7 +2,7 @@
 
 Behaviour, not timing: `abm --help` imports neither pydantic nor numpy nor Mesa (their imports
 are most of a start's CPU time: benchmarks/startup.py measures it), `abm parameters` needs
-pydantic and nothing heavier, and a worker of ``abm.pool.process_pool`` has the model imported
+pydantic and nothing heavier, and a worker of ``abm.experiments.pool.process_pool`` has the model imported
 before its first task and watches its parent.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from abm.pool import PRELOAD, process_pool
+from abm.experiments.pool import PRELOAD, process_pool
 
 HEAVY = ("numpy", "pandas", "scipy", "mesa", "networkx", "pyarrow", "tqdm", "lifelines")
 
@@ -56,8 +56,8 @@ def test_loading_a_spatial_sweep_imports_no_mesa(scenarios_dir: Path) -> None:
     """The sweep process only plans and stores: its workers build the models."""
     code = (
         "import sys\n"
-        "from abm.batch import run_sweep\n"
-        "from abm.sweep import load_sweep\n"
+        "from abm.experiments.sweep.runner import run_sweep\n"
+        "from abm.experiments.sweep.design import load_sweep\n"
         f"load_sweep({str(scenarios_dir / 'sweep-axl-timing.toml')!r}).runs()\n"
         "print('mesa' in sys.modules)\n"
     )

@@ -1,4 +1,4 @@
-"""The compiled per-patient streams draw exactly what numpy draws (abm.streams)."""
+"""The compiled per-patient streams draw exactly what numpy draws (abm.models.streams)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numba
 import numpy as np
 import pytest
 
-from abm.streams import as_bit_generator, binomial, multinomial, next_uint64, stream_state
+from abm.models.streams import as_bit_generator, binomial, multinomial, next_uint64, stream_state
 
 
 @numba.njit
@@ -79,7 +79,7 @@ def test_binomial_moments(n: int, p: float) -> None:
 def test_kernels_compile_without_reference_counting() -> None:
     """The kernel's loop relies on numba's private ``_nrt=False``: a numba that ignores it would
     compile an allocating function; one that drops it fails at import. Either way, loudly."""
-    from abm.streams import njit_without_refcounts
+    from abm.models.streams import njit_without_refcounts
 
     def allocates(n: int) -> float:
         return float(np.zeros(n).sum())

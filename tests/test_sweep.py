@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm import batch
-from abm.batch import run_sweep
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.cli import main
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import COUNT_COLUMNS
-from abm.scenario import load
-from abm.spatial import SpatialTumour
-from abm.sweep import load_sweep
+from abm.config.scenario import load
+from abm.experiments.sweep import runner as batch
+from abm.experiments.sweep.design import load_sweep
+from abm.experiments.sweep.runner import run_sweep
+from abm.models.spatial import SpatialTumour
 from tests.conftest import ROOT, SCENARIOS
 from tests.test_cli import abm, assert_one_line_error
 
@@ -424,7 +424,7 @@ ctdna_interval_days = [14, 28]
     out = tmp_path / "out"
     summary, _ = run_sweep(load_sweep(write(tmp_path, text)), out, workers=1, progress=False)
     assert summary.done == 8 * 4
-    from abm.sensitivity import analyse
+    from abm.experiments.sweep.sensitivity import analyse
 
     table = analyse(out, ["fraction_alive"])
     assert list(table["parameter"]) == ["division_rate", "ctdna_interval_days"]

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm.trial import Distribution, Trial, load_trial, patient_characteristics, patient_seeds, run_trial
-from abm.trial_stats import median_pfs, summarise_trial
+from abm.experiments.trial import Distribution, Trial, load_trial, patient_characteristics, patient_seeds, run_trial
+from abm.experiments.trial_stats import median_pfs, summarise_trial
 from tests.conftest import ROOT, SCENARIOS
 
 FIRST_LINE = SCENARIOS / "trial-first-line.toml"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from abm.calibration import distance
-from abm.priors import PRIORS
-from abm.trial import load_trial
-from abm.validation import CHECKS, DISH_TARGETS, TARGETS, TRIAL_TARGETS, validate, validation_trial
+from abm.experiments.calibration import distance
+from abm.experiments.priors import PRIORS
+from abm.experiments.trial import load_trial
+from abm.experiments.validation import CHECKS, DISH_TARGETS, TARGETS, TRIAL_TARGETS, validate, validation_trial
 from tests.conftest import ROOT
 
 

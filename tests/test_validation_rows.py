@@ -13,11 +13,11 @@ import pytest
 from lifelines import KaplanMeierFitter
 from scipy.stats import binomtest
 
-from abm.kinetics import REPORTED_VDT_DAYS, untreated_growth
-from abm.parameters import Parameters
-from abm.scenario import plateau
-from abm.trial import patient_row
-from abm.validation import (
+from abm.biology.kinetics import REPORTED_VDT_DAYS, untreated_growth
+from abm.biology.parameters import Parameters
+from abm.config.scenario import plateau
+from abm.experiments.trial import patient_row
+from abm.experiments.validation import (
     CHECKS,
     DAYS_PER_MONTH,
     DISH_TARGETS,
@@ -317,7 +317,7 @@ def test_dish_values_share_the_tumours_persister_biology_only() -> None:
 def test_the_validation_trial_gives_every_share_row_a_value() -> None:
     """~30 patients per arm of the real validation cohort: every share target and check is
     measured on at least one patient (a finite value), and the doubling time is finite too."""
-    from abm.trial import run_trial
+    from abm.experiments.trial import run_trial
 
     t = run_trial(validation_trial(patients=30), workers=1, progress=False)
     assert np.isfinite(t["untreated_doubling_days"]).all()

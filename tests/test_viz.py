@@ -12,10 +12,10 @@ import pytest
 import solara
 from PIL import Image
 
-from abm.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS, drawn_as, rgb, state_rgb
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import AXL_HIGH, C797S, COUNT_COLUMNS, MET_AMPLIFIED, N_STATES, PERSISTER, T790M, state_of
-from abm.scenario import load
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import AXL_HIGH, C797S, COUNT_COLUMNS, MET_AMPLIFIED, N_STATES, PERSISTER, T790M, state_of
+from abm.config.scenario import load
+from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS, drawn_as, rgb, state_rgb
 from abm.viz import assets
 from abm.viz.app import ViewedPatient, ViewedTumour, days_so_far
 from abm.viz.controls import as_kind, shipped_scenarios

@@ -19,10 +19,10 @@ import reacton.core
 import solara
 from mesa.visualization import SolaraViz
 
-from abm.clone import CloneTumour
-from abm.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
-from abm.scenario import Scenario, load
-from abm.spatial import SpatialTumour
+from abm.config.scenario import Scenario, load
+from abm.models.clone import CloneTumour
+from abm.models.spatial import SpatialTumour
+from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
 from abm.viz.charts import burden_chart, figure, run_chart, shares_chart
 from abm.viz.controls import ScenarioControls, as_kind
 from abm.viz.lattice import lattice_png

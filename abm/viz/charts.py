@@ -20,9 +20,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from abm.colours import DRUG_COLOURS, MECHANISM_COLOURS
-from abm.drugs import DRUG_NAMES
-from abm.mechanisms import COUNT_COLUMNS
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS
+from abm.report.colours import DRUG_COLOURS, MECHANISM_COLOURS
 
 WIDTH = 380
 MAX_ROWS = 1500  # days drawn per chart: a chart is ~400 px wide, and the page redraws every day

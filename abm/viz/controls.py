@@ -15,10 +15,10 @@ from typing import Any
 
 import solara
 
-from abm.drugs import DRUG_NAMES
-from abm.errors import InputError
-from abm.readouts import READOUT_NAMES
-from abm.scenario import CloneSettings, Scenario, SpatialSettings, file_kind, load, validate
+from abm.biology.drugs import DRUG_NAMES
+from abm.clinic.readouts import READOUT_NAMES
+from abm.config.scenario import CloneSettings, Scenario, SpatialSettings, file_kind, load, validate
+from abm.io.errors import InputError
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 

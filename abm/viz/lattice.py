@@ -11,7 +11,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from abm.colours import state_rgb
+from abm.report.colours import state_rgb
 
 _RGB = state_rgb()  # row N_STATES (the last) is an empty site
 _EMPTY_ROW = len(_RGB) - 1

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from abm.errors import InputError
+from abm.io.errors import InputError
 
 # Where solara would fetch a file missing from the local assets: a closed port on this machine,
 # so a missing asset fails at once in the browser instead of leaving the machine.
@@ -39,7 +39,7 @@ def is_loopback(host: str) -> bool:
 
 def serve(scenario: str | None, host: str, port: int, allow_remote: bool = False) -> int:
     """Check the scenario and the assets, then become the solara server (does not return on success)."""
-    from abm.scenario import load
+    from abm.config.scenario import load
     from abm.viz import assets
 
     load(scenario)  # a bad file is an InputError here, before any server starts

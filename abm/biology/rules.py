@@ -1,0 +1,468 @@
+"""The rules of the biology as small pure functions of (parameters, doses).
+
+Every model draws its events from the same ``RuleTables``: per-state probabilities per day
+of division and death, the per-day switching matrix of living cells (persister, AXL-high),
+the daughter matrix of a division (mutations), and motility. States are the bit masks of
+``mechanisms.py``; tables are indexed by state, so a model looks rates up with numpy.
+
+Control of a cell is the bypass logic of 003 §2, §4, §5.1: the product over the routes it
+has of how much of each route the drugs block. A cell with one open route is uncontrolled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from itertools import product
+
+import numpy as np
+
+from abm.biology.drugs import DRUG_NAMES, route_blocks
+from abm.biology.mechanisms import (
+    AXL_HIGH,
+    C797S,
+    C797S_CIS,
+    HER2_AMPLIFIED,
+    IGF1R_ACTIVE,
+    MECHANISMS,
+    MET_AMPLIFIED,
+    N_STATES,
+    PERSISTER,
+    T790M,
+    Mechanism,
+    Route,
+    bit,
+    routes,
+)
+from abm.biology.parameters import Parameters
+
+EGFR_ROUTES = (Route.EGFR_SENSITIVE, Route.EGFR_T790M, Route.EGFR_C797S, Route.EGFR_T790M_C797S)
+ROUTES = tuple(Route)
+# The routes a persister can survive through: AXL (Taniguchi) or IGF-1R (Wang), 003 §5.2.
+PERSISTER_ROUTES = (Route.AXL, Route.IGF1R)
+
+# The rules below are vectorised over every state at once: arrays indexed by state.
+STATES = np.arange(N_STATES)
+CARRIES = {m: (STATES & bit(m)) > 0 for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
+HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (states, routes)
+IS_EGFR = np.array([r in EGFR_ROUTES for r in ROUTES])
+IS_PERSISTER_ROUTE = np.array([r in PERSISTER_ROUTES for r in ROUTES])
+CYCLING = (~CARRIES[PERSISTER]).astype(float)  # 1 for cells that cycle (not persisters)
+
+
+def _per_route(blocks: dict[Route, float]) -> np.ndarray:
+    return np.array([blocks[r] for r in ROUTES])
+
+
+def route_capacity(p: Parameters) -> np.ndarray:
+    """Per route: the share of full survival signalling it carries on its own (EGFR routes: all)."""
+    capacity = {
+        Route.AXL: p.axl_bypass_capacity,
+        Route.MET: p.met_bypass_capacity,
+        Route.HER2: p.her2_bypass_capacity,
+        Route.IGF1R: p.igf1r_bypass_capacity,
+    }
+    return np.array([capacity.get(r, 1.0) for r in ROUTES])
+
+
+def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: fraction of a cell's survival signalling shut off.
+
+    Each route a cell has passes (1 - block) of its capacity; routes act independently, so
+    the signalling left off is the product over routes of (1 - capacity x (1 - block)). With
+    full-capacity routes this is the bypass logic: controlled only when every route is blocked.
+    """
+    b = _per_route(blocks)
+    return np.where(HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
+
+
+def egfr_block(blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: how much of the cell's own EGFR signalling the drugs block, the TKI pressure it feels.
+
+    With two mutant alleles (T790M and C797S in trans) both must be blocked.
+    """
+    return np.where(HAS_ROUTE & IS_EGFR, _per_route(blocks), 1.0).prod(axis=1)
+
+
+def persister_support_block(blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: how much of a persister's survival support the drugs block.
+
+    A persister survives through the persister routes it has (AXL-high: AXL; IGF-1R-active:
+    IGF-1R); with both, both must be blocked. One with neither has no support (1.0).
+    """
+    return np.where(HAS_ROUTE & IS_PERSISTER_ROUTE, _per_route(blocks), 1.0).prod(axis=1)
+
+
+# The fitness cost of each resistance mechanism: the parameter that holds it.
+FITNESS_COSTS: dict[Mechanism, str] = {
+    T790M: "t790m_fitness_cost",
+    C797S: "c797s_fitness_cost",
+    MET_AMPLIFIED: "met_fitness_cost",
+    HER2_AMPLIFIED: "her2_fitness_cost",
+    AXL_HIGH: "axl_high_fitness_cost",
+    IGF1R_ACTIVE: "igf1r_fitness_cost",
+}
+
+
+# The genetic mechanisms a daughter can acquire at division: the parameter holding each one's rate
+# per division. Point mutations (the EGFR alleles) are raised by mutability; amplifications are not.
+MUTATION_RATES: dict[Mechanism, str] = {
+    T790M: "t790m_mutation_rate",
+    C797S: "c797s_mutation_rate",
+    MET_AMPLIFIED: "met_amplification_rate",
+    HER2_AMPLIFIED: "her2_amplification_rate",
+}
+POINT_MUTATIONS = frozenset({T790M, C797S})
+
+
+def fitness(p: Parameters) -> np.ndarray:
+    """Per state: the division rate relative to a sensitive cell, the product of each mechanism's (1 - cost)."""
+    out = np.ones(N_STATES)
+    for mechanism, name in FITNESS_COSTS.items():
+        out = out * np.where(CARRIES[mechanism], 1.0 - getattr(p, name), 1.0)
+    return out
+
+
+def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: probability per day that a cell divides (if it has room)."""
+    cycling = p.division_rate * fitness(p) * (1.0 - control(p, blocks))
+    return np.where(CARRIES[PERSISTER], p.persister_division_rate, cycling)
+
+
+def crowding_loss(
+    division_rate: float | np.ndarray,
+    death_rate: float | np.ndarray,
+    burden: float | np.ndarray,
+    capacity: float | np.ndarray,
+) -> np.ndarray:
+    """Extra loss probability per day of a cycling cell in a tumour of ``burden`` cells.
+
+    Elementwise over tumours: each tumour's own ``division_rate`` and ``death_rate`` (virtual
+    patients differ in their rates, and a patient's loss must follow its own).
+
+    Cell loss rises as a tumour outgrows its blood supply (hypoxia, necrosis): Gompertzian
+    growth, net growth (division - loss) falling with log burden to 0 at ``capacity``. So a
+    tumour at diagnosis grows slowly with most divisions offset by loss (cell-loss factor ~0.9),
+    while cells regrowing in a bed emptied by a drug grow several times faster (the flare on
+    TKI withdrawal, Chaft 2011 Clin Cancer Res 17:6298).
+    """
+    # Plain ufuncs on numbers or arrays, so the compiled cohort kernel runs this same definition.
+    scale = np.log(np.maximum(burden, 1.0)) / np.log(np.maximum(capacity, 2.0))
+    at_capacity = division_rate / (1.0 + division_rate)  # (1 - loss)(1 + division) = 1
+    return np.maximum(at_capacity - death_rate, 0.0) * np.minimum(np.maximum(scale, 0.0), 1.0)
+
+
+def hit_probability(death: float | np.ndarray, crowding: float | np.ndarray, cycling: float | np.ndarray):
+    """Probability per day that a cell is hit: its state's ``death`` (lost or drug-killed) plus
+    the tumour's ``crowding`` loss if it cycles (persisters do not crowd out)."""
+    return np.minimum(1.0, death + crowding * cycling)
+
+
+def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: the part of the daily death probability that the drugs cause."""
+    return p.drug_kill_rate * control(p, blocks)
+
+
+def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: probability per day that a cell is hit: lost, or killed by the drugs.
+
+    A hit cell dies unless it is rescued as a persister (``rescue_matrix``). A persister's
+    survival leans on its AXL or IGF-1R route (003 §5.2): blocking it kills the persister.
+    """
+    persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * persister_support_block(blocks))
+    return np.where(CARRIES[PERSISTER], persister, np.minimum(1.0, p.death_rate + drug_kill(p, blocks)))
+
+
+def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(S, S): probability per day that a cell of state s is hit by the drugs and survives as persister t.
+
+    A fixed share of the cells the drugs kill become DTPs instead (003 §5.2: 0.3-5% of cells);
+    cells lost at the untreated rate are not rescued. Of those, ``persister_axl_share`` do so
+    through AXL (Taniguchi) and become AXL-high persisters, the rest through IGF-1R (Wang) and
+    become IGF-1R-active persisters; blocking a route prevents that kind of entry, so an AXL
+    inhibitor lowers persistence but cannot abolish it. Rescued cells are part of the day's hits
+    (``death_probability``): a model draws the hits, then which of them are rescued.
+    """
+    matrix = np.zeros((N_STATES, N_STATES))
+    targets, probs = rescue_columns(p, blocks)
+    for j in range(targets.shape[1]):
+        matrix[STATES, targets[:, j]] += probs[:, j]  # one entry per row
+    return matrix
+
+
+def rescue_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``rescue_matrix`` by columns: per state, the persister it becomes by each route (AXL,
+    IGF-1R) and the probability; where both routes lead to one state, it holds their sum."""
+    rescued = np.where(CARRIES[PERSISTER], 0.0, p.persister_entry_fraction * drug_kill(p, blocks))
+    routes = (
+        (bit(AXL_HIGH), p.persister_axl_share * (1.0 - blocks[Route.AXL])),
+        (bit(IGF1R_ACTIVE), (1.0 - p.persister_axl_share) * (1.0 - blocks[Route.IGF1R])),
+    )
+    targets = np.stack([STATES | bit(PERSISTER) | extra for extra, _ in routes], axis=1)
+    probs = np.stack([0.0 + rescued * share for _, share in routes], axis=1)
+    same = targets[:, 0] == targets[:, 1]
+    probs[same, 0] += probs[same, 1]
+    probs[same, 1] = 0.0
+    return targets, probs
+
+
+def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
+    """Per reversible bit, per state: probability per day that a surviving cell flips it.
+
+    Persisters revert when their routes are free again (off drug, 003 §5.2); AXL upregulation
+    and IGF-1R activation are induced by the TKI pressure a cell feels and revert without it.
+    """
+    tki = egfr_block(blocks)
+    persister, axl, igf1r = CARRIES[PERSISTER], CARRIES[AXL_HIGH], CARRIES[IGF1R_ACTIVE]
+    axl_induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
+    return {
+        bit(PERSISTER): np.where(persister, p.persister_reversion_rate * (1.0 - tki), 0.0),
+        bit(AXL_HIGH): np.where(axl, p.axl_reversion_rate * (1.0 - tki), axl_induction),
+        bit(IGF1R_ACTIVE): np.where(igf1r, p.igf1r_reversion_rate * (1.0 - tki), p.igf1r_induction_rate * tki),
+    }
+
+
+def mutability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: point-mutation rate multiplier, AXL-driven error-prone replication (000 'DNA damage and DDR').
+
+    Raised in AXL-high cells and persisters; an AXL block undoes it (003 §5.2).
+    """
+    excess = (p.axl_mutability_factor - 1.0) * CARRIES[AXL_HIGH]
+    excess = excess + (p.persister_mutability_factor - 1.0) * CARRIES[PERSISTER]
+    return 1.0 + excess * (1.0 - blocks[Route.AXL])
+
+
+def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
+    """Per bit, per state: probability per division that the daughter gains a genetic mechanism it lacks."""
+    m = mutability(p, blocks)
+    out = {}
+    for mech, name in MUTATION_RATES.items():
+        rate = getattr(p, name) * (m if mech in POINT_MUTATIONS else 1.0)
+        out[bit(mech)] = np.where(CARRIES[mech], 0.0, np.minimum(1.0, rate))
+    return out
+
+
+def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(S, S): a daughter's state given its parent's, the mutations drawn independently per bit.
+
+    A daughter that comes to carry both T790M and C797S carries them on one allele (cis) with
+    probability ``c797s_cis_share``, else on two (trans).
+    """
+    matrix = flip_matrix(mutation_probabilities(p, blocks))
+    both = bit(T790M) | bit(C797S)
+    gains_both = ((STATES[None, :] & both) == both) & ((STATES[:, None] & both) != both)
+    moved = np.where(gains_both, matrix * p.c797s_cis_share, 0.0)
+    matrix = matrix - moved
+    # Into the same target with the cis bit set (no column maps onto another twice, so plain
+    # indexing adds, not np.add.at); a target already cis keeps what it had.
+    trans = (STATES & bit(C797S_CIS)) == 0
+    matrix[:, STATES[trans] | bit(C797S_CIS)] += moved[:, trans]
+    matrix[:, ~trans] += moved[:, ~trans]
+    return matrix
+
+
+def flip_columns(flips: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each combination of the bits in ``flips`` flipping independently: per state, its target
+    and probability, (S, 2^bits) each; column 0 is no flip (the state itself). Combinations in
+    ``itertools.product`` order, each probability the product over bits in ``flips`` order."""
+    chosen = _combinations(len(flips))  # (2^bits, bits)
+    q = np.array(list(flips.values()), dtype=float).reshape(len(flips), -1)  # (bits, S or 1)
+    probs = np.where(chosen[:, :, None], q, 1.0 - q).prod(axis=1)  # multiplied in bit order
+    flipped = (chosen * np.array(list(flips), dtype=np.int64)).sum(axis=1)  # bits are distinct: sum = or
+    targets = STATES[None, :] ^ flipped[:, None]
+    return targets.T.copy(), np.broadcast_to(probs, targets.shape).T.copy()
+
+
+@lru_cache(maxsize=16)
+def _combinations(bits: int) -> np.ndarray:
+    """Every choice of which of ``bits`` bits flip, as rows of booleans, in ``itertools.product`` order."""
+    chosen = np.array(list(product((False, True), repeat=bits)), dtype=bool).reshape(-1, bits)
+    chosen.setflags(write=False)
+    return chosen
+
+
+def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:
+    """The transition matrix when each bit in ``flips`` flips independently with its per-state probability."""
+    matrix = np.zeros((N_STATES, N_STATES))
+    targets, probs = flip_columns(flips)
+    for j in range(targets.shape[1]):
+        matrix[STATES, targets[:, j]] += probs[:, j]  # one entry per row: no repeated index
+    return matrix
+
+
+def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``daughter_matrix`` by columns without the (S, S) matrix: per state, each daughter state it
+    can have and its probability; column 0 is no mutation. The same numbers as the matrix's."""
+    targets, probs = flip_columns(mutation_probabilities(p, blocks))
+    both, cis = bit(T790M) | bit(C797S), bit(C797S_CIS)
+    gains_both = ((targets & both) == both) & ((STATES[:, None] & both) != both)
+    moved = np.where(gains_both, probs * p.c797s_cis_share, 0.0)
+    kept = probs - moved
+    already_cis = (targets & cis) != 0  # (unreachable states) the moved share lands back on the target
+    kept = np.where(already_cis, kept + moved, kept)
+    moved = np.where(already_cis, 0.0, moved)
+    return np.concatenate([targets, targets | cis], axis=1), np.concatenate([kept, 0.0 + moved], axis=1)
+
+
+def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The off-diagonal part of the transition matrix whose row s holds ``probs[s, j]`` at
+    ``targets[s, j]`` (distinct targets per row where the probability is positive; the diagonal
+    ignored), as (targets, probabilities), (S, k) each, without building the matrix.
+
+    Row s lists the states a cell in state s can change to, in increasing order (padded with s
+    itself at probability 0), and the probability of each given that it changes. k is small
+    (a few reversible bits, a few mutations), so drawing over k columns is cheap.
+    """
+    positive = (probs > 0) & (targets != STATES[:, None])
+    order = np.argsort(np.where(positive, targets, N_STATES), axis=1, kind="stable")[:, :k]
+    rows = STATES[:, None]
+    chosen = positive[rows, order]
+    out_targets = np.where(chosen, targets[rows, order], rows)
+    out_probs = np.where(chosen, probs[rows, order], 0.0)
+    assert positive.sum(axis=1).max() <= k
+    if out_targets.shape[1] < k:
+        pad = k - out_targets.shape[1]
+        out_targets = np.concatenate([out_targets, np.repeat(STATES[:, None], pad, axis=1)], axis=1)
+        out_probs = np.concatenate([out_probs, np.zeros((N_STATES, pad))], axis=1)
+    total = out_probs.sum(axis=1, keepdims=True)
+    return out_targets, np.divide(out_probs, total, out=np.zeros_like(out_probs), where=total > 0)
+
+
+@dataclass(frozen=True)
+class RuleTables:
+    """All per-state probabilities for one day at one set of doses.
+
+    The transition matrices (``rescue``, ``switch``, ``daughter``: (S, S)) are built only when asked for
+    (the lattice draws from them); the clone models draw from their compact forms (``*_moves``,
+    ``switch_any``, ``mutate_any``), which are built without them, with the same numbers.
+    """
+
+    division: np.ndarray  # (S,) per day
+    death: np.ndarray  # (S,) per day: hit (lost or drug-killed)
+    motility: np.ndarray  # (S,) per day
+    control: np.ndarray  # (S,) fraction of signalling blocked
+    params: Parameters = field(repr=False)
+    blocks: dict[Route, float] = field(repr=False)
+
+    @cached_property
+    def switch(self) -> np.ndarray:
+        """(S, S) row-stochastic: a living cell's state tomorrow."""
+        return _read_only(flip_matrix(switch_probabilities(self.params, self.blocks)))
+
+    @cached_property
+    def daughter(self) -> np.ndarray:
+        """(S, S) row-stochastic: a daughter's state given its parent's."""
+        return _read_only(daughter_matrix(self.params, self.blocks))
+
+    @cached_property
+    def rescue(self) -> np.ndarray:
+        """(S, S) per cell per day: hit, and survives as persister t (part of ``death``)."""
+        return _read_only(rescue_matrix(self.params, self.blocks))
+
+    @cached_property
+    def _rescue_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        return rescue_columns(self.params, self.blocks)
+
+    @cached_property
+    def _switch_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        return flip_columns(switch_probabilities(self.params, self.blocks))
+
+    @cached_property
+    def _daughter_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        return daughter_columns(self.params, self.blocks)
+
+    @cached_property
+    def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which persister a rescued cell becomes (``compact_moves``)."""
+        return compact_moves(*self._rescue_columns, RESCUE_TARGETS)
+
+    @cached_property
+    def rescue_any(self) -> np.ndarray:
+        """Probability per day that a cell is hit and rescued as a persister (part of ``death``)."""
+        return self._rescue_columns[1].sum(axis=1)
+
+    @cached_property
+    def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where a switching cell goes (``compact_moves``)."""
+        return compact_moves(*self._switch_columns, SWITCH_TARGETS)
+
+    @cached_property
+    def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """What a mutant daughter becomes (``compact_moves``)."""
+        return compact_moves(*self._daughter_columns, MUTATION_TARGETS)
+
+    @cached_property
+    def likeliest_first(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """The rescue, switch and daughter moves with each row's likeliest outcome first, so that
+        a chain of binomials over them (the clone engines' draws) ends after a few draws."""
+        rows = STATES[:, None]
+        out = []
+        for targets, probs in (self.rescue_moves, self.switch_moves, self.daughter_moves):
+            order = np.argsort(-probs, axis=1, kind="stable")
+            out.append((targets[rows, order], probs[rows, order]))
+        return tuple(out)
+
+    @cached_property
+    def switch_any(self) -> np.ndarray:
+        """Probability per day that a cell changes state at all."""
+        return 1.0 - self._switch_columns[1][:, 0]
+
+    @cached_property
+    def mutate_any(self) -> np.ndarray:
+        """Probability that a daughter differs from its parent."""
+        return 1.0 - self._daughter_columns[1][:, 0]
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+# Most states a cell can change to in one switch (any non-empty subset of the reversible bits
+# flipping) or one mutation (any non-empty subset of the genetic bits gained).
+SWITCH_TARGETS = (1 << sum(not m.genetic for m in MECHANISMS)) - 1
+MUTATION_TARGETS = (1 << sum(m.genetic for m in MECHANISMS)) - 1
+RESCUE_TARGETS = len(PERSISTER_ROUTES)  # an AXL-high or an IGF-1R-active persister
+
+
+def doses_key(doses: dict[str, float]) -> tuple[float, ...]:
+    """Doses as a hashable tuple in registry order (missing drugs are 0)."""
+    if len(doses) == len(DRUG_NAMES) and tuple(doses) == DRUG_NAMES:  # as a schedule returns them
+        return tuple(doses.values())
+    return tuple(float(doses.get(name, 0.0)) for name in DRUG_NAMES)
+
+
+@lru_cache(maxsize=256)
+def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
+    """The rule tables for parameters ``p`` and doses in ``DRUG_NAMES`` order."""
+    blocks = route_blocks(dict(zip(DRUG_NAMES, doses, strict=True)))
+    # An EGFR allele less sensitive to TKIs (003 §1) escapes part of every EGFR-route block.
+    blocks = {r: b * (1.0 - p.egfr_tki_insensitivity) if r in EGFR_ROUTES else b for r, b in blocks.items()}
+    tables = RuleTables(
+        division=division_probability(p, blocks),
+        death=death_probability(p, blocks),
+        motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
+        control=control(p, blocks),
+        params=p,
+        blocks=blocks,
+    )
+    for array in (tables.division, tables.death, tables.motility):
+        array.setflags(write=False)
+    return tables
+
+
+def draw_transitions(states: np.ndarray, matrix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """New states drawn row-wise from a row-stochastic matrix; few cells change, so draw twice.
+
+    First whether a cell changes at all, then, for the few that do, where to.
+    """
+    stay = np.diag(matrix)
+    out = states.copy()
+    changes = np.flatnonzero(rng.random(states.size) >= stay[states])
+    if changes.size:
+        rows = matrix[states[changes]].copy()
+        rows[np.arange(changes.size), states[changes]] = 0.0
+        cum = np.cumsum(rows, axis=1)
+        u = rng.random(changes.size) * cum[:, -1]
+        out[changes] = (u[:, None] >= cum).sum(axis=1)
+    return out

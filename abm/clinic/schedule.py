@@ -1,0 +1,235 @@
+"""Drug schedules: which drug, at what relative dose, on which day.
+
+A schedule is a list of dosing blocks. Each block gives one drug at one dose from a start
+to a stop, optionally intermittently (days on / days off) or adaptively (paused while the
+tumour is small, resumed when it regrows). A start or stop is a day, or a *trigger*: a
+condition on a readout the model reports each day (``burden_fraction``, a mechanism's
+fraction, and in richer models progression or a ctDNA fraction). A trigger fires the first
+day its condition holds and stays fired, so "add savolitinib when MET is detected" and
+"switch to osimertinib at progression" are data, not code.
+
+Every user-facing form (the 'Schedules users want to compare' of biology.md) is a few
+blocks: continuous, intermittent, switch at a day, add a drug for a window, upfront
+combination, adaptive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+
+from abm.biology.drugs import DRUG_NAMES, DRUGS
+from abm.clinic.readouts import DAILY_READOUTS, READOUT_NAMES
+from abm.io.inputs import USER_FILE
+
+
+def _known_readout(name: str) -> str:
+    if name not in READOUT_NAMES:
+        raise ValueError(f"unknown readout {name!r}; allowed: {', '.join(READOUT_NAMES)}")
+    return name
+
+
+ReadoutName = Annotated[str, AfterValidator(_known_readout)]
+
+
+class Trigger(BaseModel):
+    """Fires the first day ``readout`` is above (or below) a threshold; stays fired after."""
+
+    model_config = USER_FILE
+
+    readout: ReadoutName
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Trigger:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+    def holds(self, readouts: Mapping[str, float]) -> bool:
+        """True when the condition holds for today's readouts."""
+        value = readouts[self.readout]
+        return value > self.above if self.above is not None else value < self.below  # type: ignore[operator]
+
+
+class Adaptive(BaseModel):
+    """Adaptive dosing: pause when ``readout`` falls below ``pause_below``, resume at ``resume_at``.
+
+    With the default readout (tumour burden relative to its value on day 0) this is the
+    classic rule: stop below a set fraction of baseline, restart when back at baseline.
+    """
+
+    model_config = USER_FILE
+
+    readout: ReadoutName = "burden_fraction"
+    pause_below: float = Field(0.5, gt=0)
+    resume_at: float = Field(1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Adaptive:
+        if self.resume_at < self.pause_below:
+            raise ValueError("resume_at must be at least pause_below")
+        return self
+
+
+class DosingBlock(BaseModel):
+    """One drug at one relative dose over a window of days (``stop`` is exclusive)."""
+
+    model_config = USER_FILE
+
+    drug: str
+    dose: float = Field(1.0, ge=0.0, description="relative dose: 1.0 is the standard dose")
+    start: int | Trigger = Field(0, description="first day, or a trigger")
+    stop: int | Trigger | None = Field(None, description="first day off, or a trigger; none: never")
+    on_days: int | None = Field(None, ge=1, description="intermittent: days on per cycle")
+    off_days: int = Field(0, ge=0, description="intermittent: days off per cycle")
+    adaptive: Adaptive | None = None
+
+    @field_validator("drug")
+    @classmethod
+    def _known_drug(cls, name: str) -> str:
+        if name not in DRUGS:
+            raise ValueError(f"unknown drug {name!r}; allowed: {', '.join(DRUG_NAMES)}")
+        return name
+
+    @field_validator("start", "stop")
+    @classmethod
+    def _non_negative_day(cls, value: int | Trigger | None) -> int | Trigger | None:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("a day must be 0 or more")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> DosingBlock:
+        if isinstance(self.start, int) and isinstance(self.stop, int) and self.stop <= self.start:
+            raise ValueError("stop must be after start")
+        if self.off_days and self.on_days is None:
+            raise ValueError("off_days needs on_days")
+        return self
+
+
+@dataclass
+class _BlockState:
+    start_day: int | None = None
+    stop_day: int | None = None
+    paused: bool = False
+
+
+@dataclass
+class ScheduleRun:
+    """A schedule being followed in one run: remembers fired triggers and adaptive pauses."""
+
+    blocks: tuple[DosingBlock, ...]
+    _state: list[_BlockState] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._state = [_BlockState() for _ in self.blocks]
+
+    def doses(self, day: int, readouts: Mapping[str, float]) -> dict[str, float]:
+        """Relative dose of every drug on ``day``, given the readouts at the start of that day.
+
+        Call once per day in increasing day order: triggers and pauses are stateful.
+        """
+        doses = dict.fromkeys(DRUG_NAMES, 0.0)
+        for block, state in zip(self.blocks, self._state, strict=True):
+            if block_dose := _block_dose(block, state, day, readouts):
+                doses[block.drug] += block_dose
+        return doses
+
+    @property
+    def readouts_read(self) -> frozenset[str]:
+        """The readouts the schedule's triggers and adaptive rules read."""
+        return frozenset(
+            when.readout
+            for block in self.blocks
+            for when in (block.start, block.stop, block.adaptive)
+            if when is not None and not isinstance(when, int)
+        )
+
+    def next_change(self, day: int) -> tuple[int | None, list[Watch]]:
+        """After ``doses(day, ...)``: the first later day the calendar changes a dose (None: never),
+        and the conditions on daily readouts that would change one the day they hold. Doses stay
+        as they are until then, so a model may skip asking for them on the days between."""
+        days: list[int] = []
+        watches: list[Watch] = []
+        for block, state in zip(self.blocks, self._state, strict=True):
+            next_day, block_watches = _next_change(block, state, day)
+            if next_day is not None:
+                days.append(next_day)
+            watches += block_watches
+        return (min(days) if days else None), watches
+
+
+# A condition on a daily readout that would change the doses once it holds: (readout, test,
+# threshold), test one of ">", "<", ">=".
+Watch = tuple[str, str, float]
+
+
+def _trigger_watch(when: int | Trigger, day: int) -> tuple[int | None, list[Watch]]:
+    """When a start or stop not yet fired could fire: a later day, or a watched condition."""
+    if isinstance(when, int):
+        return (when if when > day else None), []
+    if when.readout not in DAILY_READOUTS:
+        return None, []  # a visit readout: it can change only at a visit, and the clinic looks then
+    if when.above is not None:
+        return None, [(when.readout, ">", when.above)]
+    return None, [(when.readout, "<", when.below)]  # type: ignore[list-item]
+
+
+def _next_change(block: DosingBlock, state: _BlockState, day: int) -> tuple[int | None, list[Watch]]:
+    """After ``day``'s doses: the next day the block's dose changes by the calendar, and the
+    conditions on daily readouts that would change it."""
+    if state.start_day is None:
+        return _trigger_watch(block.start, day)
+    if state.stop_day is not None:
+        return None, []
+    days: list[int] = []
+    next_stop, watches = (None, []) if block.stop is None else _trigger_watch(block.stop, day)
+    if next_stop is not None:
+        days.append(next_stop)
+    if block.adaptive is not None:
+        rule = block.adaptive
+        readout = rule.readout
+        if readout not in DAILY_READOUTS:
+            pass
+        elif state.paused:
+            watches.append((readout, ">=", rule.resume_at))
+        else:
+            watches.append((readout, "<", rule.pause_below))
+    if block.on_days is not None and block.off_days:
+        cycle = block.on_days + block.off_days
+        phase = (day - state.start_day) % cycle
+        days.append(day + (block.on_days - phase if phase < block.on_days else cycle - phase))
+    return (min(days) if days else None), watches
+
+
+def _fired(when: int | Trigger, day: int, readouts: Mapping[str, float]) -> bool:
+    return day >= when if isinstance(when, int) else when.holds(readouts)
+
+
+def _block_dose(block: DosingBlock, state: _BlockState, day: int, readouts: Mapping[str, float]) -> float:
+    if state.start_day is None:
+        if not _fired(block.start, day, readouts):
+            return 0.0
+        state.start_day = day
+    if state.stop_day is None and block.stop is not None and _fired(block.stop, day, readouts):
+        state.stop_day = day
+    if state.stop_day is not None:
+        return 0.0
+    if block.adaptive is not None:
+        value = readouts[block.adaptive.readout]
+        if state.paused and value >= block.adaptive.resume_at:
+            state.paused = False
+        elif not state.paused and value < block.adaptive.pause_below:
+            state.paused = True
+        if state.paused:
+            return 0.0
+    if block.on_days is not None:
+        cycle = block.on_days + block.off_days
+        if (day - state.start_day) % cycle >= block.on_days:
+            return 0.0
+    return block.dose

@@ -1,0 +1,1 @@
+"""Scenario files: a model's settings, parameter overrides and schedule, validated on load (``scenario``)."""

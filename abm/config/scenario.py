@@ -1,0 +1,390 @@
+"""Scenario files (TOML): model settings, parameter overrides and a drug schedule.
+
+    name = "osimertinib continuous"
+    [model]
+    width = 100
+    days = 365
+    [parameters]
+    persister_entry_fraction = 0.02
+    [[schedule]]
+    drug = "osimertinib"
+
+Everything is validated on load; a problem becomes one ``InputError`` naming the file, the
+field and what is allowed, before anything runs or is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, model_validator
+
+from abm.biology.parameters import Parameters
+from abm.biology.rules import MUTATION_RATES
+from abm.clinic.schedule import DosingBlock
+from abm.io.errors import InputError, from_validation_error
+from abm.io.inputs import USER_FILE, read_text
+
+# Memory per lattice site of the spatial model: Mesa's Cell with its connections dict and
+# neighbourhood cache (~2 KB, measured on a 400x400 grid) plus the agent and numpy arrays.
+BYTES_PER_SITE = 2500
+MAX_DAYS = 100_000
+
+
+class SpatialSettings(BaseModel):
+    """The spatial model: the lattice, the initial tumour, how long."""
+
+    model_config = USER_FILE
+
+    kind: Literal["spatial"] = "spatial"
+    width: int = Field(100, ge=3, description="lattice sites along x")
+    height: int = Field(100, ge=3, description="lattice sites along y")
+    initial_cells: int = Field(1000, ge=1, description="tumour cells on day 0")
+    layout: Literal["disc", "scattered"] = Field(
+        "disc", description="disc: a compact tumour in the centre; scattered: cells seeded at random, as in a dish"
+    )
+    represents_cells: int | None = Field(
+        None,
+        ge=1,
+        le=10**13,
+        description="the lattice is a sample of a tumour of this many cells: its pre-existing subclones are "
+        "that tumour's (abm.biology.founding); default: the lattice's cells are the whole tumour",
+    )
+    mutation_scale: float = Field(
+        1.0,
+        ge=1.0,
+        le=1e6,
+        description="multiplies every per-division mutation rate, so a lattice of 10^3-10^5 cells shows what a "
+        "tumour of 10^9-10^11 does (about as many mutants per cell); stated in every output; default: 1 (none)",
+    )
+    carrying_capacity: int | None = Field(
+        None,
+        ge=2,
+        le=10**15,
+        description="Gompertzian crowding loss (rules.crowding_loss) of the tumour the lattice is (or samples, "
+        "at represents_cells); default: none, the lattice's own space limits growth (a dish)",
+    )
+    days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
+    seed: int = Field(0, ge=0, description="random seed")
+    stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")
+
+    @model_validator(mode="after")
+    def _fits(self) -> SpatialSettings:
+        sites = self.width * self.height
+        if self.initial_cells > sites:
+            raise ValueError(f"initial_cells {self.initial_cells} exceeds the {sites} lattice sites")
+        return self
+
+
+class CloneSettings(BaseModel):
+    """The clone-level model: a whole tumour as clones with cell counts, no space."""
+
+    model_config = USER_FILE
+
+    kind: Literal["clone"]
+    initial_cells: int = Field(10**10, ge=1, le=10**13, description="tumour cells on day 0")
+    carrying_capacity: int | None = Field(
+        None,
+        ge=1,
+        le=10**15,
+        description="Gompertzian plateau of the tumour burden (rules.crowding_loss); sets, with the volume doubling "
+        "time at diagnosis, how much faster a tumour regrows after a response; default: the parameter "
+        "carrying_capacity_factor x initial_cells",
+    )
+    days: int = Field(365, ge=0, le=MAX_DAYS, description="days to simulate (one step = one day)")
+    seed: int = Field(0, ge=0, description="random seed")
+    stop_when_extinct: bool = Field(True, description="end the run early when no cell is left")
+
+
+class ClinicalSettings(BaseModel):
+    """How the tumour is watched: imaging visits (RECIST) and liquid biopsies (ctDNA)."""
+
+    model_config = USER_FILE
+
+    imaging_interval_days: int = Field(56, ge=1, description="days between scans (8 weeks, as in most TKI trials)")
+    ctdna_interval_days: int = Field(28, ge=1, description="days between liquid biopsies")
+    ctdna_detection_limit: float = Field(
+        0.01, ge=0.0, le=1.0, description="smallest share of tumour DNA a ctDNA assay reports (assumption)"
+    )
+    tissue_detection_limit: float = Field(
+        0.1, ge=0.0, le=1.0, description="share of cells that must be AXL-high for a rebiopsy to call it (assumption)"
+    )
+    residual_lesion_fraction: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        description="what a scan still measures of a lesion whose tumour cells are gone (stroma, fibrosis, necrosis), "
+        "as a share of the tumour cells' volume at baseline; assumption: caps the best response near -50% in diameter, "
+        "about the typical best response of EGFR-mutant NSCLC to TKIs (complete responses are rare)",
+    )
+
+
+def _model_kind(value: Any) -> str:
+    """The model kind of settings data; files without ``kind`` are spatial."""
+    if isinstance(value, dict):
+        return value.get("kind", "spatial")
+    return getattr(value, "kind", "spatial")
+
+
+ModelSettings = Annotated[
+    Annotated[SpatialSettings, Tag("spatial")] | Annotated[CloneSettings, Tag("clone")],
+    Discriminator(_model_kind),
+]
+MODEL_SETTING_NAMES = tuple(dict.fromkeys([*SpatialSettings.model_fields, *CloneSettings.model_fields]))
+
+
+class Scenario(BaseModel):
+    """A complete, validated description of one run."""
+
+    model_config = USER_FILE
+
+    name: str = "osimertinib continuous"
+    description: str = ""
+    model: ModelSettings = SpatialSettings()
+    parameters: Parameters = Parameters()
+    clinical: ClinicalSettings = ClinicalSettings()
+    # TOML arrays are lists; strict=False lets a list stand for the tuple (its items stay strict)
+    schedule: tuple[DosingBlock, ...] = Field((DosingBlock(drug="osimertinib"),), strict=False)
+
+    @model_validator(mode="after")
+    def _plateau(self) -> Scenario:
+        # A clone tumour without a stated plateau gets its own: a multiple of its size at diagnosis.
+        if isinstance(self.model, CloneSettings) and self.model.carrying_capacity is None:
+            capacity = plateau(self.parameters, self.model.initial_cells)
+            object.__setattr__(self, "model", self.model.model_copy(update={"carrying_capacity": capacity}))
+        return self
+
+
+def plateau(parameters: Parameters, initial_cells: float) -> int:
+    """A tumour's Gompertzian plateau: ``carrying_capacity_factor`` x its cells at diagnosis."""
+    return min(10**15, max(2, round(parameters.carrying_capacity_factor * initial_cells)))
+
+
+def as_run(scenario: Scenario) -> Scenario:
+    """The scenario as a model runs it: a lattice's ``mutation_scale`` applied to the per-division rates."""
+    scale = getattr(scenario.model, "mutation_scale", 1.0)
+    if scale == 1.0:
+        return scenario
+    p = scenario.parameters
+    rates = {name: min(1.0, getattr(p, name) * scale) for name in MUTATION_RATES.values()}
+    scaled = Parameters(**{**p.model_dump(), **rates})
+    return scenario.model_copy(update={"parameters": scaled})
+
+
+DEFAULT_SCENARIO = Scenario(
+    description="Built-in default: osimertinib at the standard dose from day 0, on a lattice that samples a "
+    "10^10-cell tumour (its pre-existing subclones and crowding), mutation rates x1000 so the sample shows "
+    "what the whole tumour does.",
+    model=SpatialSettings(
+        width=120,
+        height=120,
+        initial_cells=3000,
+        days=730,
+        represents_cells=10**10,
+        carrying_capacity=10**11,
+        mutation_scale=1000.0,
+    ),
+)
+
+
+def available_memory() -> int:
+    """Bytes of memory this process could use (MemAvailable, or physical memory)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_memory(scenario: Scenario, source: str) -> None:
+    """Refuse a lattice that would not fit in memory, before allocating it."""
+    m = scenario.model
+    if not isinstance(m, SpatialSettings):
+        return
+    need = m.width * m.height * BYTES_PER_SITE
+    have = available_memory()
+    if need > have:
+        raise InputError(
+            source,
+            "model.width x model.height",
+            f"a {m.width} x {m.height} lattice needs about {need / 2**30:.1f} GiB, "
+            f"more than the {have / 2**30:.1f} GiB available; "
+            f"allowed: at most about {have // BYTES_PER_SITE:,} sites",
+        )
+
+
+def validate(data: dict[str, Any], source: str) -> Scenario:
+    """A Scenario from plain data (parsed TOML), or an InputError."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise from_validation_error(error, source) from None
+    check_memory(scenario, source)
+    return scenario
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parsed TOML, or an InputError naming the file and the syntax problem."""
+    text = read_text(path, "scenario file")  # bounded: /dev/zero is refused, not read forever
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(str(path), "", f"not valid TOML: {error}") from None
+
+
+def file_kind(data: dict[str, Any]) -> str:
+    """What a TOML file in scenarios/ holds: 'trial' (arms), 'sweep' (vary) or 'scenario' (one tumour)."""
+    if "arms" in data or "trial" in data:
+        return "trial"
+    if "vary" in data:
+        return "sweep"
+    return "scenario"
+
+
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a scenario file (or the built-in default) and apply dotted overrides."""
+    if path is None:
+        data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=True)
+        # the schedule is written out, so `--set schedule[0].dose=...` finds its block
+        data["schedule"] = [b.model_dump(exclude_defaults=True) for b in DEFAULT_SCENARIO.schedule]
+        kinds = {(overrides or {}).get(k, "spatial") for k in ("model.kind", "kind")}
+        if kinds != {"spatial"}:
+            data["model"] = {}  # the default's lattice settings do not apply to another model
+        source = "built-in default scenario"
+    else:
+        data = read_toml(Path(path))
+        source = str(path)
+        if file_kind(data) == "trial":
+            raise InputError(source, "", "a trial file; run it with `abm trial`")
+        if file_kind(data) == "sweep":
+            raise InputError(source, "", "a sweep file; run it with `abm sweep`")
+    if overrides:
+        data = apply_overrides(data, overrides)
+        source += " (with --set)"
+    return validate(data, source)
+
+
+def parse_path(name: str) -> tuple[str | int, ...]:
+    """A dotted path with list indexes: 'schedule[1].start' -> ('schedule', 1, 'start')."""
+    parts: list[str | int] = []
+    for part in name.split("."):
+        key, bracket, rest = part.partition("[")
+        if not key:
+            raise InputError("--set", name, "empty name in the path; e.g. schedule[1].start")
+        parts.append(key)
+        while bracket:
+            index, close, rest = rest.partition("]")
+            if not close or not index.isdigit() or (rest and not rest.startswith("[")):
+                raise InputError("--set", name, "a list index is a number in brackets, e.g. schedule[1].start")
+            parts.append(int(index))
+            bracket, rest = rest[:1], rest[1:]
+    return tuple(parts)
+
+
+def resolve_name(name: str) -> tuple[str | int, ...]:
+    """A --set name as a path: 'persister_entry_fraction' -> ('parameters', 'persister_entry_fraction').
+
+    Dotted paths may index lists: 'schedule[1].start' is the start of the second dosing block.
+    """
+    if "." in name or "[" in name:
+        return parse_path(name)
+    if name in Parameters.model_fields:
+        return ("parameters", name)
+    if name in MODEL_SETTING_NAMES:
+        return ("model", name)
+    if name in ("name", "description"):
+        return (name,)
+    raise InputError(
+        "--set",
+        name,
+        "unknown name; allowed: a parameter ("
+        + ", ".join(Parameters.model_fields)
+        + "), a model setting ("
+        + ", ".join(MODEL_SETTING_NAMES)
+        + ") or a dotted path such as model.width or schedule[1].start",
+    )
+
+
+# Not a field of a dosing block but a convenience for sweeps: ``schedule[i].duration = D``
+# sets the block's stop to its start + D (applied after every other override).
+DURATION = "duration"
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` with each dotted-path override set.
+
+    ``<block>.duration = D`` on a dosing block sets ``stop = start + D`` once the other
+    overrides (a new start, say) are in place.
+    """
+    data = copy.deepcopy(data)
+    paths = {name: resolve_name(name) for name in overrides}
+    durations = [name for name, path in paths.items() if len(path) > 1 and path[-1] == DURATION]
+    for name in [n for n in overrides if n not in durations] + durations:
+        path = paths[name]
+        node: Any = data
+        for part, following in itertools.pairwise(path):
+            node = _child(node, part, name, following)
+        leaf = path[-1]
+        if isinstance(leaf, int):
+            _check_index(node, leaf, name)
+            node[leaf] = overrides[name]
+        elif name in durations:
+            _set_duration(node, overrides[name], name)
+        else:
+            node[leaf] = overrides[name]
+    return data
+
+
+def _child(node: Any, part: str | int, name: str, following: str | int) -> Any:
+    """The child ``part`` of ``node``, creating a missing table on the way."""
+    if isinstance(part, int):
+        _check_index(node, part, name)
+        return node[part]
+    if not isinstance(node, dict):
+        raise InputError("--set", name, f"{part} is inside something that is not a table")
+    if isinstance(following, int):
+        if part not in node:
+            raise InputError("--set", name, f"index {following} is out of range; the file has no {part} to index")
+        if not isinstance(node.get(part), list):
+            raise InputError("--set", name, f"{part} is not a list in this file")
+        return node[part]
+    child = node.setdefault(part, {})
+    if not isinstance(child, dict):
+        raise InputError("--set", name, f"{part} is not a table")
+    return child
+
+
+def _check_index(node: Any, index: int, name: str) -> None:
+    if not isinstance(node, list):
+        raise InputError("--set", name, "an index needs a list")
+    if index >= len(node):
+        raise InputError("--set", name, f"index {index} is out of range; the file has {len(node)} entries (from 0)")
+
+
+def _set_duration(block: dict[str, Any], days: Any, name: str) -> None:
+    start = block.get("start", 0)
+    if not isinstance(start, int) or isinstance(start, bool):
+        raise InputError("--set", name, "a duration needs a block whose start is a day, not a trigger")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise InputError("--set", name, f"{days!r} is not allowed; allowed: a whole number of days, 1 or more")
+    block["stop"] = start + days
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """'NAME=VALUE' with VALUE read as a TOML value (number, bool, quoted string), else text."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise InputError("--set", text, "expected NAME=VALUE, e.g. --set persister_entry_fraction=0.02")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return name.strip(), value

@@ -1,0 +1,620 @@
+"""Calibration: a posterior over the fitted quantities by ABC-SMC (pyabc), not one point.
+
+Likelihood-free Bayesian inference (approximate Bayesian computation with sequential Monte
+Carlo, pyabc 0.13). The priors are the table ``abm.priors.PRIORS`` (flat, linear or log; the
+sampler works on log10 of the log-uniform ones, so its Gaussian perturbations are scale-free).
+
+One particle is the validation trial (``scenarios/validation.toml``, ``validation_trial``)
+with the particle's values applied (``with_values``), ``patients_per_arm`` patients on every
+arm, its cohort seed drawn from the particle's own random stream (so particles see different
+patients), run by ``abm.trial.run_trial`` on one worker. Its summary statistics are
+``validation.target_values`` restricted to the targets used (``TRIAL_TARGETS`` by default).
+Points that break the biology the targets do not measure (``feasible``) get an infinite
+distance without running.
+
+Distance (``distance``, ``RangeDistance``): the sum over targets of ((value - nearest edge of
+the reviewed range) / range width)^2 for values outside the range, plus 0.05 x ((value - range
+centre) / width)^2, so that inside every range the central fits are preferred. Durations (days,
+months) are measured on their ratio scale instead: log(value / nearest edge) / log(1.1) outside,
+0.05 x (log(value / geometric centre) / log(high / low))^2 inside. A value that is NaN or
+infinite (a median PFS not reached) adds ``NOT_FINITE``. Epsilon: the ``alpha`` quantile
+of the previous generation's weighted distances (pyabc QuantileEpsilon); generation 0 accepts
+every feasible prior draw.
+
+Determinism: ``SeededSampler`` runs candidate i of generation t with numpy's global generator
+(which pyabc draws from) seeded from (seed, t, i), in this process, local worker processes or
+a Dask cluster (``abm.pool.executor``), and accepts candidates in index order until n are
+accepted; the generation's evaluation count is the index after the n-th acceptance. So the
+same ``--seed`` gives the same posterior on any number of workers. The main-process steps
+(transition fit, weights, epsilon) are deterministic functions of the stored generation, and
+every generation is started the way a resumed run starts it: a fresh ``ABCSMC`` loaded from
+``DIR/abc.db`` (pyabc's History, SQLite). A run stopped at any point (kill -9 included) and
+started again redoes the unfinished generation with the same candidates, so its result
+equals an uninterrupted run's.
+
+Stopping: at ``max_generations``, when epsilon falls to ``min_epsilon``, or at the evaluation
+budget ``max_evaluations`` (a hard bound on the wall time: a generation that would exceed it
+is abandoned, and the posterior is the last complete generation).
+
+Cost, measured on this 2-core machine (load ~1, one worker, the validation trial with the
+prone-subgroup cohort of the exploration's point S5): one particle takes 2.3-2.6 s at 100
+patients per arm and 5.0-5.2 s at 200 (plus ~6 s once per worker process for imports and
+compilation). Presets (``PRESETS``), on 2 workers:
+
+- ``small``: 40 particles per generation, 100 patients per arm, at most 6 generations,
+  minimum epsilon 0.1, at most 400 evaluations: <= 400 x 2.5 s / 2 = ~8.5 minutes of
+  simulation, under 15 minutes with the machine shared.
+- ``full``: 100 particles, 200 patients per arm, at most 10 generations, minimum epsilon 0.1,
+  at most 2000 evaluations: <= 2000 x 5.1 s / 2 = ~85 minutes, under 2 hours.
+
+Output (``DIR``, default ``calibration/<preset>/``): ``calibration.json`` (priors, the
+weighted posterior median per key as ``point``, the generations, the targets), ``posterior.csv``
+(the last generation's particles and weights), ``abc.db`` (pyabc's history, resumable),
+``run.json`` (the settings a resumed run must match) and ``log.jsonl`` (one JSON object per
+event: start, generation, stop).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from abm.biology.drugs import DRUGS, route_blocks
+from abm.biology.mechanisms import AXL_HIGH, MET_AMPLIFIED, Route, state_of
+from abm.biology.parameters import Parameters
+from abm.biology.rules import crowding_loss, death_probability, division_probability
+from abm.config.scenario import CloneSettings, plateau
+from abm.experiments.posterior import weighted_quantiles
+from abm.experiments.priors import PRIORS, Prior
+from abm.experiments.trial import Distribution, Trial, run_trial
+from abm.experiments.validation import TRIAL_TARGETS, VALIDATION_TRIAL, target_values, validation_trial
+from abm.io.errors import InputError
+
+CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "calibration"
+METHOD = "ABC-SMC (pyabc 0.13), quantile epsilon, local-covariance normal perturbation, seeded index-order sampler"
+FORMAT = 1
+NOT_FINITE = 100.0  # distance added for a target whose value is NaN or infinite
+CENTRE_WEIGHT = 0.05  # weight of the distance to the range centre, inside the range
+# Durations (a median PFS, a doubling time) are judged on their own ratio scale: their reviewed
+# ranges span 2-4x, so a miss in range widths would let a median 10% outside count 0.01. A miss
+# of 10% counts 1 instead, as a share a whole range width outside does: about the sampling
+# precision of a median over 200 patients per arm (PFS CI +-12%, cohort doubling time +-4%).
+DURATION_UNITS = frozenset({"days", "months"})
+DURATION_TOLERANCE = 0.1
+DISTANCE = f"shares in range widths, durations in log(1 + {DURATION_TOLERANCE}), centre weight {CENTRE_WEIGHT}"
+FEASIBLE = "feasible"  # summary statistic: 1.0 when the point ran, 0.0 when it was rejected unrun
+# Files of a calibration directory; anything else in DIR means it is not ours to write in.
+FILES = ("calibration.json", "posterior.csv", "abc.db", "run.json", "log.jsonl", "report")  # report: abm report
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How large a calibration run is, and when it stops."""
+
+    particles: int  # accepted particles per generation
+    patients_per_arm: int
+    max_generations: int
+    min_epsilon: float
+    max_evaluations: int  # hard budget over the whole run (bounds the wall time)
+    alpha: float = 0.5  # epsilon of generation t+1: this quantile of generation t's distances
+
+
+PRESETS: dict[str, Preset] = {
+    "small": Preset(particles=40, patients_per_arm=100, max_generations=6, min_epsilon=0.1, max_evaluations=400),
+    "full": Preset(particles=100, patients_per_arm=200, max_generations=10, min_epsilon=0.1, max_evaluations=2000),
+}
+
+
+def feasible(p: Parameters) -> bool:
+    """True when AXL-high and MET-amplified cells grow on every EGFR TKI alone (biology.md 'Cell states').
+
+    Judged in a tumour of 10^9 cells at the default carrying capacity, crowding loss included.
+    """
+    egfr_tkis = [name for name, drug in DRUGS.items() if Route.EGFR_SENSITIVE in drug.blocks]
+    capacity = plateau(p, CloneSettings.model_fields["initial_cells"].default)
+    crowding = crowding_loss(p.division_rate, p.death_rate, 1e9, capacity)
+    for tki in egfr_tkis:
+        blocks = route_blocks({tki: 1.0})
+        growth = division_probability(p, blocks) - death_probability(p, blocks) - crowding
+        if min(growth[state_of(AXL_HIGH)], growth[state_of(MET_AMPLIFIED)]) <= 0.0:
+            return False
+    return True
+
+
+def _target_distance(value: float, low: float, high: float, unit: str = "share") -> float:
+    if not math.isfinite(value) or (unit in DURATION_UNITS and value <= 0.0):
+        return NOT_FINITE
+    if unit in DURATION_UNITS:  # a ratio scale: misses as log ratios, 10% outside counts 1
+        outside = max(math.log(low / value), math.log(value / high), 0.0) / math.log1p(DURATION_TOLERANCE)
+        centre = CENTRE_WEIGHT * (math.log(value / math.sqrt(low * high)) / math.log(high / low)) ** 2
+        return outside**2 + centre
+    width = high - low if math.isfinite(high) else max(abs(low), 1.0)
+    outside = max(low - value, value - high, 0.0) / width
+    centre = CENTRE_WEIGHT * ((value - (low + high) / 2) / width) ** 2 if math.isfinite(high) else 0.0
+    return outside**2 + centre
+
+
+def distance(rows: list[dict[str, Any]]) -> float:
+    """How far simulated values are from their reviewed ranges (rows with simulated, low, high, unit)."""
+    return sum(_target_distance(r["simulated"], r["low"], r["high"], r.get("unit", "share")) for r in rows)
+
+
+class RangeDistance:
+    """pyabc's distance: ``distance`` over the targets used; infinite for a point rejected unrun."""
+
+    def __init__(self, targets: dict[str, tuple[float, float, str]]) -> None:
+        self.targets = targets  # key: (low, high, unit)
+
+    def __call__(self, x: dict[str, float], x_0: dict[str, float]) -> float:  # the ranges stand for x_0
+        if x.get(FEASIBLE, 1.0) == 0.0:
+            return math.inf
+        return sum(_target_distance(float(x[k]), *target) for k, target in self.targets.items())
+
+
+def with_values(trial: Trial, values: dict[str, float]) -> Trial:
+    """The trial with fitted quantities set: parameters, and fields of cohort distributions."""
+    params = {k: v for k, v in values.items() if not k.startswith("cohort.")}
+    cohort = dict(trial.cohort)
+    for key, value in values.items():
+        if key.startswith("cohort."):
+            _, name, field = key.split(".")
+            cohort[name] = cohort[name].model_copy(update={field: value})
+    return trial.model_copy(update={"parameters": trial.parameters.model_copy(update=params), "cohort": cohort})
+
+
+# Which fields of a cohort distribution each kind reads (a prior on another field would fit nothing).
+_USED_FIELDS = {
+    "uniform": {"low", "high", "present"},
+    "loguniform": {"low", "high", "present"},
+    "normal": {"mean", "sd", "low", "high", "present"},
+    "lognormal": {"median", "sigma", "low", "high", "present"},
+}
+
+
+def check_priors(trial: Trial, priors: dict[str, Prior], source: str) -> None:
+    """Refuse, in one line, a prior whose key the trial (its parameters or [cohort]) does not have."""
+    for key, prior in priors.items():
+        if prior.distribution not in ("uniform", "loguniform"):
+            raise InputError("abm/priors.py", key, f"{prior.distribution!r}; allowed: uniform, loguniform")
+        parts = key.split(".")
+        if parts[0] != "cohort":
+            if len(parts) != 1 or key not in Parameters.model_fields:
+                raise InputError("abm/priors.py", key, "not a parameter of abm/parameters.py nor cohort.NAME.FIELD")
+            continue
+        if len(parts) != 3:
+            raise InputError("abm/priors.py", key, "allowed: a parameter name or cohort.NAME.FIELD")
+        _, name, field = parts
+        if name not in trial.cohort:
+            raise InputError(
+                source, f"cohort.{name}", f"missing; the prior {key} needs it (add a [cohort] {name} entry)"
+            )
+        kind = trial.cohort[name].distribution
+        if field not in Distribution.model_fields or field not in _USED_FIELDS[kind]:
+            allowed = ", ".join(sorted(_USED_FIELDS[kind]))
+            raise InputError(source, f"cohort.{name}", f"a {kind} has no field {field} to fit; allowed: {allowed}")
+
+
+# --- pyabc's view of the priors: one parameter per key, log10 for log-uniform ones ------------
+def _names(priors: dict[str, Prior]) -> dict[str, str]:
+    """pyabc's parameter name for each key (the keys' dots do not suit its tables); sorted as keys."""
+    return {key: f"p{i:02d}" for i, key in enumerate(priors)}
+
+
+def _scaled(prior: Prior) -> tuple[float, float]:
+    if prior.distribution == "loguniform":
+        return math.log10(prior.low), math.log10(prior.high)
+    return prior.low, prior.high
+
+
+def decode(pars: dict[str, float], priors: dict[str, Prior]) -> dict[str, float]:
+    """The values of the fitted quantities from pyabc's parameters."""
+    values = {}
+    for key, name in _names(priors).items():
+        x = float(pars[name])
+        values[key] = 10.0**x if priors[key].distribution == "loguniform" else x
+    return values
+
+
+def pyabc_prior(priors: dict[str, Prior]) -> Any:
+    import pyabc
+
+    rvs = {}
+    for key, name in _names(priors).items():
+        low, high = _scaled(priors[key])
+        rvs[name] = pyabc.RV("uniform", low, high - low)
+    return pyabc.Distribution(**rvs)
+
+
+# --- the model ---------------------------------------------------------------------------------
+class TrialModel:
+    """One particle: the validation trial at the particle's values, measured on the targets."""
+
+    def __init__(self, trial: Trial, priors: dict[str, Prior], targets: list[str]) -> None:
+        self.trial, self.priors, self.targets = trial, priors, targets
+
+    def __call__(self, pars: dict[str, float]) -> dict[str, float]:
+        values = decode(pars, self.priors)
+        cohort_seed = int(np.random.randint(0, 2**31 - 1))  # the candidate's own seeded stream
+        release_global_rng()  # the rest draws from the cohort seed: other threads' candidates may go on
+        trial = with_values(self.trial, values)
+        if not feasible(trial.parameters):
+            return {FEASIBLE: 0.0, **dict.fromkeys(self.targets, math.nan)}
+        trial = trial.model_copy(update={"trial": trial.trial.model_copy(update={"seed": cohort_seed})})
+        measured = target_values(run_trial(trial, workers=1, progress=False))
+        return {FEASIBLE: 1.0, **{k: float(measured[k]) for k in self.targets}}
+
+
+class StandInModel:
+    """A cheap stand-in with TrialModel's interface, for testing the sampler and resuming.
+
+    Each target's value is a smooth function of the particle's position in the prior box plus
+    noise from the candidate's stream; points with the first coordinate in the top 5% of its
+    range are infeasible. ``delay`` seconds of sleep per evaluation make it slow on purpose.
+    """
+
+    def __init__(
+        self, priors: dict[str, Prior], targets: dict[str, tuple[float, float, str]], delay: float = 0.0
+    ) -> None:
+        self.priors, self.targets, self.delay = priors, targets, delay
+
+    def __call__(self, pars: dict[str, float]) -> dict[str, float]:
+        values = decode(pars, self.priors)
+        units = [self.priors[k].to_unit(v) for k, v in values.items()]
+        noise = np.random.normal(0.0, 0.1, len(self.targets))
+        if self.delay:
+            time.sleep(self.delay)
+        if units[0] > 0.95:
+            return {FEASIBLE: 0.0, **dict.fromkeys(self.targets, math.nan)}
+        out = {FEASIBLE: 1.0}
+        for j, (key, (low, high, _)) in enumerate(self.targets.items()):
+            u = units[j % len(units)]
+            out[key] = low + (high - low) * (2.0 * u - 0.3 + noise[j])
+        return out
+
+
+# --- the sampler: candidates seeded by (seed, t, i), accepted in index order -------------------
+def candidate_seed(seed: int, t: int, index: int) -> int:
+    """numpy's legacy seed of candidate ``index`` of generation ``t`` (t = -1: a prior sample)."""
+    return int(np.random.SeedSequence([seed, t + 1, index]).generate_state(1)[0])
+
+
+_LOADED: dict[int, Any] = {}  # in a worker: the last generation's simulate function, by payload hash
+# pyabc draws from numpy's global generator; a Dask worker may run candidates in several threads,
+# so a candidate holds it from its seeding until it has drawn all it needs (release_global_rng).
+_RNG_LOCK = threading.Lock()
+_RNG_HELD = threading.local()
+
+
+def release_global_rng() -> None:
+    """A candidate is done with numpy's global generator: restore it and let another thread's candidate seed it."""
+    state = getattr(_RNG_HELD, "state", None)
+    if state is not None:
+        _RNG_HELD.state = None
+        np.random.set_state(state)  # this process's own draws are not shifted
+        _RNG_LOCK.release()
+
+
+def simulate_candidate(payload: bytes, seed: int, t: int, index: int) -> Any:
+    """In a worker (or this process): candidate ``index`` of generation ``t``, a pyabc Particle."""
+    import cloudpickle
+
+    key = hash(payload)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = cloudpickle.loads(payload)
+    simulate_one = _LOADED[key]
+    _RNG_LOCK.acquire()
+    _RNG_HELD.state = np.random.get_state()
+    np.random.seed(candidate_seed(seed, t, index))
+    try:
+        return simulate_one()
+    finally:
+        release_global_rng()
+
+
+def _sampler_class() -> type:
+    from pyabc.sampler import Sampler
+
+    class SeededSampler(Sampler):
+        """Evaluates candidates in batches on ``pool`` (None: here); accepts them in index order."""
+
+        def __init__(self, seed: int, pool: Executor | None, slots: int) -> None:
+            super().__init__()
+            self.seed, self.pool, self.slots = seed, pool, max(1, slots)
+            self.remaining = math.inf  # evaluations left in the run's budget
+
+        def sample_until_n_accepted(
+            self,
+            n: int,
+            simulate_one: Callable,
+            t: int,
+            *,
+            max_eval: float = np.inf,
+            all_accepted: bool = False,
+            ana_vars: Any = None,
+        ) -> Any:
+            import cloudpickle
+
+            limit = min(max_eval, self.remaining)
+            payload = cloudpickle.dumps(simulate_one)
+            sample = self._create_empty_sample()
+            done: dict[int, Any] = {}
+            pending: dict[Future, int] = {}
+            submitted = used = accepted = 0
+            try:
+                while accepted < n and used < limit:
+                    if used in done:  # the next candidate in index order is back
+                        particle = done.pop(used)
+                        sample.append(particle)
+                        accepted += bool(particle.accepted)
+                        used += 1
+                        continue
+                    if self.pool is None:
+                        done[used] = simulate_candidate(payload, self.seed, t, used)
+                        continue
+                    while len(pending) < self.slots and submitted < limit:
+                        future = self.pool.submit(simulate_candidate, payload, self.seed, t, submitted)
+                        pending[future] = submitted
+                        submitted += 1
+                    finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        done[pending.pop(future)] = future.result()
+            finally:
+                for future in pending:  # candidates past the n-th acceptance are not used
+                    future.cancel()
+            self.nr_evaluations_ = used
+            if accepted < n:
+                sample.ok = False
+            return sample
+
+    return SeededSampler
+
+
+def _epsilon_class() -> type:
+    from pyabc.epsilon import QuantileEpsilon
+
+    class ResumableQuantileEpsilon(QuantileEpsilon):
+        """QuantileEpsilon whose generation t > 0 is always the quantile of the stored generation t-1.
+
+        pyabc's own, given a numeric initial epsilon, would start a resumed run at it again.
+        """
+
+        def initialize(self, t: int, get_weighted_distances: Callable, *args: Any, **kwargs: Any) -> None:
+            if t == 0:
+                self._set_initial_value(0)
+            else:
+                self._look_up = {}
+                self._update(t, get_weighted_distances())
+
+    return ResumableQuantileEpsilon
+
+
+# --- the run -------------------------------------------------------------------------------------
+def effective_sample_size(weights: Any) -> float:
+    """Kish's effective sample size of importance weights: how many equal particles they are worth."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2))
+
+
+def _settings(
+    preset: Preset, seed: int, priors: dict[str, Prior], targets: list[str], trial_path: Path, model: str
+) -> dict[str, Any]:
+    """What a resumed run must share with the stored one (the stopping rules may change)."""
+    return {
+        "seed": seed,
+        "particles": preset.particles,
+        "patients_per_arm": preset.patients_per_arm,
+        "alpha": preset.alpha,
+        "priors": {k: p.as_json() for k, p in priors.items()},
+        "targets": targets,
+        "distance": DISTANCE,
+        "trial": _portable(trial_path),
+        "model": model,
+    }
+
+
+def _portable(path: Path) -> str:
+    """A path as a run record keeps it: relative to the project when inside it, so a clone resumes."""
+    try:
+        return str(Path(path).resolve().relative_to(CALIBRATION_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def check_folder(out: Path) -> None:
+    """Refuse an --out that is a file, or a folder holding files a calibration does not write."""
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "is a file; allowed: a folder")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in FILES and not p.name.startswith("."))
+        if foreign:
+            raise InputError("--out", str(out), f"holds files abm did not write ({', '.join(foreign)})")
+
+
+def calibrate(
+    out: Path,
+    preset: Preset,
+    preset_name: str = "custom",
+    seed: int = 0,
+    workers: int = 1,
+    scheduler: str | None = None,
+    trial_path: Path = VALIDATION_TRIAL,
+    priors: dict[str, Prior] | None = None,
+    targets: list[str] | None = None,
+    stand_in_delay: float | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run (or continue) the ABC-SMC calibration in ``out``; returns the calibration.json object.
+
+    ``stand_in_delay``: not None runs ``StandInModel`` (that many seconds per evaluation)
+    instead of the trial, for tests.
+    """
+    from abm.experiments.pool import executor
+    from abm.io.output import write_csv, write_json
+
+    priors = dict(PRIORS if priors is None else priors)
+    ranges = {t.key: (t.low, t.high, t.unit) for t in TRIAL_TARGETS}
+    targets = list(ranges if targets is None else targets)
+    unknown = [k for k in targets if k not in ranges]
+    if unknown:
+        raise InputError("targets", unknown[0], f"not a trial target; allowed: {', '.join(ranges)}")
+    ranges = {k: ranges[k] for k in targets}
+    check_folder(out)
+    trial = validation_trial(patients=preset.patients_per_arm, path=trial_path)
+    check_priors(trial, priors, str(trial_path))
+    model_name = "stand-in" if stand_in_delay is not None else "validation trial"
+    model = (
+        StandInModel(priors, ranges, stand_in_delay)
+        if stand_in_delay is not None
+        else TrialModel(trial, priors, targets)
+    )
+    settings = _settings(preset, seed, priors, targets, trial_path, model_name)
+    import pyabc  # a second or two: after the input is checked
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # our own lines say what a generation did
+    # importance weights (prior / proposal density) are tiny in 15 dimensions; they are normalised
+    logging.getLogger("ABC.Population").setLevel(logging.ERROR)
+
+    out.mkdir(parents=True, exist_ok=True)
+    db_path, run_path, log_path = out / "abc.db", out / "run.json", out / "log.jsonl"
+    resume = db_path.exists() and run_path.exists()
+    if resume:
+        stored = json.loads(run_path.read_text())
+        changed = [k for k in settings if stored.get(k) != settings[k]]
+        if changed:
+            raise InputError(
+                "--out",
+                str(out),
+                f"holds a run with other {', '.join(changed)}; give another --out or the same settings to resume",
+            )
+    elif db_path.exists():  # a run killed while its database was being created: nothing to keep
+        db_path.unlink()
+
+    def record(event: dict[str, Any]) -> None:
+        with log_path.open("a") as handle:
+            handle.write(json.dumps({"time": round(time.time(), 3), **event}) + "\n")
+
+    started = time.perf_counter()
+    db = f"sqlite:///{db_path}"
+    x_0 = {k: (low + high) / 2 if math.isfinite(high) else low for k, (low, high, _) in ranges.items()}
+    x_0[FEASIBLE] = 1.0
+    sampler_class, epsilon_class = _sampler_class(), _epsilon_class()
+    record({"event": "start", "resume": resume, "preset": preset_name, "workers": workers, **asdict(preset)})
+    log(
+        f"{'continuing' if resume else 'starting'} ABC-SMC in {out}: preset {preset_name}, "
+        f"{preset.particles} particles x {preset.patients_per_arm} patients per arm, seed {seed}, "
+        f"{len(priors)} priors, {len(targets)} targets"
+    )
+    stop = ""
+    with executor(workers, scheduler, log) as (pool, slots, _):
+        sampler = sampler_class(seed, pool, slots)
+        while True:
+            abc = pyabc.ABCSMC(
+                model,
+                pyabc_prior(priors),
+                RangeDistance(ranges),
+                population_size=preset.particles,
+                sampler=sampler,
+                eps=epsilon_class(alpha=preset.alpha, initial_epsilon=1e12),
+                # Local covariances (Filippi et al. 2013 Stat Appl Genet Mol Biol 12:87): one global
+                # Gaussian kernel over ~12 dimensions and 40-100 particles let one particle take
+                # 98% of the weight within three generations (a first small run: ESS 40, 10, 1.4, 1.0)
+                # (they need neighbours: tiny populations, as in the tests, keep the global kernel)
+                transitions=pyabc.LocalTransition(k_fraction=0.5)
+                if preset.particles >= 2 * pyabc.LocalTransition.MIN_K
+                else pyabc.MultivariateNormalTransition(),
+            )
+            if resume:
+                history = abc.load(db, 1)
+            else:
+                history = abc.new(db, x_0)
+                run_path.write_text(json.dumps(settings, indent=2) + "\n")
+                resume = True
+            done_t = history.max_t  # -1 before the first generation
+            total = history.total_nr_simulations or 0
+            if done_t >= 0:
+                epsilon = float(history.get_all_populations().set_index("t").loc[done_t, "epsilon"])
+                if epsilon <= preset.min_epsilon:
+                    stop = f"epsilon {epsilon:.4g} <= minimum {preset.min_epsilon:g}"
+            if done_t + 1 >= preset.max_generations:
+                stop = stop or f"{preset.max_generations} generations"
+            if total >= preset.max_evaluations:
+                stop = stop or f"evaluation budget {preset.max_evaluations} spent"
+            if stop:
+                break
+            sampler.remaining = preset.max_evaluations - total
+            generation_started = time.perf_counter()
+            abc.run(max_nr_populations=1)
+            if history.max_t == done_t:  # the budget ran out inside the generation: it was abandoned
+                stop = f"evaluation budget {preset.max_evaluations} would be spent inside generation {done_t + 1}"
+                break
+            row = history.get_all_populations().set_index("t").loc[history.max_t]
+            entry = {
+                "event": "generation",
+                "t": int(history.max_t),
+                "epsilon": float(row["epsilon"]),
+                "accepted": int(row["particles"]),
+                "evaluations": int(row["samples"]),
+                "seconds": round(time.perf_counter() - generation_started, 2),
+                "elapsed": round(time.perf_counter() - started, 2),
+            }
+            record(entry)
+            log(
+                f"t={entry['t']} epsilon={entry['epsilon']:.4g} accepted {entry['accepted']}/{entry['evaluations']}"
+                f" elapsed {entry['elapsed']:.0f} s"
+            )
+    record({"event": "stop", "reason": stop})
+    log(f"stopped: {stop}")
+
+    history = pyabc.History(db)
+    history.id = 1
+    if history.max_t < 0:
+        raise InputError("--out", str(out), "no generation finished within the evaluation budget")
+    populations = history.get_all_populations()
+    generations = [
+        {
+            "t": int(r.t),
+            "epsilon": float(r.epsilon),
+            "particles": int(r.particles),
+            "evaluations": int(r.samples),
+            "acceptance_rate": float(r.particles / r.samples),
+            "effective_sample_size": effective_sample_size(history.get_distribution(m=0, t=int(r.t))[1]),
+        }
+        for r in populations[populations.t >= 0].itertuples()
+    ]
+    pars, weights = history.get_distribution(m=0, t=history.max_t)
+    weights = np.asarray(weights, dtype=float)
+    weights = weights / weights.sum()
+    values = [decode(dict(row), priors) for _, row in pars.iterrows()]
+    posterior = pd.DataFrame({"particle": range(len(values)), "weight": weights})
+    for key in priors:
+        posterior[key] = [v[key] for v in values]
+    point = {key: float(weighted_quantiles(posterior[key], weights, (0.5,))[0]) for key in priors}
+    result = {
+        "format": FORMAT,
+        "method": METHOD,
+        "preset": preset_name,
+        "seed": seed,
+        "priors": {k: p.as_json() for k, p in priors.items()},
+        "point": point,
+        "generations": generations,
+        "patients_per_arm": preset.patients_per_arm,
+        "workers": workers,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "targets": targets,
+        "stopped": stop,
+    }
+    write_csv(posterior, out / "posterior.csv")
+    write_json(result, out / "calibration.json")
+    return result

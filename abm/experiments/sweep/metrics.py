@@ -1,0 +1,140 @@
+"""Figures a sweep keeps of each run: one number per metric, named in the sweep file.
+
+Scenario runs (spatial or clone model) offer ``RUN_METRICS``, computed from the daily table
+and the tumour's course. Trial runs offer ``TRIAL_STATISTICS`` of one arm, named
+``statistic:arm`` (``statistic`` alone when the trial has one arm). Every metric is a float:
+counts are exact in a float64, yes/no figures are 0 or 1, and NaN marks a value that does
+not exist (a median not reached, a failed run).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS
+from abm.clinic.readouts import BIOPSY_COLUMNS, MECHANISM_COLUMNS
+
+if TYPE_CHECKING:
+    from abm.config.scenario import Scenario
+    from abm.experiments.trial import Trial
+    from abm.models.course import Course
+
+RUN_METRICS: dict[str, str] = {
+    "final_total": "tumour cells on the last day simulated",
+    **{f"final_{c}": f"{c} cells on the last day simulated" for c in COUNT_COLUMNS},
+    **{f"share_{m}": f"share of cells counted as {m} on the last day (0 if none left)" for m in MECHANISM_COLUMNS},
+    "fraction_alive": "cells on the last day / cells on day 0",
+    "nadir_total": "smallest number of tumour cells",
+    "nadir_day": "day of the nadir (the first, if several)",
+    "regrowth_day": (
+        "first day after the nadir with at least the day-0 number of cells; model.days when it never regrows"
+    ),
+    "regrew": "1 when the tumour regrew to its day-0 size after the nadir, else 0",
+    "progression_day": "day of the first RECIST progression at imaging; model.days when none",
+    "progressed": "1 when imaging showed RECIST progression, else 0",
+    "days_simulated": "days simulated (fewer than model.days when the tumour died out)",
+    "extinct": "1 when no cell is left at the end, else 0",
+    **{f"exposure_{d}": f"dose-days of {d}: the sum over days of its relative dose" for d in DRUG_NAMES},
+}
+
+TRIAL_STATISTICS: dict[str, str] = {
+    "median_pfs_days": "Kaplan-Meier median PFS in days (NaN when not reached)",
+    "mean_pfs_days": "restricted mean PFS in days over follow-up (patients without progression count as follow-up)",
+    "progressed": "share of patients who progressed during follow-up",
+    "orr": "objective response rate (CR or PR)",
+    "primary_resistance": "share with primary resistance: progression within 6 months without a response",
+    "median_pfs2_days": "Kaplan-Meier median PFS2 in days (NaN when not reached)",
+    "mean_pfs2_days": "restricted mean PFS2 in days over follow-up",
+    "hazard_ratio": "Cox hazard ratio for PFS of this arm against the first arm (NaN on the first arm)",
+    **{f"mechanism_{m}": f"share of progressed patients in whom a rebiopsy finds {m}" for m in BIOPSY_COLUMNS},
+}
+
+DEFAULT_RUN_METRICS = ("final_total", "fraction_alive", "nadir_total", "regrowth_day", "share_axl_high", "extinct")
+
+
+def check_run_metric(name: str) -> str | None:
+    """None when ``name`` is a run metric, else what is allowed."""
+    return None if name in RUN_METRICS else "allowed: " + ", ".join(RUN_METRICS)
+
+
+def split_trial_metric(name: str, arms: list[str]) -> tuple[str, str]:
+    """'statistic:arm' -> (statistic, arm); ValueError saying what is allowed."""
+    statistic, sep, arm = name.partition(":")
+    if statistic not in TRIAL_STATISTICS:
+        allowed = ", ".join(TRIAL_STATISTICS)
+        raise ValueError(f"unknown statistic {statistic!r}; allowed: {allowed}, each as 'statistic:arm'")
+    if not sep:
+        if len(arms) == 1:
+            return statistic, arms[0]
+        raise ValueError(f"name the arm, as '{statistic}:ARM'; arms: {', '.join(arms)}")
+    if arm not in arms:
+        raise ValueError(f"unknown arm {arm!r}; arms: {', '.join(arms)}")
+    return statistic, arm
+
+
+def run_metrics(
+    scenario: Scenario, timeseries: pd.DataFrame, course: Course, names: tuple[str, ...]
+) -> dict[str, float]:
+    """The named metrics of one finished scenario run."""
+    total = timeseries["total"].to_numpy()
+    days = timeseries["day"].to_numpy()
+    horizon = scenario.model.days
+    nadir = int(np.argmin(total))
+    back = np.flatnonzero(total[nadir + 1 :] >= total[0])
+    progressions = course.recist.progression_days
+    last = timeseries.iloc[-1]
+    values: dict[str, float] = {
+        "final_total": float(total[-1]),
+        "fraction_alive": float(total[-1] / total[0]) if total[0] else 0.0,
+        "nadir_total": float(total[nadir]),
+        "nadir_day": float(days[nadir]),
+        "regrowth_day": float(days[nadir + 1 + back[0]]) if back.size else float(horizon),
+        "regrew": float(back.size > 0),
+        "progression_day": float(progressions[0]) if progressions else float(horizon),
+        "progressed": float(bool(progressions)),
+        "days_simulated": float(days[-1]),
+        "extinct": float(total[-1] == 0),
+    }
+    for c in COUNT_COLUMNS:
+        values[f"final_{c}"] = float(last[c])
+    for m in MECHANISM_COLUMNS:
+        values[f"share_{m}"] = float(last[m] / total[-1]) if total[-1] else 0.0
+    for d in DRUG_NAMES:
+        values[f"exposure_{d}"] = float(timeseries[d].sum())
+    return {name: values[name] for name in names}
+
+
+def trial_metrics(trial: Trial, table: pd.DataFrame, names: tuple[str, ...]) -> dict[str, float]:
+    """The named statistics of one finished trial (its per-patient table)."""
+    from abm.experiments.trial_stats import arm_summary, hazard_ratio
+
+    arms = [a.name for a in trial.arms]
+    summaries: dict[str, dict[str, Any]] = {}
+    values: dict[str, float] = {}
+    follow_up = trial.trial.follow_up_days
+    for name in names:
+        statistic, arm = split_trial_metric(name, arms)
+        rows = table[table["arm"] == arm]
+        if statistic == "hazard_ratio":
+            value = hazard_ratio(table, arm, arms[0])["hr"] if arm != arms[0] else None
+        elif statistic == "mean_pfs_days":
+            value = float(rows["pfs_days"].clip(upper=follow_up).mean())
+        elif statistic == "mean_pfs2_days":
+            value = float(rows["pfs2_days"].clip(upper=follow_up).mean())
+        elif statistic == "progressed":
+            value = float(rows["progressed"].mean())
+        else:
+            if arm not in summaries:
+                summaries[arm] = arm_summary(rows)
+            summary = summaries[arm]
+            if statistic.startswith("mechanism_"):
+                value = summary["mechanisms_at_progression"][statistic.removeprefix("mechanism_")]
+            else:
+                value = summary[statistic]
+        values[name] = math.nan if value is None else float(value)
+    return values

@@ -1,0 +1,118 @@
+"""Trial statistics from the per-patient table: Kaplan-Meier medians, response, mechanisms, HRs.
+
+Survival analysis is lifelines': ``KaplanMeierFitter`` for median PFS and its 95% CI,
+``CoxPHFitter`` for the hazard ratio of each arm against the first (reference) arm.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.utils import median_survival_times
+
+from abm.clinic.readouts import BIOPSY_COLUMNS
+
+
+def _finite(x: float) -> float | None:
+    """JSON-friendly: None for a median not reached (infinite) or undefined."""
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def median_pfs(durations: pd.Series, events: pd.Series) -> tuple[float | None, list[float | None]]:
+    """Kaplan-Meier median and its 95% confidence interval (None where not reached)."""
+    kmf = KaplanMeierFitter().fit(durations, event_observed=events)
+    ci = median_survival_times(kmf.confidence_interval_)
+    return _finite(kmf.median_survival_time_), [_finite(ci.iloc[0, 0]), _finite(ci.iloc[0, 1])]
+
+
+# Primary resistance as the clinic defines it (Jackman et al. 2010 J Clin Oncol 28:357): acquired
+# resistance needs an objective response or >= 6 months of stable disease first, so a patient who
+# progresses within 6 months without ever responding had primary resistance. With scans every
+# 56 days that is progression at one of the first three scans (day 56, 112 or 168).
+PRIMARY_RESISTANCE_DAYS = 183
+
+
+def primary_resistant(rows: pd.DataFrame) -> pd.Series:
+    """Per patient: progressed within ``PRIMARY_RESISTANCE_DAYS`` without ever responding."""
+    return rows["progressed"] & (rows["pfs_days"] <= PRIMARY_RESISTANCE_DAYS) & ~rows["responded"]
+
+
+def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
+    """One arm's figures."""
+    median, ci = median_pfs(rows["pfs_days"], rows["progressed"])
+    median2, ci2 = median_pfs(rows["pfs2_days"], rows["progressed2"])
+    progressed = rows[rows["progressed"]]
+    found = progressed["mechanisms_at_progression"].fillna("").str.split(";")
+    shares = {m: float(found.map(lambda ms, m=m: m in ms).mean()) if len(found) else 0.0 for m in BIOPSY_COLUMNS}
+    return {
+        "patients": len(rows),
+        "progressed": int(rows["progressed"].sum()),
+        "median_pfs_days": median,
+        "median_pfs_ci": ci,
+        "orr": float(rows["responded"].mean()),
+        "primary_resistance": float(primary_resistant(rows).mean()) if len(rows) else 0.0,
+        "mechanisms_at_progression": shares,
+        "median_pfs2_days": median2,
+        "median_pfs2_ci": ci2,
+    }
+
+
+def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any]:
+    """Cox hazard ratio of ``arm`` against ``reference`` for PFS, with its 95% CI."""
+    two = table[table["arm"].isin([arm, reference])]
+    data = pd.DataFrame(
+        {
+            "pfs_days": two["pfs_days"].astype(float),
+            "progressed": two["progressed"].astype(int),
+            "treated": (two["arm"] == arm).astype(int),
+        }
+    )
+    result = {"arm": arm, "reference": reference, "hr": None, "ci": [None, None]}
+    if data["progressed"].sum() == 0 or data["treated"].nunique() < 2:
+        return result
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cph = CoxPHFitter().fit(data, duration_col="pfs_days", event_col="progressed")
+    summary = cph.summary.loc["treated"]
+    result["hr"] = _finite(summary["exp(coef)"])
+    result["ci"] = [_finite(summary["exp(coef) lower 95%"]), _finite(summary["exp(coef) upper 95%"])]
+    return result
+
+
+def summarise_trial(table: pd.DataFrame, arms: list[str]) -> dict[str, Any]:
+    """Everything ``abm trial --json`` prints: per-arm figures and hazard ratios vs the first arm."""
+    return {
+        "arms": {arm: arm_summary(table[table["arm"] == arm]) for arm in arms},
+        "hazard_ratios": [hazard_ratio(table, arm, arms[0]) for arm in arms[1:]],
+    }
+
+
+def format_summary(name: str, summary: dict[str, Any]) -> str:
+    """The printed summary: one block per arm, then the hazard ratios."""
+
+    def days(x: float | None) -> str:
+        return "not reached" if x is None else f"{x:.0f}"
+
+    lines = [name]
+    for arm, s in summary["arms"].items():
+        lo, hi = s["median_pfs_ci"]
+        mechanisms = ", ".join(f"{m} {v:.0%}" for m, v in s["mechanisms_at_progression"].items() if v > 0)
+        lines += [
+            f"  {arm}: {s['patients']} patients, {s['progressed']} progressed",
+            f"    median PFS {days(s['median_pfs_days'])} days (95% CI {days(lo)}-{days(hi)});"
+            f" ORR {s['orr']:.0%}; primary resistance {s['primary_resistance']:.0%}",
+            f"    at progression: {mechanisms or 'none detected'}",
+        ]
+        if s["median_pfs2_days"] is not None:
+            lines.append(f"    median PFS2 {days(s['median_pfs2_days'])} days")
+    for hr in summary["hazard_ratios"]:
+        if hr["hr"] is None:
+            lines.append(f"  HR {hr['arm']} vs {hr['reference']}: not estimable")
+        else:
+            lo, hi = hr["ci"]
+            lines.append(f"  HR {hr['arm']} vs {hr['reference']}: {hr['hr']:.2f} (95% CI {lo:.2f}-{hi:.2f})")
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""What every tumour model shares: scenario, schedule, daily counts, readouts and data collection.
+
+A model subclass says how cells are held (a lattice, clones) by implementing
+``_state_counts`` and the day's events (``abm.biology.day``); ``step`` runs them in order.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from abm.biology.day import DAY
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS
+from abm.biology.rules import RuleTables
+from abm.clinic.recist import Recist
+from abm.config.scenario import Scenario, apply_overrides, as_run, load, validate
+from abm.models.course import Course
+
+
+def _count(model: TumourModel, column: str) -> int:
+    return model.counts[column]
+
+
+def _dose(model: TumourModel, drug: str) -> float:
+    return model.doses[drug]
+
+
+def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any], kind: str) -> Scenario:
+    """A validated Scenario from a Scenario, a file path or None (the default), with overrides."""
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        return validate(apply_overrides(scenario.model_dump(), overrides), f"{scenario.name} (overrides)")
+    if scenario is None and kind != "spatial":
+        overrides = {"model.kind": kind, **overrides}
+    return load(scenario, overrides)
+
+
+class TumourModel(mesa.Model):
+    """Base of the tumour models: one step is one day, each tumour under its own ``Course``.
+
+    A subclass holds the cells (a lattice, clones), implements ``_state_counts`` and one method
+    per event of the day (``abm.biology.day``), and calls ``_start_tracking`` once the tumours exist.
+    The single-tumour conveniences (``counts``, ``doses``, ``recist`` ...) read the first course.
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(
+        self, scenario: Scenario | str | Path | None, rng: Any, overrides: dict[str, Any], record: bool = True
+    ) -> None:
+        scenario = as_run(resolve_scenario(scenario, overrides, self.kind))
+        self.record = record  # False: no daily DataCollector rows (virtual trials need only the visits)
+        super().__init__(rng=scenario.model.seed if rng is None else rng)
+        self.config = scenario
+        self.params = scenario.parameters
+        self.days = scenario.model.days
+        self.day = 0
+        self.courses = [Course(scenario)]
+
+    def _state_counts(self) -> np.ndarray:
+        """Cells in each state today, one row per course: shape (courses, N_STATES)."""
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """Advance one day: the events of ``abm.biology.day.DAY``, in that order."""
+        self._begin_day()
+        for event in DAY:
+            getattr(self, f"_{event}_event")()
+        self._end_of_day()
+
+    def _begin_day(self) -> None:
+        """Prepare the day's draws (the day's rule tables are already set by each course)."""
+
+    def _death_event(self) -> None:
+        raise NotImplementedError
+
+    def _division_event(self) -> None:
+        raise NotImplementedError
+
+    def _switch_event(self) -> None:
+        raise NotImplementedError
+
+    def _move_event(self) -> None:
+        """Cells move (only where there is space)."""
+
+    def _start_tracking(self, extra_reporters: dict[str, Any] | None = None) -> None:
+        """Call once the initial tumours exist: day-0 counts, doses and the first record."""
+        for course, by_state in zip(self.courses, self._state_counts(), strict=True):
+            course.observe(0, by_state)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "day": "day",
+                "total": partial(_count, column="total"),
+                **{c: partial(_count, column=c) for c in COUNT_COLUMNS},
+                **{d: partial(_dose, drug=d) for d in DRUG_NAMES},
+                **(extra_reporters or {}),
+            }
+        )
+        if self.record:
+            self.datacollector.collect(self)
+        self.running = any(c.active for c in self.courses) and self.days > 0
+
+    def _end_of_day(self) -> None:
+        self.day += 1
+        for course, by_state in zip(self.courses, self._state_counts(), strict=True):
+            if course.active:
+                course.observe(self.day, by_state)
+        if self.record:
+            self.datacollector.collect(self)
+        self.running = any(c.active for c in self.courses)
+
+    # --- the (first) tumour ------------------------------------------------------------
+    @property
+    def course(self) -> Course:
+        """The first (for single-tumour models, the only) course."""
+        return self.courses[0]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Today's cell counts: ``total`` and one entry per count column."""
+        return self.course.counts
+
+    @property
+    def counts_by_state(self) -> np.ndarray:
+        """Today's cells in each state."""
+        return self.course.counts_by_state
+
+    @property
+    def doses(self) -> dict[str, float]:
+        """Today's relative dose of every drug."""
+        return self.course.doses
+
+    @property
+    def tables(self) -> RuleTables:
+        """The rule tables at today's doses."""
+        assert self.course.tables is not None
+        return self.course.tables
+
+    @property
+    def recist(self) -> Recist:
+        """Imaging assessments so far."""
+        return self.course.recist
+
+    @property
+    def at_progression(self) -> list[dict[str, float]]:
+        """Mechanism shares at each progression scan."""
+        return self.course.at_progression
+
+    def readouts(self) -> dict[str, float]:
+        """Today's readouts (see ``abm.clinic.readouts``), for schedule triggers."""
+        return self.course.readouts()
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per day: day, total, one count column per mechanism, one dose column per drug."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return df.astype({"day": "int64", "total": "int64", **dict.fromkeys(COUNT_COLUMNS, "int64")})

@@ -1,0 +1,67 @@
+"""One colour per mechanism (and per drug), for every view of the model: the viz, the figures.
+
+Colours are the Okabe-Ito palette (readable with the common colour-vision deficiencies), with
+grey for persisters, which are a reversible drug-tolerant state rather than a resistance gain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS, N_STATES, SENSITIVE_STATE, mechanisms_of
+
+MECHANISM_COLOURS: dict[str, str] = {
+    "sensitive": "#56B4E9",  # sky blue
+    "persister": "#7F7F7F",  # grey
+    "axl_high": "#E69F00",  # orange
+    "met_amplified": "#D55E00",  # vermillion
+    "t790m": "#0072B2",  # blue
+    "c797s": "#CC79A7",  # reddish purple
+    "her2_amplified": "#009E73",  # bluish green
+    "c797s_cis": "#000000",  # black: the allele no listed TKI blocks
+    "igf1r_active": "#F0E442",  # yellow
+}
+assert tuple(MECHANISM_COLOURS) == COUNT_COLUMNS, "one colour per count column, in column order"
+
+DRUG_COLOURS: dict[str, str] = dict(
+    zip(
+        DRUG_NAMES,
+        ("#8C564B", "#BCBD22", "#17BECF", "#1F77B4", "#FF7F0E", "#D62728", "#9467BD", "#E377C2"),
+        strict=True,
+    )
+)
+
+EMPTY_COLOUR = "#FFFFFF"
+
+# A cell carrying several mechanisms is drawn in the colour of the first of these it carries:
+# the EGFR alleles and amplifications (permanent) before the reversible states.
+DRAW_PRIORITY: tuple[str, ...] = (
+    "c797s_cis",
+    "c797s",
+    "t790m",
+    "met_amplified",
+    "her2_amplified",
+    "axl_high",
+    "igf1r_active",
+    "persister",
+)
+
+
+def drawn_as(state: int) -> str:
+    """The count column whose colour a cell in ``state`` is drawn in."""
+    if state == SENSITIVE_STATE:
+        return "sensitive"
+    carried = {m.name for m in mechanisms_of(state)}
+    return next(name for name in DRAW_PRIORITY if name in carried)
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """'#RRGGBB' as three 0-255 integers."""
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def state_rgb() -> np.ndarray:
+    """RGB of each state as a (N_STATES + 1, 3) uint8 array; the last row is an empty site."""
+    rows = [rgb(MECHANISM_COLOURS[drawn_as(s)]) for s in range(N_STATES)]
+    return np.array([*rows, rgb(EMPTY_COLOUR)], dtype=np.uint8)

@@ -1,0 +1,116 @@
+"""The validation figure: each reviewed range against the simulated value and its 95% CI.
+
+Input: ``validation.json`` written by ``abm validate --out DIR`` ({"targets": rows}, rows as
+``abm.experiments.validation.evaluate`` gives them, non-finite numbers as null).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+
+from abm.report.figures.style import LABELS, figure, rc
+from abm.report.results import read_json
+
+# Filled: within the range; open: outside (black and white: colours are the mechanisms').
+PASS, FAIL = "black", "white"
+
+
+def target_label(row: dict) -> str:
+    """'mechanism' over 'setting' (wrapped), in readable words."""
+    mechanism = LABELS.get(row["mechanism"], row["mechanism"])
+    return mechanism + "\n" + "\n".join(textwrap.wrap(row["setting"], 32))
+
+
+def validation_figure(folder: Path) -> Figure:
+    """Forest plot: one row per target, the reviewed range as a band, the simulated value with its CI."""
+    data = read_json(Path(folder) / "validation.json")
+    rows = data["targets"]
+    panels = [(unit, [r for r in rows if r["unit"] == unit]) for unit in dict.fromkeys(r["unit"] for r in rows)]
+    with rc():
+        heights = [len(p) for _, p in panels]
+        fig, axes = figure(
+            1.0 + 0.42 * sum(heights), nrows=len(panels), ncols=1, squeeze=False, gridspec_kw={"height_ratios": heights}
+        )
+        for ax, (unit, group) in zip(axes[:, 0], panels, strict=True):
+            y = np.arange(len(group))[::-1]
+            top = 0.0
+            for yi, row in zip(y, group, strict=True):
+                value = row["simulated"]
+                # an open-ended range (">= 3-fold") is drawn to past the value or twice its lower end
+                high = row["high"] if row["high"] is not None else max(2 * row["low"], 1.3 * (value or 0.0))
+                ax.barh(
+                    yi,
+                    high - row["low"],
+                    left=row["low"],
+                    height=0.6,
+                    color="#d9d9d9",
+                    edgecolor="#7f7f7f",
+                    lw=0.6,
+                    gid=f"range:{row['setting']}:{row['mechanism']}",
+                )
+                value, (lo, hi) = row["simulated"], row["ci"]
+                colour = PASS if row["pass"] else FAIL
+                reached = value is not None
+                shown = value if reached else (hi if hi is not None else high)
+                lo = shown if lo is None else lo
+                hi_shown = hi if hi is not None else shown
+                drawn = ax.errorbar(
+                    shown,
+                    yi,
+                    xerr=[[max(shown - lo, 0)], [max(hi_shown - shown, 0)]],
+                    fmt="o" if reached else ">",
+                    color="black",
+                    mfc=colour,
+                    mec="black",
+                    ms=4.5,
+                    clip_on=False,
+                    elinewidth=1.0,
+                    capsize=2,
+                )
+                drawn.lines[0].set_gid(f"simulated:{row['setting']}:{row['mechanism']}")  # the point itself
+                top = max(top, high, hi_shown, shown)
+                counted = f"n={row['patients']}" if row["patients"] else "dish"
+                note = counted + ("" if reached else ", median not reached")
+                ax.annotate(
+                    note,
+                    (1.0, yi),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=6,
+                    color="#555555",
+                )
+            ax.set_yticks(y, [target_label(r) for r in group])
+            ax.set_ylim(-0.6, len(group) - 0.4)
+            if unit == "share":
+                ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+                ax.set_xlabel("share of patients")
+                ax.set_xlim(-0.01 * top, min(1.0, top * 1.08))
+            else:
+                ax.set_xlabel(unit)
+                ax.set_xlim(0, top * 1.08)
+            ax.grid(axis="x", color="#eeeeee", lw=0.5)
+            ax.set_axisbelow(True)
+        passed = sum(bool(r["pass"]) for r in rows)
+        cohort = f"{data['patients']} patients per arm, seed {data['seed']}" if "patients" in data else "cohort unknown"
+        fig.suptitle(
+            f"Validation against the reviewed ranges: {passed} of {len(rows)} pass\n({cohort.rstrip('; ')})",
+            x=0.01,
+            ha="left",
+            fontsize=9,
+        )
+        handles = [
+            Patch(facecolor="#d9d9d9", edgecolor="#7f7f7f", label="reviewed range (biology.md)"),
+            Line2D([], [], marker="o", color="black", mfc=PASS, label="simulated, 95% CI: within range"),
+            Line2D([], [], marker="o", color="black", mfc=FAIL, label="simulated, 95% CI: outside range"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    return fig
