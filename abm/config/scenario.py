@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, model_validator
 
-from abm.biology.parameters import Parameters
+from abm.biology.parameters import KINDS, Parameters
 from abm.biology.rules import MUTATION_RATES
 from abm.clinic.schedule import DosingBlock
 from abm.io.errors import InputError, from_validation_error
@@ -221,12 +221,28 @@ def check_memory(scenario: Scenario, source: str) -> None:
         )
 
 
+def parameter_words() -> dict[str, str]:
+    """What each parameter allows, in the words of its kind (``parameters.KINDS``), for error messages."""
+    words = {}
+    for name, field in Parameters.model_fields.items():
+        kind = (field.json_schema_extra or {}).get("kind")
+        if kind in KINDS:
+            words[name] = KINDS[kind][0]
+    return words
+
+
+def file_error(error: ValidationError, source: str) -> InputError:
+    """A pydantic error of a scenario or trial file as one InputError: its keys listed from a
+    scenario's, its parameters described in the words of their kind."""
+    return from_validation_error(error, source, root=Scenario, parameter_words=parameter_words())
+
+
 def validate(data: dict[str, Any], source: str) -> Scenario:
     """A Scenario from plain data (parsed TOML), or an InputError."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise from_validation_error(error, source) from None
+        raise file_error(error, source) from None
     check_memory(scenario, source)
     return scenario
 

@@ -38,8 +38,8 @@ from abm.biology.kinetics import untreated_growth
 from abm.biology.parameters import KINDS, Parameters
 from abm.clinic.readouts import biopsy
 from abm.clinic.schedule import DosingBlock
-from abm.config.scenario import ClinicalSettings, Scenario, read_toml
-from abm.io.errors import InputError, from_validation_error
+from abm.config.scenario import ClinicalSettings, Scenario, file_error, read_toml
+from abm.io.errors import InputError
 from abm.io.inputs import USER_FILE
 from abm.models.cohort import found_tumours, run_cohort
 from abm.models.course import Course
@@ -216,7 +216,7 @@ def validate_trial(data: dict[str, Any], source: str) -> Trial:
     try:
         trial = Trial.model_validate(data)
     except ValidationError as error:
-        raise from_validation_error(error, source) from None
+        raise file_error(error, source) from None
     check_cohort(trial, source)
     return trial
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, get_args
 
 if TYPE_CHECKING:  # pydantic is imported only where a file is validated: not for `abm --help`
@@ -43,15 +43,19 @@ def field_path(loc: Sequence[str | int], prefix: Iterable[str] = ()) -> str:
 
 
 def from_validation_error(
-    error: ValidationError, source: str, prefix: Iterable[str] = (), root: type[BaseModel] | None = None
+    error: ValidationError,
+    source: str,
+    prefix: Iterable[str] = (),
+    *,
+    root: type[BaseModel],
+    parameter_words: Mapping[str, str] | None = None,
 ) -> InputError:
     """The first problem of a pydantic error, as a one-line InputError.
 
-    ``root``: the model of the whole file, for listing allowed keys (default: a scenario or
-    trial file, whose parameters are described in the words of their kind).
+    ``root``: the model of the whole file, for listing allowed keys. ``parameter_words``: for a
+    file with ``[parameters]`` (a scenario or trial), what each parameter allows, in the words of
+    its kind (``abm.config.scenario.parameter_words``).
     """
-    from abm.biology.parameters import KINDS, Parameters
-
     # In a union (a day or a trigger) the most specific complaint is the useful one.
     problem = max(error.errors(include_url=False), key=lambda e: len(e["loc"]))
     loc = [p for p in problem["loc"] if not (isinstance(p, str) and ("[" in p or p in UNION_TAGS))]
@@ -61,11 +65,9 @@ def from_validation_error(
     # Say what is allowed in the words of the field's kind (parameters carry it).
     name = loc[-1] if loc else ""
     in_parameters = len(loc) >= 2 and loc[-2] == "parameters"
-    if root is None and in_parameters and isinstance(name, str) and name in Parameters.model_fields:
-        kind = (Parameters.model_fields[name].json_schema_extra or {}).get("kind")
-        if kind in KINDS:
-            wanted = f"{TYPE_WORDS['float_type']}, " if problem["type"] in TYPE_WORDS else ""
-            message = f"{given!r} is not allowed; allowed: {wanted}{KINDS[kind][0]}"
+    if parameter_words is not None and in_parameters and isinstance(name, str) and name in parameter_words:
+        wanted = f"{TYPE_WORDS['float_type']}, " if problem["type"] in TYPE_WORDS else ""
+        message = f"{given!r} is not allowed; allowed: {wanted}{parameter_words[name]}"
     elif problem["type"] == "union_tag_invalid":
         path = field_path([*loc, "kind"], prefix)
         message = f"{problem['ctx']['tag']!r} is not allowed; allowed: {problem['ctx']['expected_tags']}"
@@ -101,11 +103,9 @@ def _is_branch(model: type[BaseModel], part: str) -> bool:
     return part in kinds or model.__name__ == part or part.endswith(f" {model.__name__}]")
 
 
-def _allowed_keys(raw_loc: Sequence[str | int], root: type[BaseModel] | None = None) -> list[str]:
+def _allowed_keys(raw_loc: Sequence[str | int], root: type[BaseModel]) -> list[str]:
     """Field names of the model in which the unknown key at ``raw_loc`` was found."""
-    from abm.config.scenario import Scenario
-
-    candidates: list[type[BaseModel]] = [root or Scenario]
+    candidates: list[type[BaseModel]] = [root]
     for part in raw_loc[:-1]:
         if isinstance(part, int):
             continue
