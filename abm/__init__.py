@@ -4,4 +4,6 @@ The biology is defined once (``mechanisms``, ``drugs``, ``parameters``, ``rules`
 ``schedule``); the models (``spatial``) and the command line (``cli``) use it.
 """
 
-__version__ = "0.1.0"
+from abm.version import __version__
+
+__all__ = ["__version__"]

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from abm import __version__
 from abm.biology.mechanisms import COUNT_COLUMNS, describe
 from abm.config.scenario import Scenario
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
+from abm.version import __version__
 
 
 @dataclass

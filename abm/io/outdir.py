@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from abm.io.errors import InputError
+from abm.io.output import honour_umask, write_json
+from abm.version import __version__
 
 MANIFEST = "manifest.json"
 # What each kind of result writes (report.html and figures/ come from `abm report`).
@@ -42,28 +44,6 @@ KIND_FILES: dict[str, frozenset[str]] = {
 MARKERS = {"run": "timeseries.csv", "trial": "patients.csv", "validation": "validation.json", "sweep": "sweep.json"}
 REPORT_FILES = frozenset({MANIFEST, "report.html", "figures"})
 TAG = ".abm-"  # in the names of the hidden siblings: .<name>.abm-new-<pid>-<random>
-
-
-def current_umask() -> int:
-    """The process's umask, read without changing it where Linux allows (threads may be running)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def honour_umask(fd_or_path: int | Path, directory: bool = False) -> None:
-    """Give a file made by mkstemp/mkdtemp (0600/0700) the mode a plain open would have."""
-    mode = (0o777 if directory else 0o666) & ~current_umask()
-    if isinstance(fd_or_path, int):
-        os.fchmod(fd_or_path, mode)
-    else:
-        os.chmod(fd_or_path, mode)
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -147,9 +127,7 @@ class OutputFolder:
     def commit(self) -> None:
         """Write the manifest and swap the staged folder into place."""
         assert self.staging is not None
-        manifest = {"kind": self.kind, "files": _describe_files(self.staging), "abm": _version()}
-        from abm.io.output import write_json
-
+        manifest = {"kind": self.kind, "files": _describe_files(self.staging), "abm": __version__}
         write_json(manifest, self.staging / MANIFEST)
         if not self.out.exists():
             os.rename(self.staging, self.out)
@@ -189,12 +167,6 @@ def _describe_files(folder: Path) -> dict[str, dict[str, Any]]:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             files[path.name] = {"bytes": path.stat().st_size, "sha256": digest}
     return files
-
-
-def _version() -> str:
-    from abm import __version__
-
-    return __version__
 
 
 # --- swapping -------------------------------------------------------------------------------------

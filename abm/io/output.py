@@ -14,11 +14,32 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from abm.io.outdir import honour_umask
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux allows (threads may be running)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def honour_umask(fd_or_path: int | Path, directory: bool = False) -> None:
+    """Give a file made by mkstemp/mkdtemp (0600/0700) the mode a plain open would have."""
+    mode = (0o777 if directory else 0o666) & ~current_umask()
+    if isinstance(fd_or_path, int):
+        os.fchmod(fd_or_path, mode)
+    else:
+        os.chmod(fd_or_path, mode)
 
 
 def atomic_write(path: Path, write: Callable[[IO[str]], None]) -> None:

@@ -411,7 +411,7 @@ text-align: left; } th { background: #f5f5f5; } .error { color: #b00; }
 
 
 def _html(folder: Path, sections: list[Section]) -> str:
-    from abm import __version__
+    from abm.version import __version__
 
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
