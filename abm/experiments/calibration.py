@@ -75,7 +75,7 @@ from abm.biology.mechanisms import AXL_HIGH, MET_AMPLIFIED, Route, state_of
 from abm.biology.parameters import Parameters
 from abm.biology.rules import crowding_loss, death_probability, division_probability
 from abm.config.scenario import CloneSettings, plateau
-from abm.experiments.posterior import weighted_quantiles
+from abm.experiments.particles import weighted_quantiles
 from abm.experiments.priors import PRIORS, Prior
 from abm.experiments.trial import Distribution, Trial, run_trial
 from abm.experiments.validation import TRIAL_TARGETS, VALIDATION_TRIAL, target_values, validation_trial

@@ -41,16 +41,6 @@ DISTRIBUTIONS = ("uniform", "loguniform")
 INTERVAL = (2.5, 50.0, 97.5)  # percentiles over draws: the interval's ends and the middle
 
 
-def weighted_quantiles(values: Any, weights: Any, qs: tuple[float, ...]) -> np.ndarray:
-    """Quantiles of weighted particles: for each q, the smallest value at which the cumulative
-    weight reaches q (so the 0.5 quantile is the weighted median the calibration's point uses)."""
-    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    at = np.searchsorted(cumulative, np.asarray(qs, dtype=float) * cumulative[-1])
-    return values[order][np.minimum(at, len(values) - 1)]
-
-
 @dataclass
 class Calibration:
     """A loaded calibration directory."""

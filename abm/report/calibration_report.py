@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from abm.experiments.posterior import Calibration, load_calibration, weighted_quantiles
+from abm.experiments.particles import weighted_quantiles
+from abm.experiments.posterior import Calibration, load_calibration
 from abm.experiments.priors import Prior
 from abm.io.output import atomic_write, write_csv
 from abm.report.build import Section, _draw, _html
