@@ -1,4 +1,5 @@
-"""LatticeGrid is Mesa's OrthogonalMooreGrid, built on first use."""
+"""The Mesa adapter: LatticeGrid is Mesa's OrthogonalMooreGrid, built on first use; agents in bulk are
+Mesa's agents; and the Mesa internals it writes are still there (the installed Mesa is the one it was written for)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from abm.models.mesa_adapter import (
     add_cell_agents,
     move_cell_agents,
     remove_cell_agents,
+    take_ids,
 )
 
 
@@ -140,6 +142,23 @@ def test_the_mesa_internals_the_adapter_uses_are_there() -> None:
     assert model._agents_by_type[CellAgent]._agents == {agent: None}
 
 
+def test_the_bypassed_grid_init_sets_what_mesas_sets() -> None:
+    """LatticeGrid.__init__ writes Grid.__init__'s attributes itself (not building the cells): the same set."""
+    mesa_grid, grid = grids((4, 5), False)
+    assert grid.all_cells is not None and grid._celllist  # cached on first use, as Mesa's are made up front
+    assert set(vars(grid)) - {"on_agents_read"} == set(vars(mesa_grid))
+    assert (grid._ndims, grid._try_random) == (mesa_grid._ndims, mesa_grid._try_random)
+    assert grid.cell_klass._mesa_properties == mesa_grid.cell_klass._mesa_properties == {"empty"}
+
+
+def test_ids_taken_in_bulk_are_the_ids_mesa_hands_out() -> None:
+    models = [mesa.Model(rng=0), mesa.Model(rng=0)]
+    mesa_ids = [CellAgent(models[0]).unique_id for _ in range(3)]
+    first = take_ids(models[1], 3)
+    assert list(range(first, first + 3)) == mesa_ids
+    assert CellAgent(models[0]).unique_id == CellAgent(models[1]).unique_id  # both counters moved on alike
+
+
 def test_agents_made_moved_and_removed_in_bulk_are_what_mesa_makes() -> None:
     grids = {path: LatticeGrid((5, 5), capacity=1, random=random.Random(0)) for path in ("mesa", "bulk")}
     models = {path: mesa.Model(rng=0) for path in grids}
@@ -152,8 +171,7 @@ def test_agents_made_moved_and_removed_in_bulk_are_what_mesa_makes() -> None:
                 agents.append(CellAgent(model))
                 agents[-1].cell = cell
         else:
-            agents = add_cell_agents(model, CellAgent, cells, range(1, 4))
-            model.agent_id_counter = 4
+            agents = add_cell_agents(model, CellAgent, cells, range(take_ids(model, 3), 4))
         made[path] = agents
     mesa_agents, bulk = made["mesa"], made["bulk"]
     for a, b in zip(mesa_agents, bulk, strict=True):

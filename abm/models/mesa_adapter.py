@@ -1,4 +1,4 @@
-"""A Mesa Moore grid whose cells are built when first used, and the one place that reaches into Mesa.
+"""The one module that reaches into Mesa's internals: a Moore grid built when first used, agents in bulk.
 
 Mesa's ``OrthogonalMooreGrid`` builds every ``Cell`` and its eight connections up front: for
 a 400x400 lattice ~2.5 s (most of it clearing each cell's neighbourhood cache once per
@@ -14,9 +14,9 @@ only once something reads them (``AgentsOnDemand``, ``LatticeGrid.on_agents_read
 means writing what Mesa's own ``Agent.__init__``, ``Agent.remove``, ``CellAgent.cell`` and
 ``Model.register_agent`` write, so this module is the adapter to Mesa's internals: every private
 Mesa attribute the project touches is touched here (``add_cell_agents``, ``remove_cell_agents``,
-``move_cell_agents``, ``mesa_would_notice``, ``AgentsOnDemand``, the cell and grid classes), written
-against Mesa ``MESA_VERSION``; ``tests/test_mesa_adapter.py`` fails on any other Mesa and checks each
-internal used.
+``move_cell_agents``, ``take_ids``, ``mesa_would_notice``, ``AgentsOnDemand``, the cell and grid
+classes), written against Mesa ``MESA_VERSION``; ``tests/test_mesa_adapter.py`` fails on any other
+Mesa and checks each internal used.
 """
 
 from __future__ import annotations
@@ -302,11 +302,18 @@ def mesa_would_notice(model: Model, agent_class: type[CellAgent], plain: type[Ce
     )
 
 
+def take_ids(model: Model, n: int) -> int:
+    """Take ``n`` unique ids from the model's counter, as ``Model.register_agent`` hands them out; the first."""
+    first = model.agent_id_counter
+    model.agent_id_counter = first + n
+    return first
+
+
 def add_cell_agents(model: Model, agent_class: type[CellAgent], cells: list[Cell], ids: Iterable[int]) -> list[Any]:
     """One new agent on each (empty) cell, with these unique ids, registered with the model, in order.
 
     What ``agent_class(model, cell)`` makes, attribute for attribute in ``Agent.__init__``'s order
-    (so the instances share one key table); ``model.agent_id_counter`` is the caller's to advance.
+    (so the instances share one key table); the ids are the caller's to take (``take_ids``).
     """
     new, agents, append_to = object.__new__, [], _AGENTS.__get__
     for cell, uid in zip(cells, ids, strict=True):

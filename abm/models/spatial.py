@@ -50,6 +50,7 @@ from abm.models.mesa_adapter import (
     mesa_would_notice,
     move_cell_agents,
     remove_cell_agents,
+    take_ids,
 )
 
 EMPTY = -1
@@ -255,19 +256,18 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
         n = sites.size
         if not n:
             return
-        first = self.agent_id_counter
         if self._agents_pending:  # ids now, agents when wanted
             assert self._uid_at is not None
+            first = take_ids(self, n)
             self._uid_at[sites] = np.arange(first, first + n)
-            self.agent_id_counter = first + n
         elif self._mesa_path():
             assert self._agents_at is not None
             cls = self.agent_class
             agents = [cls(self, cell) for cell in self._cells(sites)]
             self._agents_at[sites] = np.fromiter(agents, dtype=object, count=n)
         else:
+            first = take_ids(self, n)
             self._register(sites, list(range(first, first + n)))
-            self.agent_id_counter = first + n
         self._empty_flat[self._unpadded(sites)] = False
 
     def _remove_agents(self, sites: np.ndarray) -> None:
