@@ -17,7 +17,7 @@ import pytest
 
 from abm.biology.mechanisms import PERSISTER, bit
 from abm.models.spatial import SpatialTumour
-from tests.spatial_reference import scenario
+from tests.spatial_cases import scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from numpy_lattice import NumpyLattice, SparseNumpyLattice, benchmark_scenario  # benchmarks/ is not a package
