@@ -160,5 +160,12 @@ def test_bad_trial_file_is_one_line(tmp_path: Path) -> None:
 def test_every_shipped_trial_runs(path: Path) -> None:
     trial = load_trial(path, {"patients": 3, "follow_up_days": 200})
     table = run_trial(trial, progress=False)
-    assert len(table) == 3 * len(trial.arms)
-    summarise_trial(table, [a.name for a in trial.arms])
+    arms = [a.name for a in trial.arms]
+    assert len(table) == 3 * len(arms)
+    assert table.groupby("arm", sort=False)["patient"].apply(list).to_dict() == {arm: [0, 1, 2] for arm in arms}
+    assert table["pfs_days"].between(0, 200).all()  # within the follow-up
+    summary = summarise_trial(table, arms)
+    assert list(summary["arms"]) == arms
+    for arm, s in summary["arms"].items():
+        rows = table[table["arm"] == arm]
+        assert s["patients"] == 3 and s["orr"] == pytest.approx(rows["responded"].mean())
