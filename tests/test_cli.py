@@ -1,10 +1,18 @@
-"""`abm run` end to end: outputs, reproducibility, and one-line errors for bad input."""
+"""`abm run` end to end: outputs, reproducibility, and one-line errors for bad input.
+
+Most tests call ``abm.cli.main`` in this process (``run``); a few start a real interpreter
+(``abm``) where only a process shows it: the console script and ``python -m abm`` agree, the
+same seed gives the same bytes in another process (another string-hash seed), and a bad input
+is one line on stderr and exit status 2 from the real entry point.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -12,20 +20,39 @@ import pytest
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
+from abm.cli import main
 from tests.conftest import ROOT, SCENARIOS
 
 SMALL = ["--set", "model.width=30", "--set", "model.height=30", "--set", "model.initial_cells=200"]
 
 
 def abm(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``python -m abm ARGS`` in a new process."""
     return subprocess.run(
         [sys.executable, "-m", "abm", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
     )
 
 
-def test_run_default_scenario_writes_documented_outputs(tmp_path: Path) -> None:
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``abm ARGS`` in this process (``abm.cli.main``), its status and output as a finished process's."""
+
+    def call(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        argv = [str(a) for a in args]
+        try:
+            status = main(argv)
+        except SystemExit as stop:  # argparse's usage errors
+            status = int(stop.code or 0)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["abm", *argv], status, out, err)
+
+    return call
+
+
+def test_run_default_scenario_writes_documented_outputs(tmp_path: Path, run) -> None:
     out = tmp_path / "default"
-    done = abm("run", "--days", "20", "--out", out, *SMALL)
+    done = run("run", "--days", "20", "--out", out, *SMALL)
     assert done.returncode == 0, done.stderr
     df = pd.read_csv(out / "timeseries.csv")
     assert list(df.columns) == ["day", "total", *COUNT_COLUMNS, *DRUG_NAMES]
@@ -37,11 +64,15 @@ def test_run_default_scenario_writes_documented_outputs(tmp_path: Path) -> None:
     assert "fraction alive" in done.stdout
 
 
-def test_same_scenario_and_seed_give_byte_identical_timeseries(tmp_path: Path) -> None:
+def test_same_scenario_and_seed_give_byte_identical_timeseries(tmp_path: Path, run) -> None:
+    """Run a in this process, b in another (another string-hash seed), c with another seed."""
     scenario = SCENARIOS / "osimertinib-axl-days0-9.toml"
-    runs = [abm("run", scenario, "--seed", "3", "--days", "60", "--out", tmp_path / n, *SMALL) for n in "ab"]
+    runs = [
+        call("run", scenario, "--seed", "3", "--days", "60", "--out", tmp_path / n, *SMALL)
+        for call, n in ((run, "a"), (abm, "b"))
+    ]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
-    other = abm("run", scenario, "--seed", "4", "--days", "60", "--out", tmp_path / "c", *SMALL)
+    other = run("run", scenario, "--seed", "4", "--days", "60", "--out", tmp_path / "c", *SMALL)
     assert other.returncode == 0
     a, b, c = ((tmp_path / n / "timeseries.csv").read_bytes() for n in "abc")
     assert a == b
@@ -62,9 +93,9 @@ SCENARIO_FILES = sorted(
 
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
-def test_every_shipped_scenario_runs(path: Path, tmp_path: Path) -> None:
+def test_every_shipped_scenario_runs(path: Path, tmp_path: Path, run) -> None:
     small = ["--set", "model.initial_cells=1000000"] if 'kind = "clone"' in path.read_text() else SMALL
-    done = abm("run", path, "--days", "15", "--out", tmp_path, "--quiet", *small)
+    done = run("run", path, "--days", "15", "--out", tmp_path, "--quiet", *small)
     assert done.returncode == 0, done.stderr
 
 
@@ -108,18 +139,34 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], *fragments: st
     assert all(f in lines[0] for f in fragments), lines[0]
 
 
+@pytest.fixture(scope="module")
+def earlier_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of a good run, made once (in this process) for the bad-input tests to keep."""
+    out = tmp_path_factory.mktemp("earlier") / "out"
+    assert main(["run", "--days", "5", "--out", str(out), "--quiet", *SMALL]) == 0
+    return out
+
+
 @pytest.mark.parametrize("case", list(BAD_SCENARIOS))
-def test_bad_scenario_gives_one_line_exit_2_and_keeps_earlier_output(case: str, tmp_path: Path) -> None:
+def test_bad_scenario_gives_one_line_exit_2_and_keeps_earlier_output(
+    case: str, tmp_path: Path, earlier_output: Path, run
+) -> None:
     text, field, fragment = BAD_SCENARIOS[case]
     out = tmp_path / "out"
-    good = abm("run", "--days", "5", "--out", out, *SMALL)
-    assert good.returncode == 0
+    shutil.copytree(earlier_output, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
-    assert_one_line_error(abm("run", bad, "--out", out), str(bad), field, fragment)
+    assert_one_line_error(run("run", bad, "--out", out), str(bad), field, fragment)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_bad_input_from_the_real_entry_point_is_one_line_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD_SCENARIOS["unknown drug"][0])
+    assert_one_line_error(abm("run", bad, "--out", tmp_path / "out"), str(bad), "unknown drug 'aspirin'")
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(
@@ -135,5 +182,5 @@ def test_bad_scenario_gives_one_line_exit_2_and_keeps_earlier_output(case: str, 
         (["does-not-exist.toml"], "no such scenario file"),
     ],
 )
-def test_bad_command_line_gives_one_line_exit_2(args: list[str], fragment: str, tmp_path: Path) -> None:
-    assert_one_line_error(abm("run", *args, "--out", tmp_path), fragment)
+def test_bad_command_line_gives_one_line_exit_2(args: list[str], fragment: str, tmp_path: Path, run) -> None:
+    assert_one_line_error(run("run", *args, "--out", tmp_path), fragment)
