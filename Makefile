@@ -1,4 +1,5 @@
-# Two commands: `make run` (the default scenario) and `make test` (lint + tests).
+# `make run` (the default scenario), `make test` (lint + every test: what CI runs) and
+# `make test-fast` (the edit loop: lint + the tests not marked slow or browser, under a minute).
 # Both create .venv with Python 3.12+ and install the project into it on first use.
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ PYTHON := $(shell for p in python3.12 python3.13 python3 $$(pyenv root 2>/dev/nu
 # file is written last, so an interrupted install runs again.
 ASSETS := $(VENV)/share/abm/solara-cdn/.abm-assets.json
 
-.PHONY: run test lint install clean chromium
+.PHONY: run test test-fast lint install clean chromium
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or newer not found (try: pyenv install 3.12)" >&2; exit 1; }
@@ -39,6 +40,9 @@ chromium:
 
 test: lint chromium
 	$(BIN)/python -m pytest
+
+test-fast: lint
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 clean:
 	rm -rf $(VENV) results

@@ -177,6 +177,7 @@ def test_infeasible_biology_is_rejected() -> None:
     assert not feasible(Parameters(met_bypass_capacity=0.5))
 
 
+@pytest.mark.slow
 def test_calibration_directory_format(tmp_path: Path, cohort_file: Path) -> None:
     out = tmp_path / "cal"
     result = toy_run(out, cohort_file)
@@ -222,6 +223,7 @@ def test_calibration_directory_format(tmp_path: Path, cohort_file: Path) -> None
     assert (out / "abc.db").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_same_posterior_on_one_and_two_workers(tmp_path: Path, cohort_file: Path) -> None:
     one = toy_run(tmp_path / "one", cohort_file, workers=1)
     two = toy_run(tmp_path / "two", cohort_file, workers=2)
@@ -231,6 +233,7 @@ def test_same_posterior_on_one_and_two_workers(tmp_path: Path, cohort_file: Path
     assert other["point"] != one["point"]  # the seed matters
 
 
+@pytest.mark.slow
 def test_same_posterior_on_a_dask_cluster_with_threaded_workers(tmp_path: Path, cohort_file: Path) -> None:
     """Two threads in one Dask worker share numpy's global generator: candidates must not mix draws."""
     from distributed import LocalCluster
@@ -251,6 +254,7 @@ def test_same_posterior_on_a_dask_cluster_with_threaded_workers(tmp_path: Path, 
     assert (tmp_path / "dask" / "posterior.csv").read_bytes() == (tmp_path / "here" / "posterior.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_stopped_run_continued_equals_an_uninterrupted_one(tmp_path: Path, cohort_file: Path) -> None:
     whole = toy_run(tmp_path / "whole", cohort_file)
     first = toy_run(tmp_path / "parts", cohort_file, Preset(**{**TOY.__dict__, "max_generations": 1}))
@@ -266,6 +270,7 @@ def test_a_stopped_run_continued_equals_an_uninterrupted_one(tmp_path: Path, coh
         toy_run(tmp_path / "whole", cohort_file, seed=5)
 
 
+@pytest.mark.slow
 def test_kill_9_mid_generation_then_resume_equals_uninterrupted(tmp_path: Path, cohort_file: Path) -> None:
     out = tmp_path / "killed"
     script = (
@@ -297,6 +302,7 @@ def test_kill_9_mid_generation_then_resume_equals_uninterrupted(tmp_path: Path, 
     assert (out / "posterior.csv").read_bytes() == (tmp_path / "whole" / "posterior.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_the_evaluation_budget_stops_the_run_at_the_last_complete_generation(tmp_path: Path, cohort_file: Path) -> None:
     result = toy_run(tmp_path / "budget", cohort_file, Preset(**{**TOY.__dict__, "max_evaluations": 30}))
     # generation 0 uses 20-21 evaluations; generation 1 needs more than the 9-10 left
@@ -332,6 +338,7 @@ def test_bad_flags_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFix
         toy_run(tmp_path / "mine", tmp_path / "unused.toml")
 
 
+@pytest.mark.slow
 def test_real_model_smoke(tmp_path: Path, cohort_file: Path) -> None:
     """The validation trial itself: 20 patients per arm, 4 particles, 2 generations."""
     out = tmp_path / "real"

@@ -64,6 +64,7 @@ def test_run_default_scenario_writes_documented_outputs(tmp_path: Path, run) -> 
     assert "fraction alive" in done.stdout
 
 
+@pytest.mark.slow
 def test_same_scenario_and_seed_give_byte_identical_timeseries(tmp_path: Path, run) -> None:
     """Run a in this process, b in another (another string-hash seed), c with another seed."""
     scenario = SCENARIOS / "osimertinib-axl-days0-9.toml"
@@ -79,6 +80,7 @@ def test_same_scenario_and_seed_give_byte_identical_timeseries(tmp_path: Path, r
     assert a != c
 
 
+@pytest.mark.slow
 def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "abm"
     done = subprocess.run([script, "drugs"], capture_output=True, text=True)
@@ -162,6 +164,7 @@ def test_bad_scenario_gives_one_line_exit_2_and_keeps_earlier_output(
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_bad_input_from_the_real_entry_point_is_one_line_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(BAD_SCENARIOS["unknown drug"][0])

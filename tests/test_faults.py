@@ -46,6 +46,7 @@ def whole_run(out: Path) -> tuple[str, int]:
     return kind, summary["seed"]
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_exactly_one_whole_run(tmp_path: Path) -> None:
     """Class 2: each kill lands anywhere from start-up to the swap; the folder is always one run."""
     out = tmp_path / "out"
@@ -71,6 +72,7 @@ def test_sigkill_at_random_moments_leaves_exactly_one_whole_run(tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+@pytest.mark.slow
 def test_full_disk_mid_write_keeps_the_previous_run(tmp_path: Path) -> None:
     """Class 2: a file-size limit makes the larger writes fail (EFBIG), as a full disk would."""
     out = tmp_path / "out"
@@ -104,6 +106,7 @@ def session_processes(session: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigkill_of_a_trial_leaves_no_worker_within_5_s(tmp_path: Path) -> None:
     """Class 9: trial workers watch their parent, as sweep workers do."""

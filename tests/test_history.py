@@ -175,6 +175,7 @@ def brute_force(n_cells: int, birth: float, death: float, mutants: list[Mutant],
     return state[:, 1:]
 
 
+@pytest.mark.slow
 def test_against_brute_force() -> None:
     """N = 3000, b = 0.3, d = 0.2: neutral, costly (still growing) and subcritical (transient) mutants.
 

@@ -252,6 +252,7 @@ def test_huge_design_is_refused_before_it_is_built(tmp_path: Path, capsys) -> No
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_workers_beyond_the_cpus_are_capped(tmp_path: Path, capsys) -> None:
     trial = tmp_path / "t.toml"
     trial.write_text(TRIAL + ARM)
@@ -261,6 +262,7 @@ def test_workers_beyond_the_cpus_are_capped(tmp_path: Path, capsys) -> None:
 
 
 # --- class 10: a Dask cluster with no worker ----------------------------------------------------
+@pytest.mark.slow
 def test_dask_cluster_without_workers_is_a_clear_error(
     tmp_path: Path, good_sweep: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -309,6 +311,7 @@ def test_closed_pipe_ends_quietly() -> None:
     assert process.stderr.read() == b""
 
 
+@pytest.mark.slow
 def test_any_in_range_rates_give_probabilities(tmp_path: Path) -> None:
     """Biology v2 rates are independent: every in-range combination runs (death is capped at 1),
     so no combination needs refusing; the extremes run to the end without a crash."""

@@ -64,6 +64,7 @@ def test_patient_seed_is_the_spawned_one() -> None:
         assert np.array_equal(seed.generate_state(4), spawned[i].generate_state(4))
 
 
+@pytest.mark.slow
 def test_arms_that_differ_after_progression_agree_until_it(daily_counts: None) -> None:
     trial = axl_at_progression(patients=48, follow_up_days=1000)
     alone, added = (simulate_courses(trial, arm, range(48))[0] for arm in (0, 1))

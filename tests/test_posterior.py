@@ -132,6 +132,7 @@ def test_a_malformed_calibration_folder_is_one_line_and_exit_2(
     assert not (tmp_path / "o").exists()  # refused before any patient ran
 
 
+@pytest.mark.slow
 def test_a_bad_calibration_folder_exits_2_from_the_command_line(tmp_path: Path) -> None:
     done = abm("trial", FIRST_LINE, "--posterior", "2", "--calibration", tmp_path / "nowhere")
     assert done.returncode == 2
@@ -140,6 +141,7 @@ def test_a_bad_calibration_folder_exits_2_from_the_command_line(tmp_path: Path) 
 
 
 # --- trials under the posterior --------------------------------------------------------------
+@pytest.mark.slow
 def test_trial_posterior_writes_posterior_csv_and_the_summary(tmp_path: Path) -> None:
     out = tmp_path / "trial"
     done = abm("trial", FIRST_LINE, "--posterior", "3", "--patients", "30", "--calibration", FIXTURE, "--out", out)
@@ -206,6 +208,7 @@ def test_posterior_intervals_join_old_and_new_validation_rows(with_key: bool) ->
     assert "t790m" in posterior.format_posterior_rows(joined, 4)
 
 
+@pytest.mark.slow
 def test_validate_posterior_adds_an_interval_to_every_row(capsys: pytest.CaptureFixture[str]) -> None:
     args = [
         "validate",
@@ -229,6 +232,7 @@ def test_validate_posterior_adds_an_interval_to_every_row(capsys: pytest.Capture
 
 
 # --- identifiability -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_identifiability_ratios(tmp_path: Path) -> None:
     n = 1001
     priors = {

@@ -29,6 +29,7 @@ def embedded(folder: Path) -> dict[str, bytes]:
     return files
 
 
+@pytest.mark.slow
 def test_run_report_from_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "run"
     done = abm(
@@ -57,6 +58,7 @@ def test_run_report_from_the_command_line(tmp_path: Path) -> None:
     assert "could not be drawn" not in text
 
 
+@pytest.mark.slow
 def test_trial_report_tables_match_the_summary(tmp_path: Path) -> None:
     out = tmp_path / "trial"
     done = abm("trial", "scenarios/trial-first-line.toml", "--patients", "10", "--out", out, "--json", "--report")
@@ -70,6 +72,7 @@ def test_trial_report_tables_match_the_summary(tmp_path: Path) -> None:
             assert f"<td>{s['median_pfs_days'] / DAYS_PER_MONTH:.1f} (" in text, arm
 
 
+@pytest.mark.slow
 def test_validation_report(tmp_path: Path) -> None:
     rows = [
         {
@@ -97,6 +100,7 @@ def test_validation_report(tmp_path: Path) -> None:
         assert t.source in text
 
 
+@pytest.mark.slow
 def test_sweep_report_has_heatmaps_lines_and_sensitivity(tmp_path: Path) -> None:
     write_grid_sweep(tmp_path, failed=(4,))
     write_sensitivity(tmp_path)
@@ -110,6 +114,7 @@ def test_sweep_report_has_heatmaps_lines_and_sensitivity(tmp_path: Path) -> None
     assert "Failed runs" in text and "InputError: bad" in text
 
 
+@pytest.mark.slow
 def test_a_folder_with_two_kinds_gets_both_sections(tmp_path: Path) -> None:
     write_grid_sweep(tmp_path)
     (tmp_path / "validation.json").write_text(json.dumps({"targets": []}))
@@ -118,6 +123,7 @@ def test_a_folder_with_two_kinds_gets_both_sections(tmp_path: Path) -> None:
     assert "Validation against the reviewed frequencies" in text and "Sweep: AXL-inhibitor timing" in text
 
 
+@pytest.mark.slow
 def test_a_folder_without_results_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="holds no result"):
         build_report(tmp_path)

@@ -40,6 +40,7 @@ def test_the_numpy_lattice_grows_the_spatial_models_tumour(case: str, doses: dic
     assert model.day == limit.day == sc.model.days and model.counts["total"] > 0 and not limit.running
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("case", "doses"),
     [("disc-drug-off", None), ("disc-osimertinib", {"osimertinib": 1.0}), ("benchmark", None)],

@@ -43,6 +43,7 @@ def test_the_stream_is_numpys_sfc64_bit_for_bit() -> None:
     assert np.array_equal(as_bit_generator(state).random_raw(10), reference.random_raw(10))
 
 
+@pytest.mark.slow
 def test_binomial_draws_are_numpys() -> None:
     rng = np.random.default_rng(3)
     n = rng.integers(0, 10**11, 4000)
@@ -58,6 +59,7 @@ def test_binomial_draws_are_numpys() -> None:
     assert (drawn > 0).sum() > 2000  # not a trivial agreement (n or p is 0 in a quarter)
 
 
+@pytest.mark.slow
 def test_multinomial_draws_are_numpys() -> None:
     rng = np.random.default_rng(4)
     n = rng.integers(0, 10**10, 300)

@@ -172,6 +172,7 @@ def test_dask_local_cluster_gives_identical_results(small: tuple[Path, pd.DataFr
     pd.testing.assert_frame_equal(results(one), results(table))
 
 
+@pytest.mark.slow
 def test_sweep_killed_halfway_resumes_to_the_uninterrupted_table(
     small: tuple[Path, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -330,6 +331,7 @@ def bad_sweep_text(case: str) -> str:
     return f'name = "s"\n{base_line}{head}[vary]\n{vary}\n'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(BAD_SWEEPS))
 def test_bad_sweep_file_gives_one_line_exit_2(case: str, tmp_path: Path) -> None:
     path = write(tmp_path, bad_sweep_text(case))
@@ -341,6 +343,7 @@ def test_bad_sweep_file_gives_one_line_exit_2(case: str, tmp_path: Path) -> None
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_bad_command_line_gives_one_line_exit_2(small: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
     path, _ = small
     assert_one_line_error(cli("sweep", path, "--workers", "0"), "--workers", "allowed: 1 or more")
@@ -376,6 +379,7 @@ ctdna_interval_days = [14, 28, 42, 56]
 """
 
 
+@pytest.mark.slow
 def test_morris_sensitivity_of_a_trial_metric(tmp_path: Path) -> None:
     write(tmp_path, SMALL_TRIAL, "small-trial.toml")
     path = write(tmp_path, TRIAL_MORRIS)
@@ -408,6 +412,7 @@ def test_morris_sensitivity_of_a_trial_metric(tmp_path: Path) -> None:
     assert_one_line_error(cli("sensitivity", out, "--metric", "pfs"), "--metric", "not a metric of this sweep")
 
 
+@pytest.mark.slow
 def test_sobol_indices_on_clone_runs(tmp_path: Path) -> None:
     text = f"""
 name = "sobol on the clone model"
@@ -435,6 +440,7 @@ ctdna_interval_days = [14, 28]
 
 
 # --- Mesa's batch_run ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_spatial_model_under_mesa_batch_run() -> None:
     settings = {"width": 30, "height": 30, "initial_cells": 150, "days": 40}
     rows = mesa.batch_run(

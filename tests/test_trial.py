@@ -45,6 +45,7 @@ def test_same_table_on_four_workers_and_on_dask() -> None:
         pd.testing.assert_frame_equal(one, run_trial(trial, progress=False, scheduler=cluster.scheduler_address))
 
 
+@pytest.mark.slow
 def test_trial_refuses_workers_with_a_scheduler(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "abm", "trial", str(FIRST_LINE), "--workers", "2", "--scheduler", "tcp://127.0.0.1:9",
@@ -111,6 +112,7 @@ def test_summary_shares_and_rates_are_fractions() -> None:
     assert hr["arm"] == "osimertinib" and hr["reference"] == "gefitinib"
 
 
+@pytest.mark.slow
 def test_cli_json_has_the_documented_shape(tmp_path: Path) -> None:
     done = subprocess.run(
         [
@@ -145,6 +147,7 @@ def test_cli_json_has_the_documented_shape(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_bad_trial_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\n[cohort]\nmood = 1\n[[arms]]\nname = "a"\nschedule = [{ drug = "osimertinib" }]\n')

@@ -66,6 +66,7 @@ def test_distance_is_zero_at_centres_and_grows_outside() -> None:
     assert distance([{"simulated": float("inf"), "low": 12, "high": 24}]) >= 100
 
 
+@pytest.mark.slow
 def test_validate_json_shape(tmp_path: Path) -> None:
     done = subprocess.run(
         [
@@ -101,6 +102,7 @@ def test_validate_json_shape(tmp_path: Path) -> None:
     assert (data["patients"], data["seed"]) == (20, 0)
 
 
+@pytest.mark.slow
 def test_validate_no_dish_prints_every_row_grouped() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "abm", "validate", "--patients", "3", "--workers", "1", "--no-dish"],

@@ -134,6 +134,7 @@ def test_days_so_far_takes_only_fully_collected_days() -> None:
     assert len(table) == 2 and list(table["day"]) == [0, 1]
 
 
+@pytest.mark.slow
 def test_viz_bad_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[model]\nwidth = 1\n")
