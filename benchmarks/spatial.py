@@ -3,18 +3,19 @@
 The workload: a growing tumour seeded as a disc on 5% of a 400x400 lattice, drug off, 200
 days, seed 0. This project's model runs it with its full rules (default parameters); the
 reference is a model of the same workload written as idiomatic Mesa 3.5 (one agent per cell,
-Python loops over agents), not part of this repository: give its script with ``--naive PATH``
-(it must take ``--steps``, ``--drug off``, ``--width``, ``--seed`` and ``--reporter get|select``
-and print JSON with ``cell_steps``; ``get`` is the faster way it counts, ``select`` as Mesa's
-examples do). Without ``--naive`` only this project's model runs.
+Python loops over agents): ``benchmarks/naive_mesa.py`` (its rules in ``benchmarks/naive_rules.py``),
+or another script given with ``--naive PATH`` (it must take ``--steps``, ``--drug off``,
+``--width``, ``--seed`` and ``--reporter get|select`` and print JSON with ``cell_steps``; ``get``
+is the faster way it counts, ``select`` as Mesa's examples do). With ``--no-naive`` only this
+project's model runs.
 A cell-step is one live cell for one day (the sum over days of the cells alive at the start
 of the day). Each run is its own subprocess, so that its peak memory (maximum resident set
 size, from the kernel's rusage of that child) and its set-up time are its own. With
 ``--repeats`` above 1 the runs alternate and the median run of each implementation is shown.
 
-    python benchmarks/spatial.py [--width 400] [--days 200] [--seed 0] [--repeats 3] [--naive PATH]
+    python benchmarks/spatial.py [--width 400] [--days 200] [--seed 0] [--repeats 3] [--naive PATH | --no-naive]
 
-With ``--naive``, the last line is ``ratio X``: this project's cell-steps/s over the reference's
+With the reference, the last line is ``ratio X``: this project's cell-steps/s over the reference's
 with ``get``.
 """
 
@@ -106,7 +107,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each implementation; the median is shown")
-    parser.add_argument("--naive", type=Path, default=None, help="script of the idiomatic-Mesa reference (optional)")
+    parser.add_argument(
+        "--naive",
+        type=Path,
+        default=Path(__file__).with_name("naive_mesa.py"),
+        help="script of the idiomatic-Mesa reference (default: benchmarks/naive_mesa.py)",
+    )
+    parser.add_argument("--no-naive", action="store_true", help="run only this project's model")
     parser.add_argument("--ours-only", action="store_true", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
 
@@ -114,7 +121,7 @@ def main() -> None:
         print(json.dumps(run_ours(args.width, args.days, args.seed)))
         return
 
-    naive = args.naive
+    naive = None if args.no_naive else args.naive
     if naive is not None and not naive.is_file():
         print(f"error: --naive: no file {naive}; pass the path of the reference script", file=sys.stderr)
         sys.exit(2)
