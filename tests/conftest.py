@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the repository and its scenario files."""
+"""Shared fixtures: paths of the repository and its scenario files, and the documented validation targets."""
 
 from __future__ import annotations
 
@@ -13,3 +13,15 @@ SCENARIOS = ROOT / "scenarios"
 @pytest.fixture
 def scenarios_dir() -> Path:
     return SCENARIOS
+
+
+def documented_targets() -> dict[str, tuple[float, float, float]]:
+    """docs/biology.md's table of validation targets: key -> (reviewed value, low, high)."""
+    text = (ROOT / "docs" / "biology.md").read_text()
+    table = text[text.index("## Validation targets") :]
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| `")]
+    out = {}
+    for key, _, value, bounds, _ in (map(str.strip, row) for row in rows):
+        low, high = bounds.split("-")
+        out[key.strip("`")] = (float(value), float(low), float(high))
+    return out

@@ -13,7 +13,7 @@ from abm.experiments.calibration import distance
 from abm.experiments.priors import PRIORS
 from abm.experiments.trial import load_trial
 from abm.experiments.validation import CHECKS, DISH_TARGETS, TARGETS, TRIAL_TARGETS, validate, validation_trial
-from tests.conftest import ROOT
+from tests.conftest import ROOT, documented_targets
 
 
 @pytest.mark.slow
@@ -47,14 +47,13 @@ def test_trial_files_use_the_calibrated_cohort() -> None:
             assert getattr(cohort[name], field) == getattr(reference[name], field), (path.name, name, field)
 
 
-def test_targets_are_biology_md_ranges() -> None:
-    ranges = {(t.setting, t.mechanism): (t.low, t.high) for t in TARGETS}
-    assert ranges[("first-line gefitinib/erlotinib", "t790m")] == (0.50, 0.70)
-    assert ranges[("first-line gefitinib/erlotinib", "met_amplified")] == (0.05, 0.22)
-    assert ranges[("untreated", "met_amplified")] == (0.01, 0.06)
-    assert ranges[("first-line osimertinib", "t790m")] == (0.0, 0.05)
-    assert ranges[("any first-line EGFR TKI", "primary resistance")] == (0.04, 0.10)
-    assert ranges[("first-line osimertinib", "median PFS")] == (12, 24)
+def test_targets_are_the_documented_ranges_and_hold_the_reviewed_values() -> None:
+    documented = documented_targets()
+    assert list(documented) == [t.key for t in TRIAL_TARGETS]
+    for t in TRIAL_TARGETS:
+        value, low, high = documented[t.key]
+        assert (t.low, t.high) == (low, high), t.key
+        assert t.low <= value <= t.high, t.key
 
 
 def test_distance_is_zero_at_centres_and_grows_outside() -> None:
