@@ -15,8 +15,6 @@ field and what is allowed, before anything runs or is written.
 
 from __future__ import annotations
 
-import copy
-import itertools
 import os
 import tomllib
 from pathlib import Path
@@ -27,6 +25,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, mode
 from abm.biology.parameters import KINDS, Parameters
 from abm.biology.rules import MUTATION_RATES
 from abm.clinic.schedule import DosingBlock
+from abm.config.paths import ShortNames, set_in, set_values
 from abm.io.errors import InputError, from_validation_error
 from abm.io.inputs import USER_FILE, read_text
 
@@ -156,7 +155,9 @@ class Scenario(BaseModel):
         # A clone tumour without a stated plateau gets its own: a multiple of its size at diagnosis.
         if isinstance(self.model, CloneSettings) and self.model.carrying_capacity is None:
             capacity = plateau(self.parameters, self.model.initial_cells)
-            object.__setattr__(self, "model", self.model.model_copy(update={"carrying_capacity": capacity}))
+            model = self.model.model_copy(update={"carrying_capacity": capacity})
+            model.__pydantic_fields_set__.discard("carrying_capacity")  # derived: not among what was given
+            object.__setattr__(self, "model", model)
         return self
 
 
@@ -283,115 +284,31 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
         if file_kind(data) == "sweep":
             raise InputError(source, "", "a sweep file; run it with `abm sweep`")
     if overrides:
-        data = apply_overrides(data, overrides)
+        data = set_in(data, overrides, SCENARIO_NAMES)
         source += " (with --set)"
     return validate(data, source)
 
 
-def parse_path(name: str) -> tuple[str | int, ...]:
-    """A dotted path with list indexes: 'schedule[1].start' -> ('schedule', 1, 'start')."""
-    parts: list[str | int] = []
-    for part in name.split("."):
-        key, bracket, rest = part.partition("[")
-        if not key:
-            raise InputError("--set", name, "empty name in the path; e.g. schedule[1].start")
-        parts.append(key)
-        while bracket:
-            index, close, rest = rest.partition("]")
-            if not close or not index.isdigit() or (rest and not rest.startswith("[")):
-                raise InputError("--set", name, "a list index is a number in brackets, e.g. schedule[1].start")
-            parts.append(int(index))
-            bracket, rest = rest[:1], rest[1:]
-    return tuple(parts)
+SCENARIO_NAMES = ShortNames(
+    (
+        ("parameters", Parameters.model_fields),
+        ("model", MODEL_SETTING_NAMES),
+        ("clinical", ClinicalSettings.model_fields),
+        ("", ("name", "description")),
+    ),
+    "unknown name; allowed: a parameter ("
+    + ", ".join(Parameters.model_fields)
+    + "), a model setting ("
+    + ", ".join(MODEL_SETTING_NAMES)
+    + "), a clinical setting ("
+    + ", ".join(ClinicalSettings.model_fields)
+    + ") or a dotted path such as model.width or schedule[1].start",
+)
 
 
-def resolve_name(name: str) -> tuple[str | int, ...]:
-    """A --set name as a path: 'persister_entry_fraction' -> ('parameters', 'persister_entry_fraction').
-
-    Dotted paths may index lists: 'schedule[1].start' is the start of the second dosing block.
-    """
-    if "." in name or "[" in name:
-        return parse_path(name)
-    if name in Parameters.model_fields:
-        return ("parameters", name)
-    if name in MODEL_SETTING_NAMES:
-        return ("model", name)
-    if name in ("name", "description"):
-        return (name,)
-    raise InputError(
-        "--set",
-        name,
-        "unknown name; allowed: a parameter ("
-        + ", ".join(Parameters.model_fields)
-        + "), a model setting ("
-        + ", ".join(MODEL_SETTING_NAMES)
-        + ") or a dotted path such as model.width or schedule[1].start",
-    )
-
-
-# Not a field of a dosing block but a convenience for sweeps: ``schedule[i].duration = D``
-# sets the block's stop to its start + D (applied after every other override).
-DURATION = "duration"
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``data`` with each dotted-path override set.
-
-    ``<block>.duration = D`` on a dosing block sets ``stop = start + D`` once the other
-    overrides (a new start, say) are in place.
-    """
-    data = copy.deepcopy(data)
-    paths = {name: resolve_name(name) for name in overrides}
-    durations = [name for name, path in paths.items() if len(path) > 1 and path[-1] == DURATION]
-    for name in [n for n in overrides if n not in durations] + durations:
-        path = paths[name]
-        node: Any = data
-        for part, following in itertools.pairwise(path):
-            node = _child(node, part, name, following)
-        leaf = path[-1]
-        if isinstance(leaf, int):
-            _check_index(node, leaf, name)
-            node[leaf] = overrides[name]
-        elif name in durations:
-            _set_duration(node, overrides[name], name)
-        else:
-            node[leaf] = overrides[name]
-    return data
-
-
-def _child(node: Any, part: str | int, name: str, following: str | int) -> Any:
-    """The child ``part`` of ``node``, creating a missing table on the way."""
-    if isinstance(part, int):
-        _check_index(node, part, name)
-        return node[part]
-    if not isinstance(node, dict):
-        raise InputError("--set", name, f"{part} is inside something that is not a table")
-    if isinstance(following, int):
-        if part not in node:
-            raise InputError("--set", name, f"index {following} is out of range; the file has no {part} to index")
-        if not isinstance(node.get(part), list):
-            raise InputError("--set", name, f"{part} is not a list in this file")
-        return node[part]
-    child = node.setdefault(part, {})
-    if not isinstance(child, dict):
-        raise InputError("--set", name, f"{part} is not a table")
-    return child
-
-
-def _check_index(node: Any, index: int, name: str) -> None:
-    if not isinstance(node, list):
-        raise InputError("--set", name, "an index needs a list")
-    if index >= len(node):
-        raise InputError("--set", name, f"index {index} is out of range; the file has {len(node)} entries (from 0)")
-
-
-def _set_duration(block: dict[str, Any], days: Any, name: str) -> None:
-    start = block.get("start", 0)
-    if not isinstance(start, int) or isinstance(start, bool):
-        raise InputError("--set", name, "a duration needs a block whose start is a day, not a trigger")
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise InputError("--set", name, f"{days!r} is not allowed; allowed: a whole number of days, 1 or more")
-    block["stop"] = start + days
+def with_values(scenario: Scenario, values: dict[str, Any], source: str) -> Scenario:
+    """The scenario with values set at paths (``abm.config.paths``), validated as a file is."""
+    return set_values(scenario, values, source, names=SCENARIO_NAMES, validate=validate)
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

@@ -78,8 +78,10 @@ from abm.config.scenario import CloneSettings, plateau
 from abm.experiments.particles import weighted_quantiles
 from abm.experiments.priors import PRIORS, Prior
 from abm.experiments.trial import Distribution, Trial, run_trial
+from abm.experiments.trial import with_values as trial_with_values
 from abm.experiments.validation import TRIAL_TARGETS, VALIDATION_TRIAL, target_values, validation_trial
 from abm.io.errors import InputError
+from abm.io.schema import PARTICLE, WEIGHT
 
 CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "calibration"
 METHOD = "ABC-SMC (pyabc 0.13), quantile epsilon, local-covariance normal perturbation, seeded index-order sampler"
@@ -162,15 +164,11 @@ class RangeDistance:
         return sum(_target_distance(float(x[k]), *target) for k, target in self.targets.items())
 
 
-def with_values(trial: Trial, values: dict[str, float]) -> Trial:
-    """The trial with fitted quantities set: parameters, and fields of cohort distributions."""
-    params = {k: v for k, v in values.items() if not k.startswith("cohort.")}
-    cohort = dict(trial.cohort)
-    for key, value in values.items():
-        if key.startswith("cohort."):
-            _, name, field = key.split(".")
-            cohort[name] = cohort[name].model_copy(update={field: value})
-    return trial.model_copy(update={"parameters": trial.parameters.model_copy(update=params), "cohort": cohort})
+def with_values(trial: Trial, values: dict[str, float], source: str = "the calibration's values") -> Trial:
+    """The trial with fitted quantities set: parameters (``division_rate``) and fields of cohort
+    distributions (``cohort.division_rate.sigma``), paths of ``abm.config.paths``, validated as a
+    trial file is (a value out of its range is an InputError)."""
+    return trial_with_values(trial, values, source)
 
 
 # Which fields of a cohort distribution each kind reads (a prior on another field would fit nothing).
@@ -597,7 +595,7 @@ def calibrate(
     weights = np.asarray(weights, dtype=float)
     weights = weights / weights.sum()
     values = [decode(dict(row), priors) for _, row in pars.iterrows()]
-    posterior = pd.DataFrame({"particle": range(len(values)), "weight": weights})
+    posterior = pd.DataFrame({PARTICLE: range(len(values)), WEIGHT: weights})
     for key in priors:
         posterior[key] = [v[key] for v in values]
     point = {key: float(weighted_quantiles(posterior[key], weights, (0.5,))[0]) for key in priors}

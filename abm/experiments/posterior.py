@@ -32,6 +32,7 @@ import pandas as pd
 from abm.clinic.recist import DAYS_PER_MONTH
 from abm.experiments.priors import Prior
 from abm.io.errors import InputError
+from abm.io.schema import ARM, MECHANISMS_AT_PROGRESSION, MEDIAN_PFS_DAYS, PARTICLE, PROGRESSED, TRIAL_POSTERIOR, WEIGHT
 
 DEFAULT_CALIBRATION = Path(__file__).resolve().parents[2] / "calibration" / "posterior"
 CALIBRATION_FILE = "calibration.json"
@@ -54,7 +55,7 @@ class Calibration:
 
     @property
     def weights(self) -> np.ndarray:
-        return self.particles["weight"].to_numpy(dtype=float)
+        return self.particles[WEIGHT].to_numpy(dtype=float)
 
 
 def is_calibration_dir(folder: Path) -> bool:
@@ -154,7 +155,7 @@ def _read_particles(path: Path, keys: list[str]) -> pd.DataFrame:
         table = pd.read_csv(path)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InputError(source, "", f"cannot read: {type(error).__name__}: {error}".replace("\n", " ")[:200]) from None
-    wanted = ["particle", "weight", *keys]
+    wanted = [PARTICLE, WEIGHT, *keys]
     for column in wanted:
         if column not in table.columns:
             raise InputError(source, column, f"missing column; allowed columns: {', '.join(wanted)}")
@@ -174,10 +175,10 @@ def _read_particles(path: Path, keys: list[str]) -> pd.DataFrame:
                 f"{table[column].iloc[row]!r} is not allowed; allowed: a finite number",
             )
         table[column] = values
-    weights = table["weight"].to_numpy(dtype=float)
+    weights = table[WEIGHT].to_numpy(dtype=float)
     if (weights < 0).any() or not math.isclose(weights.sum(), 1.0, rel_tol=0, abs_tol=1e-6):
         raise InputError(source, "weight", f"sum {weights.sum():.6g}; allowed: weights of 0 or more summing to 1")
-    table["weight"] = weights / weights.sum()  # exactly 1, not 1 +- 1e-6
+    table[WEIGHT] = weights / weights.sum()  # exactly 1, not 1 +- 1e-6
     return table[wanted].reset_index(drop=True)
 
 
@@ -224,14 +225,14 @@ def trial_metrics(table: pd.DataFrame, arms: list[str]) -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = []
     for arm in arms:
-        s = arm_summary(table[table["arm"] == arm])
-        median = s["median_pfs_days"]
-        rows.append({"arm": arm, "metric": "median_pfs_days", "value": math.inf if median is None else median})
+        s = arm_summary(table[table[ARM] == arm])
+        median = s[MEDIAN_PFS_DAYS]
+        rows.append({"arm": arm, "metric": MEDIAN_PFS_DAYS, "value": math.inf if median is None else median})
         if arm != arms[0]:
             hr = hazard_ratio(table, arm, arms[0])["hr"]
             rows.append({"arm": arm, "metric": "hazard_ratio", "value": math.nan if hr is None else hr})
-        rows.append({"arm": arm, "metric": "progressed_share", "value": s["progressed"] / max(s["patients"], 1)})
-        for mechanism, share in s["mechanisms_at_progression"].items():
+        rows.append({"arm": arm, "metric": "progressed_share", "value": s[PROGRESSED] / max(s["patients"], 1)})
+        for mechanism, share in s[MECHANISMS_AT_PROGRESSION].items():
             rows.append({"arm": arm, "metric": f"at_progression.{mechanism}", "value": share})
     return rows
 
@@ -256,7 +257,7 @@ def posterior_trial(
             log(f"posterior draw {k + 1}/{len(parameter_sets)}")
         table = run(apply(trial, values, source))
         rows += [{"draw": k, **row} for row in trial_metrics(table, arms)]
-    return pd.DataFrame(rows, columns=["draw", "arm", "metric", "value"])
+    return pd.DataFrame(rows, columns=TRIAL_POSTERIOR.names())
 
 
 def interval(values: Any) -> tuple[float, float, float]:
@@ -272,8 +273,8 @@ def interval(values: Any) -> tuple[float, float, float]:
 def summarise_posterior(tidy: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
     """{arm: {metric: [median, 2.5%, 97.5%]}} over draws, arms and metrics in the table's order."""
     out: dict[str, dict[str, list[float]]] = {}
-    for arm in tidy["arm"].unique():
-        rows = tidy[tidy["arm"] == arm]
+    for arm in tidy[ARM].unique():
+        rows = tidy[tidy[ARM] == arm]
         out[arm] = {m: list(interval(rows.loc[rows["metric"] == m, "value"])) for m in rows["metric"].unique()}
     return out
 
@@ -298,7 +299,7 @@ def format_posterior(summary: dict[str, dict[str, list[float]]], draws_run: int,
     ]
     for arm, metrics in summary.items():
         lines.append(f"  {arm}:")
-        mid, lo, hi = metrics["median_pfs_days"]
+        mid, lo, hi = metrics[MEDIAN_PFS_DAYS]
         text = f"    median PFS {months(mid)} [{months(lo)}, {months(hi)}] months"
         if "hazard_ratio" in metrics:
             mid, lo, hi = metrics["hazard_ratio"]

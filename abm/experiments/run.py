@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from abm.biology.mechanisms import COUNT_COLUMNS, describe
 from abm.config.scenario import Scenario
+from abm.io.schema import CELLS, CLONE, DAY, DAYS_SIMULATED
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
 from abm.version import __version__
@@ -113,11 +114,11 @@ class _Recorder:
         matrix = np.array(self.by_state, dtype=np.int64)
         seen = np.flatnonzero(matrix.any(axis=0))
         states = pd.DataFrame(matrix[:, seen], columns=[describe(int(s)) for s in seen])
-        states.insert(0, "day", self.days)
+        states.insert(0, DAY, self.days)
         out: dict[str, Any] = {"states": states}
         if isinstance(self.model, CloneTumour):
             day, clone, cells = (np.concatenate(parts) for parts in zip(*self.clone_rows, strict=True))
-            out["clones"] = pd.DataFrame({"day": day, "clone": clone, "cells": cells})
+            out["clones"] = pd.DataFrame({DAY: day, CLONE: clone, CELLS: cells})
             out["lineage"] = self.model.ancestry()
         else:
             out["snapshots"] = self.snapshots
@@ -138,7 +139,7 @@ def regrowth(df: pd.DataFrame, nadir: int) -> dict[str, Any] | None:
     gained = {c: int(last[c] - low[c]) for c in COUNT_COLUMNS if c not in ("sensitive", "persister")}
     total = sum(g for g in gained.values() if g > 0)
     shares = {c: round(g / total, 3) for c, g in sorted(gained.items(), key=lambda kv: -kv[1]) if g > 0}
-    return {"from_day": int(low["day"]), "cells_gained": int(last["total"] - low["total"]), "by": shares}
+    return {"from_day": int(low[DAY]), "cells_gained": int(last["total"] - low["total"]), "by": shares}
 
 
 def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: float) -> dict[str, Any]:
@@ -150,7 +151,7 @@ def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: f
         "scenario": scenario.name,
         "description": scenario.description,
         "seed": scenario.model.seed,
-        "days_simulated": int(last["day"]),
+        DAYS_SIMULATED: int(last[DAY]),
         "kind": scenario.model.kind,
         "initial": {c: int(first[c]) for c in ("total", *COUNT_COLUMNS)},
         "final": {c: int(last[c]) for c in ("total", *COUNT_COLUMNS)},

@@ -38,9 +38,29 @@ from abm.biology.kinetics import untreated_growth
 from abm.biology.parameters import KINDS, Parameters
 from abm.clinic.readouts import biopsy
 from abm.clinic.schedule import DosingBlock
+from abm.config.paths import ShortNames, set_in, set_values
 from abm.config.scenario import ClinicalSettings, Scenario, file_error, read_toml
 from abm.io.errors import InputError
 from abm.io.inputs import USER_FILE
+from abm.io.schema import (
+    ARM,
+    BEST_RESPONSE,
+    DAYS_SIMULATED,
+    ERADICATED,
+    FINAL_CELLS,
+    MECHANISMS_AT_BASELINE,
+    MECHANISMS_AT_PROGRESSION,
+    MECHANISMS_AT_PROGRESSION2,
+    NADIR_CELLS,
+    PATIENT,
+    PATIENT_PREFIX,
+    PFS2_DAYS,
+    PFS_DAYS,
+    PROGRESSED,
+    PROGRESSED2,
+    RESPONDED,
+    UNTREATED_DOUBLING_DAYS,
+)
 from abm.models.cohort import found_tumours, run_cohort
 from abm.models.course import Course
 
@@ -203,12 +223,31 @@ def _read_with_cohort(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     return data
 
 
+# The bare names a trial's paths may use (``abm.config.paths``): a parameter, a [trial] or a [clinical] setting.
+TRIAL_NAMES = ShortNames(
+    (
+        ("parameters", Parameters.model_fields),
+        ("trial", TrialSettings.model_fields),
+        ("clinical", ClinicalSettings.model_fields),
+    ),
+    "unknown name; allowed: a parameter, a [trial] setting ("
+    + ", ".join(TrialSettings.model_fields)
+    + "), a [clinical] setting or a dotted path such as arms[1].schedule[0].stop",
+)
+
+
 def load_trial(path: str | Path, overrides: dict[str, Any] | None = None) -> Trial:
-    """A Trial from a TOML file (``overrides`` set keys of ``[trial]``), or an InputError."""
+    """A Trial from a TOML file, or an InputError. ``overrides``: values by path
+    (``abm.config.paths``; a bare name of a [trial] setting such as ``patients`` is ``trial.patients``)."""
     data = read_trial_data(Path(path))
     if overrides:
-        data = {**data, "trial": {**data.get("trial", {}), **overrides}}
+        data = set_in(data, overrides, TRIAL_NAMES, str(path))
     return validate_trial(data, str(path))
+
+
+def with_values(trial: Trial, values: dict[str, Any], source: str) -> Trial:
+    """The trial with values set at paths (``abm.config.paths``), validated as a trial file is."""
+    return set_values(trial, values, source, names=TRIAL_NAMES, validate=validate_trial)
 
 
 def validate_trial(data: dict[str, Any], source: str) -> Trial:
@@ -382,23 +421,23 @@ def patient_row(
 
     at_progression = [*course.at_progression, None, None]
     return {
-        "arm": arm.name,
-        "patient": patient,
-        "pfs_days": days[0] if days else follow_up,
-        "progressed": bool(days),
-        "best_response": course.recist.best_response,
-        "responded": course.recist.responded,
-        "mechanisms_at_progression": found(at_progression[0]),
-        "mechanisms_at_baseline": found(course.at_baseline),
-        "pfs2_days": days[1] if len(days) > 1 else follow_up,
-        "progressed2": len(days) > 1,
-        "mechanisms_at_progression2": found(at_progression[1]),
-        "days_simulated": course.day,
-        "final_cells": course.counts["total"],
-        "nadir_cells": course.nadir,
-        "eradicated": course.nadir == 0,
-        "untreated_doubling_days": doubling_days,
-        **{f"patient_{k}": v for k, v in characteristics.items()},
+        ARM: arm.name,
+        PATIENT: patient,
+        PFS_DAYS: days[0] if days else follow_up,
+        PROGRESSED: bool(days),
+        BEST_RESPONSE: course.recist.best_response,
+        RESPONDED: course.recist.responded,
+        MECHANISMS_AT_PROGRESSION: found(at_progression[0]),
+        MECHANISMS_AT_BASELINE: found(course.at_baseline),
+        PFS2_DAYS: days[1] if len(days) > 1 else follow_up,
+        PROGRESSED2: len(days) > 1,
+        MECHANISMS_AT_PROGRESSION2: found(at_progression[1]),
+        DAYS_SIMULATED: course.day,
+        FINAL_CELLS: course.counts["total"],
+        NADIR_CELLS: course.nadir,
+        ERADICATED: course.nadir == 0,
+        UNTREATED_DOUBLING_DAYS: doubling_days,
+        **{PATIENT_PREFIX + k: v for k, v in characteristics.items()},
     }
 
 
@@ -432,5 +471,5 @@ def run_trial(
                 raise
     order = {arm.name: k for k, arm in enumerate(trial.arms)}
     df = pd.DataFrame(rows)
-    df["_arm"] = df["arm"].map(order)
-    return df.sort_values(["_arm", "patient"]).drop(columns="_arm").reset_index(drop=True)
+    df["_arm"] = df[ARM].map(order)
+    return df.sort_values(["_arm", PATIENT]).drop(columns="_arm").reset_index(drop=True)

@@ -15,6 +15,20 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
 from abm.clinic.readouts import BIOPSY_COLUMNS
+from abm.io.schema import (
+    ARM,
+    MECHANISMS_AT_PROGRESSION,
+    MEDIAN_PFS2_CI,
+    MEDIAN_PFS2_DAYS,
+    MEDIAN_PFS_CI,
+    MEDIAN_PFS_DAYS,
+    PFS2_DAYS,
+    PFS_DAYS,
+    PRIMARY_RESISTANCE,
+    PROGRESSED,
+    PROGRESSED2,
+    RESPONDED,
+)
 
 
 def _finite(x: float) -> float | None:
@@ -38,45 +52,45 @@ PRIMARY_RESISTANCE_DAYS = 183
 
 def primary_resistant(rows: pd.DataFrame) -> pd.Series:
     """Per patient: progressed within ``PRIMARY_RESISTANCE_DAYS`` without ever responding."""
-    return rows["progressed"] & (rows["pfs_days"] <= PRIMARY_RESISTANCE_DAYS) & ~rows["responded"]
+    return rows[PROGRESSED] & (rows[PFS_DAYS] <= PRIMARY_RESISTANCE_DAYS) & ~rows[RESPONDED]
 
 
 def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     """One arm's figures."""
-    median, ci = median_pfs(rows["pfs_days"], rows["progressed"])
-    median2, ci2 = median_pfs(rows["pfs2_days"], rows["progressed2"])
-    progressed = rows[rows["progressed"]]
-    found = progressed["mechanisms_at_progression"].fillna("").str.split(";")
+    median, ci = median_pfs(rows[PFS_DAYS], rows[PROGRESSED])
+    median2, ci2 = median_pfs(rows[PFS2_DAYS], rows[PROGRESSED2])
+    progressed = rows[rows[PROGRESSED]]
+    found = progressed[MECHANISMS_AT_PROGRESSION].fillna("").str.split(";")
     shares = {m: float(found.map(lambda ms, m=m: m in ms).mean()) if len(found) else 0.0 for m in BIOPSY_COLUMNS}
     return {
         "patients": len(rows),
-        "progressed": int(rows["progressed"].sum()),
-        "median_pfs_days": median,
-        "median_pfs_ci": ci,
-        "orr": float(rows["responded"].mean()),
-        "primary_resistance": float(primary_resistant(rows).mean()) if len(rows) else 0.0,
-        "mechanisms_at_progression": shares,
-        "median_pfs2_days": median2,
-        "median_pfs2_ci": ci2,
+        PROGRESSED: int(rows[PROGRESSED].sum()),
+        MEDIAN_PFS_DAYS: median,
+        MEDIAN_PFS_CI: ci,
+        "orr": float(rows[RESPONDED].mean()),
+        PRIMARY_RESISTANCE: float(primary_resistant(rows).mean()) if len(rows) else 0.0,
+        MECHANISMS_AT_PROGRESSION: shares,
+        MEDIAN_PFS2_DAYS: median2,
+        MEDIAN_PFS2_CI: ci2,
     }
 
 
 def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any]:
     """Cox hazard ratio of ``arm`` against ``reference`` for PFS, with its 95% CI."""
-    two = table[table["arm"].isin([arm, reference])]
+    two = table[table[ARM].isin([arm, reference])]
     data = pd.DataFrame(
         {
-            "pfs_days": two["pfs_days"].astype(float),
-            "progressed": two["progressed"].astype(int),
-            "treated": (two["arm"] == arm).astype(int),
+            PFS_DAYS: two[PFS_DAYS].astype(float),
+            PROGRESSED: two[PROGRESSED].astype(int),
+            "treated": (two[ARM] == arm).astype(int),
         }
     )
     result = {"arm": arm, "reference": reference, "hr": None, "ci": [None, None]}
-    if data["progressed"].sum() == 0 or data["treated"].nunique() < 2:
+    if data[PROGRESSED].sum() == 0 or data["treated"].nunique() < 2:
         return result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cph = CoxPHFitter().fit(data, duration_col="pfs_days", event_col="progressed")
+        cph = CoxPHFitter().fit(data, duration_col=PFS_DAYS, event_col=PROGRESSED)
     summary = cph.summary.loc["treated"]
     result["hr"] = _finite(summary["exp(coef)"])
     result["ci"] = [_finite(summary["exp(coef) lower 95%"]), _finite(summary["exp(coef) upper 95%"])]
@@ -86,7 +100,7 @@ def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any
 def summarise_trial(table: pd.DataFrame, arms: list[str]) -> dict[str, Any]:
     """Everything ``abm trial --json`` prints: per-arm figures and hazard ratios vs the first arm."""
     return {
-        "arms": {arm: arm_summary(table[table["arm"] == arm]) for arm in arms},
+        "arms": {arm: arm_summary(table[table[ARM] == arm]) for arm in arms},
         "hazard_ratios": [hazard_ratio(table, arm, arms[0]) for arm in arms[1:]],
     }
 
@@ -99,15 +113,15 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
 
     lines = [name]
     for arm, s in summary["arms"].items():
-        lo, hi = s["median_pfs_ci"]
-        mechanisms = ", ".join(f"{m} {v:.0%}" for m, v in s["mechanisms_at_progression"].items() if v > 0)
+        lo, hi = s[MEDIAN_PFS_CI]
+        mechanisms = ", ".join(f"{m} {v:.0%}" for m, v in s[MECHANISMS_AT_PROGRESSION].items() if v > 0)
         lines += [
             f"  {arm}: {s['patients']} patients, {s['progressed']} progressed",
             f"    median PFS {days(s['median_pfs_days'])} days (95% CI {days(lo)}-{days(hi)});"
             f" ORR {s['orr']:.0%}; primary resistance {s['primary_resistance']:.0%}",
             f"    at progression: {mechanisms or 'none detected'}",
         ]
-        if s["median_pfs2_days"] is not None:
+        if s[MEDIAN_PFS2_DAYS] is not None:
             lines.append(f"    median PFS2 {days(s['median_pfs2_days'])} days")
     for hr in summary["hazard_ratios"]:
         if hr["hr"] is None:

@@ -24,6 +24,17 @@ from abm.biology.kinetics import REPORTED_VDT_DAYS
 from abm.clinic.recist import DAYS_PER_MONTH
 from abm.experiments.trial import Trial, load_trial, run_trial
 from abm.experiments.trial_stats import median_pfs, primary_resistant
+from abm.io.schema import (
+    ARM,
+    ERADICATED,
+    MECHANISMS_AT_BASELINE,
+    MECHANISMS_AT_PROGRESSION,
+    MECHANISMS_AT_PROGRESSION2,
+    PFS_DAYS,
+    PROGRESSED,
+    PROGRESSED2,
+    UNTREATED_DOUBLING_DAYS,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATION_TRIAL = ROOT / "scenarios" / "validation.toml"
@@ -324,29 +335,29 @@ def _hits(target: Target, rows: pd.DataFrame) -> pd.Series:
     """For a share target: one boolean per patient counted (the denominator), True if it counts."""
     kind = target.measure
     if kind == "at_progression":
-        return _has(rows.loc[rows["progressed"], "mechanisms_at_progression"], target.mechanism)
+        return _has(rows.loc[rows[PROGRESSED], MECHANISMS_AT_PROGRESSION], target.mechanism)
     if kind == "at_baseline":
-        return _has(rows["mechanisms_at_baseline"], target.mechanism)
+        return _has(rows[MECHANISMS_AT_BASELINE], target.mechanism)
     if kind == "second_line":
         # patients whose first progression showed T790M, then progressing on osimertinib
-        rows = rows[_has(rows["mechanisms_at_progression"], "t790m") & rows["progressed2"]]
-        return _has(rows["mechanisms_at_progression2"], target.mechanism)
+        rows = rows[_has(rows[MECHANISMS_AT_PROGRESSION], "t790m") & rows[PROGRESSED2]]
+        return _has(rows[MECHANISMS_AT_PROGRESSION2], target.mechanism)
     if kind == "primary_resistance":
         return primary_resistant(rows)
     if kind == "met_before":
         # Tumours failing by MET whose diagnostic biopsy did not call MET: the baseline call
         # uses the ctDNA limit (validation.toml: 1% of tumour DNA), so these had MET below it.
-        progressed = rows[rows["progressed"]]
-        failing = progressed[_has(progressed["mechanisms_at_progression"], "met_amplified")]
-        return ~_has(failing["mechanisms_at_baseline"], "met_amplified")
+        progressed = rows[rows[PROGRESSED]]
+        failing = progressed[_has(progressed[MECHANISMS_AT_PROGRESSION], "met_amplified")]
+        return ~_has(failing[MECHANISMS_AT_BASELINE], "met_amplified")
     if kind == "eradicated":
         # Without the column every patient has the trial's fixed initial_cells, which the table
         # does not record; the validation cohort varies it, so the column is there.
         if "patient_initial_cells" in rows:
             rows = rows[rows["patient_initial_cells"] >= ERADICATION_MIN_CELLS]
-        return rows["eradicated"].astype(bool)
+        return rows[ERADICATED].astype(bool)
     if kind == "nothing_found":
-        return rows.loc[rows["progressed"], "mechanisms_at_progression"].fillna("") == ""
+        return rows.loc[rows[PROGRESSED], MECHANISMS_AT_PROGRESSION].fillna("") == ""
     raise ValueError(f"unknown measure {target.measure!r}")
 
 
@@ -376,15 +387,15 @@ def _median_ci(values: np.ndarray) -> list[float]:
 
 def measure(target: Target, table: pd.DataFrame) -> tuple[float, list[float], int]:
     """The simulated value of a trial target or check, its 95% CI, and how many patients it rests on."""
-    rows = table[table["arm"].isin(target.arms)]
+    rows = table[table[ARM].isin(target.arms)]
     if target.measure == "median_pfs":
-        median, (lo, hi) = median_pfs(rows["pfs_days"], rows["progressed"])
+        median, (lo, hi) = median_pfs(rows[PFS_DAYS], rows[PROGRESSED])
         scale = 1.0 / DAYS_PER_MONTH
         value = median * scale if median is not None else math.inf
         ci = [lo * scale if lo is not None else UNDEFINED, hi * scale if hi is not None else math.inf]
         return value, ci, len(rows)
     if target.measure == "doubling_time":
-        days = rows["untreated_doubling_days"].to_numpy(dtype=float)
+        days = rows[UNTREATED_DOUBLING_DAYS].to_numpy(dtype=float)
         value = float(np.median(days)) if len(days) else UNDEFINED
         return value, _median_ci(days), len(days)
     hits = _hits(target, rows)
@@ -397,12 +408,12 @@ def target_values(table: pd.DataFrame) -> dict[str, float]:
     NaN where undefined (no patient to count), +inf for a median PFS not reached."""
     values = {}
     for target in TRIAL_TARGETS:
-        rows = table[table["arm"].isin(target.arms)]
+        rows = table[table[ARM].isin(target.arms)]
         if target.measure == "median_pfs":
-            days = _km_median(rows["pfs_days"].to_numpy(dtype=float), rows["progressed"].to_numpy(dtype=bool))
+            days = _km_median(rows[PFS_DAYS].to_numpy(dtype=float), rows[PROGRESSED].to_numpy(dtype=bool))
             values[target.key] = days / DAYS_PER_MONTH
         elif target.measure == "doubling_time":
-            days = rows["untreated_doubling_days"].to_numpy(dtype=float)
+            days = rows[UNTREATED_DOUBLING_DAYS].to_numpy(dtype=float)
             values[target.key] = float(np.median(days)) if len(days) else UNDEFINED
         else:
             hits = _hits(target, rows)

@@ -19,7 +19,7 @@ from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.biology.rules import RuleTables
 from abm.clinic.recist import Recist
-from abm.config.scenario import Scenario, apply_overrides, as_run, load, validate
+from abm.config.scenario import Scenario, as_run, load, with_values
 from abm.models.course import Course
 
 
@@ -34,9 +34,7 @@ def _dose(model: TumourModel, drug: str) -> float:
 def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any], kind: str) -> Scenario:
     """A validated Scenario from a Scenario, a file path or None (the default), with overrides."""
     if isinstance(scenario, Scenario):
-        if not overrides:
-            return scenario
-        return validate(apply_overrides(scenario.model_dump(), overrides), f"{scenario.name} (overrides)")
+        return with_values(scenario, overrides, f"{scenario.name} (overrides)")
     if scenario is None and kind != "spatial":
         overrides = {"model.kind": kind, **overrides}
     return load(scenario, overrides)

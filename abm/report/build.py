@@ -24,6 +24,15 @@ from abm.clinic.readouts import BIOPSY_COLUMNS
 from abm.experiments.validation import DAYS_PER_MONTH
 from abm.io.errors import InputError
 from abm.io.output import atomic_write, atomic_write_bytes
+from abm.io.schema import (
+    DAYS_SIMULATED,
+    MECHANISMS_AT_PROGRESSION,
+    MEDIAN_PFS_CI,
+    MEDIAN_PFS_DAYS,
+    PRIMARY_RESISTANCE,
+    PROGRESSED,
+    STATUS,
+)
 from abm.report.figures import run as run_figures
 from abm.report.figures import sweep as sweep_figures
 from abm.report.figures import trial as trial_figures
@@ -109,7 +118,7 @@ def _run_section(folder: Path) -> Section:
         "scenario": summary.get("scenario"),
         "model": summary.get("kind"),
         "seed": summary.get("seed"),
-        "days simulated": summary.get("days_simulated"),
+        "days simulated": summary.get(DAYS_SIMULATED),
         "cells on day 0": summary.get("initial", {}).get("total"),
         "nadir (cells, day)": f"{summary['nadir']['total']:,} on day {summary['nadir']['day']}"
         if "nadir" in summary
@@ -182,11 +191,11 @@ def _trial_section(folder: Path) -> Section:
             {
                 "arm": arm,
                 "patients": s["patients"],
-                "progressed": s["progressed"],
-                "median PFS, months (95% CI)": _months(s["median_pfs_days"], s["median_pfs_ci"]),
-                "median PFS, days": _fmt(s["median_pfs_days"]),
+                "progressed": s[PROGRESSED],
+                "median PFS, months (95% CI)": _months(s[MEDIAN_PFS_DAYS], s[MEDIAN_PFS_CI]),
+                "median PFS, days": _fmt(s[MEDIAN_PFS_DAYS]),
                 "ORR": _pct(s["orr"]),
-                "primary resistance": _pct(s["primary_resistance"]),
+                "primary resistance": _pct(s[PRIMARY_RESISTANCE]),
             }
             for arm, s in summary["arms"].items()
         ]
@@ -206,7 +215,7 @@ def _trial_section(folder: Path) -> Section:
     mechanisms = pd.DataFrame(
         {"mechanism": [LABELS[m] for m in BIOPSY_COLUMNS]}
         | {
-            arm: [_pct(s["mechanisms_at_progression"].get(m, 0.0)) for m in BIOPSY_COLUMNS]
+            arm: [_pct(s[MECHANISMS_AT_PROGRESSION].get(m, 0.0)) for m in BIOPSY_COLUMNS]
             for arm, s in summary["arms"].items()
         }
     )
@@ -281,7 +290,7 @@ def _sweep_section(folder: Path) -> Section:
     runs = read_parquet(folder / "runs.parquet")
     section = Section("sweep", f"Sweep: {spec.get('name', folder.name)}")
     params, metrics = list(spec.get("parameters", [])), list(spec.get("metrics", []))[:MAX_SWEEP_METRICS]
-    done = runs[runs["status"] == "done"]
+    done = runs[runs[STATUS] == "done"]
     status = pd.DataFrame(
         {
             "": ["design", "kind", "base", "parameters", "metrics", "replicates", "seed", "runs", "done", "failed"],
@@ -295,7 +304,7 @@ def _sweep_section(folder: Path) -> Section:
                 spec.get("seed"),
                 len(runs),
                 len(done),
-                int((runs["status"] == "failed").sum()),
+                int((runs[STATUS] == "failed").sum()),
             ],
         }
     )
@@ -346,7 +355,7 @@ def _sweep_section(folder: Path) -> Section:
             )
             item.tables.append((f"{method} indices", rows[[c for c in columns if c in rows]].round(4)))
             section.items.append(item)
-    failed = runs[runs["status"] == "failed"]
+    failed = runs[runs[STATUS] == "failed"]
     if len(failed):
         section.items.append(
             Item(

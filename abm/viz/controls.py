@@ -7,7 +7,6 @@ the next Reset builds. An invalid edit shows the one-line message a file would g
 
 from __future__ import annotations
 
-import copy
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import solara
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.clinic.readouts import READOUT_NAMES
+from abm.config.paths import set_in
 from abm.config.scenario import CloneSettings, Scenario, SpatialSettings, file_kind, load, validate
 from abm.io.errors import InputError
 
@@ -67,19 +67,15 @@ def as_kind(scenario: Scenario, kind: str) -> Scenario:
     return validate(data, f"{scenario.name} (on the {kind} model)")
 
 
-def _set(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
-    new = copy.deepcopy(data)
-    node = new
-    for part in path[:-1]:
-        node = node[part]
-    if value is _DELETE:
-        del node[path[-1]]
-    else:
-        node[path[-1]] = value
-    return new
+def edited(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """The controls' data with ``value`` at ``path``, set as `--set` sets it (``abm.config.paths``);
+    ``validate(data, "the controls")`` then checks it as a scenario file is checked."""
+    return set_in(data, {path: value}, source="the controls")
 
 
-_DELETE = object()
+def without_block(data: dict[str, Any], index: int) -> dict[str, Any]:
+    """The controls' data without dosing block ``index``."""
+    return edited(data, ("schedule",), [b for i, b in enumerate(data["schedule"]) if i != index])
 
 
 def _heading(text: str) -> None:
@@ -105,7 +101,10 @@ def ScenarioControls(draft: solara.Reactive[Scenario], kind: str, initial: Scena
             error.set(str(problem))
 
     def edit(path: tuple[str | int, ...]) -> Callable[[Any], None]:
-        return lambda value: apply(_set(data.value, path, value))
+        return lambda value: apply(edited(data.value, path, value))
+
+    def remove(index: int) -> None:
+        apply(without_block(data.value, index))
 
     def pick(label: str) -> None:
         picked.set(label)
@@ -125,13 +124,13 @@ def ScenarioControls(draft: solara.Reactive[Scenario], kind: str, initial: Scena
         solara.Error(error.value, dense=True, classes=["abm-controls-error"])
     _heading("Schedule (applies on Reset)")
     for index, block in enumerate(current["schedule"]):
-        BlockControls(index, block, edit)
+        BlockControls(index, block, edit, remove)
     with solara.Row():
         solara.Button(
             "add drug",
             icon_name="mdi-plus",
             text=True,
-            on_click=lambda: apply(_set(current, ("schedule",), [*current["schedule"], {"drug": DRUG_NAMES[0]}])),
+            on_click=lambda: apply(edited(current, ("schedule",), [*current["schedule"], {"drug": DRUG_NAMES[0]}])),
             classes=["abm-add-block"],
         )
     _heading("Lattice and tumour" if kind == "spatial" else "Tumour")
@@ -156,7 +155,12 @@ def ScenarioControls(draft: solara.Reactive[Scenario], kind: str, initial: Scena
 
 
 @solara.component
-def BlockControls(index: int, block: dict[str, Any], edit: Callable[[tuple[str | int, ...]], Callable]) -> None:
+def BlockControls(
+    index: int,
+    block: dict[str, Any],
+    edit: Callable[[tuple[str | int, ...]], Callable],
+    remove: Callable[[int], None],
+) -> None:
     """One dosing block: drug, dose, start and stop (a day or a readout trigger), on/off days, adaptive."""
     here = ("schedule", index)
     with solara.Card(margin=0, elevation=1, classes=[f"abm-block-{index}"]):
@@ -165,9 +169,7 @@ def BlockControls(index: int, block: dict[str, Any], edit: Callable[[tuple[str |
             solara.InputFloat(
                 "dose", value=block.get("dose", 1.0), on_value=edit((*here, "dose")), style="max-width: 70px"
             )
-            solara.Button(
-                icon_name="mdi-delete", icon=True, on_click=lambda: edit(here)(_DELETE), classes=["abm-remove"]
-            )
+            solara.Button(icon_name="mdi-delete", icon=True, on_click=lambda: remove(index), classes=["abm-remove"])
         WhenControls("start", block.get("start", 0), edit((*here, "start")), optional=False)
         WhenControls("stop", block.get("stop"), edit((*here, "stop")), optional=True)
         with solara.Row():

@@ -44,25 +44,18 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from abm.biology.parameters import Parameters
-from abm.config.scenario import (
-    ClinicalSettings,
-    Scenario,
-    apply_overrides,
-    parse_path,
-    read_toml,
-    resolve_name,
-    validate,
-)
+from abm.config.paths import ShortNames, dotted, set_in
+from abm.config.scenario import SCENARIO_NAMES, Scenario, read_toml, validate
 from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, split_trial_metric
 from abm.io.errors import InputError, from_validation_error
 from abm.io.inputs import USER_FILE
+from abm.io.schema import ERROR, POINT, REPLICATE, RUN, SECONDS, SEED, STATUS
 
 if TYPE_CHECKING:  # abm.experiments.trial brings the clone model and Mesa: imported only for a trial sweep
     from abm.experiments.trial import Trial
 
 # Columns of the runs table that are not settings or metrics.
-RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "seconds")
+RESERVED_COLUMNS = (RUN, POINT, REPLICATE, SEED, STATUS, ERROR, SECONDS)
 DESIGNS = ("factorial", "random", "latin_hypercube", "sobol", "morris")
 # Spawn-key roots under the sweep's seed: one stream for the design, one for run seeds.
 DESIGN_STREAM, RUN_STREAM = 0, 1
@@ -308,9 +301,14 @@ def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
     if "vary" in base_data:
         raise InputError(source, "base", f"{file.base} is a sweep file; allowed: a scenario or trial file")
     is_trial = "arms" in base_data
-    resolve = _trial_path if is_trial else _scenario_path
+    if is_trial:
+        from abm.experiments.trial import TRIAL_NAMES
 
-    fixed = {resolve(name, source, "set"): value for name, value in _flatten(file.set).items()}
+        names = TRIAL_NAMES
+    else:
+        names = SCENARIO_NAMES
+
+    fixed = {_path(name, names, source, "set"): value for name, value in _flatten(file.set).items()}
     base_data = _overridden(base_data, fixed, source, "set")
     base = _validated(base_data, is_trial, f"{source} (base {file.base} with [set])")
     kind = base.model.kind if isinstance(base, Scenario) else "trial"
@@ -318,7 +316,7 @@ def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
     if file.series and kind == "trial":
         raise InputError(source, "series", "daily series exist for scenario runs only, not trials")
 
-    targets = {name: resolve(spec.path or name, source, f"vary.{name}") for name, spec in file.vary.items()}
+    targets = {name: _path(spec.path or name, names, source, f"vary.{name}") for name, spec in file.vary.items()}
     check_size(file, source, MAX_RUNS if max_runs is None else max_runs)
     points, unit = _design(file, source)
     configs = []
@@ -342,49 +340,18 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _scenario_path(name: str, source: str, field: str) -> str:
-    """A name as for `abm run --set` (or a [clinical] setting), checked, as a dotted path."""
-    if name in ClinicalSettings.model_fields:
-        return f"clinical.{name}"
+def _path(name: str, names: ShortNames, source: str, field: str) -> str:
+    """A name of [set] or [vary] as a dotted path (``abm.config.paths``: a short name of the
+    base's kind of file, or a path), checked; problems name the sweep file and the entry."""
     try:
-        return _dotted(resolve_name(name))
+        return dotted(names.resolve(name))
     except InputError as error:
         raise InputError(source, f"{field}: {name}" if field == "set" else field, error.message) from None
 
 
-def _trial_path(name: str, source: str, field: str) -> str:
-    """A name in a trial: a parameter, a [trial] or [clinical] setting, or a dotted path."""
-    from abm.experiments.trial import TrialSettings
-
-    if "." in name or "[" in name:
-        try:
-            return _dotted(parse_path(name))
-        except InputError as error:
-            raise InputError(source, field, error.message) from None
-    for table, names in (("parameters", Parameters.model_fields), ("trial", TrialSettings.model_fields)):
-        if name in names:
-            return f"{table}.{name}"
-    if name in ClinicalSettings.model_fields:
-        return f"clinical.{name}"
-    raise InputError(
-        source,
-        f"{field}: {name}" if field == "set" else field,
-        "unknown name; allowed: a parameter, a [trial] setting ("
-        + ", ".join(TrialSettings.model_fields)
-        + "), a [clinical] setting or a dotted path such as arms[1].schedule[0].stop",
-    )
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
 def _overridden(data: dict[str, Any], overrides: dict[str, Any], source: str, table: str) -> dict[str, Any]:
     try:
-        return apply_overrides(data, overrides)
+        return set_in(data, overrides)
     except InputError as error:
         raise InputError(source, f"{table}: {error.field}", error.message) from None
 

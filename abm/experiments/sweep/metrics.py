@@ -18,6 +18,18 @@ import pandas as pd
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.clinic.readouts import BIOPSY_COLUMNS, MECHANISM_COLUMNS
+from abm.io.schema import (
+    ARM,
+    DAY,
+    DAYS_SIMULATED,
+    MECHANISMS_AT_PROGRESSION,
+    MEDIAN_PFS2_DAYS,
+    MEDIAN_PFS_DAYS,
+    PFS2_DAYS,
+    PFS_DAYS,
+    PRIMARY_RESISTANCE,
+    PROGRESSED,
+)
 
 if TYPE_CHECKING:
     from abm.config.scenario import Scenario
@@ -36,19 +48,19 @@ RUN_METRICS: dict[str, str] = {
     ),
     "regrew": "1 when the tumour regrew to its day-0 size after the nadir, else 0",
     "progression_day": "day of the first RECIST progression at imaging; model.days when none",
-    "progressed": "1 when imaging showed RECIST progression, else 0",
-    "days_simulated": "days simulated (fewer than model.days when the tumour died out)",
+    PROGRESSED: "1 when imaging showed RECIST progression, else 0",
+    DAYS_SIMULATED: "days simulated (fewer than model.days when the tumour died out)",
     "extinct": "1 when no cell is left at the end, else 0",
     **{f"exposure_{d}": f"dose-days of {d}: the sum over days of its relative dose" for d in DRUG_NAMES},
 }
 
 TRIAL_STATISTICS: dict[str, str] = {
-    "median_pfs_days": "Kaplan-Meier median PFS in days (NaN when not reached)",
+    MEDIAN_PFS_DAYS: "Kaplan-Meier median PFS in days (NaN when not reached)",
     "mean_pfs_days": "restricted mean PFS in days over follow-up (patients without progression count as follow-up)",
-    "progressed": "share of patients who progressed during follow-up",
+    PROGRESSED: "share of patients who progressed during follow-up",
     "orr": "objective response rate (CR or PR)",
-    "primary_resistance": "share with primary resistance: progression within 6 months without a response",
-    "median_pfs2_days": "Kaplan-Meier median PFS2 in days (NaN when not reached)",
+    PRIMARY_RESISTANCE: "share with primary resistance: progression within 6 months without a response",
+    MEDIAN_PFS2_DAYS: "Kaplan-Meier median PFS2 in days (NaN when not reached)",
     "mean_pfs2_days": "restricted mean PFS2 in days over follow-up",
     "hazard_ratio": "Cox hazard ratio for PFS of this arm against the first arm (NaN on the first arm)",
     **{f"mechanism_{m}": f"share of progressed patients in whom a rebiopsy finds {m}" for m in BIOPSY_COLUMNS},
@@ -82,7 +94,7 @@ def run_metrics(
 ) -> dict[str, float]:
     """The named metrics of one finished scenario run."""
     total = timeseries["total"].to_numpy()
-    days = timeseries["day"].to_numpy()
+    days = timeseries[DAY].to_numpy()
     horizon = scenario.model.days
     nadir = int(np.argmin(total))
     back = np.flatnonzero(total[nadir + 1 :] >= total[0])
@@ -96,8 +108,8 @@ def run_metrics(
         "regrowth_day": float(days[nadir + 1 + back[0]]) if back.size else float(horizon),
         "regrew": float(back.size > 0),
         "progression_day": float(progressions[0]) if progressions else float(horizon),
-        "progressed": float(bool(progressions)),
-        "days_simulated": float(days[-1]),
+        PROGRESSED: float(bool(progressions)),
+        DAYS_SIMULATED: float(days[-1]),
         "extinct": float(total[-1] == 0),
     }
     for c in COUNT_COLUMNS:
@@ -119,21 +131,21 @@ def trial_metrics(trial: Trial, table: pd.DataFrame, names: tuple[str, ...]) -> 
     follow_up = trial.trial.follow_up_days
     for name in names:
         statistic, arm = split_trial_metric(name, arms)
-        rows = table[table["arm"] == arm]
+        rows = table[table[ARM] == arm]
         if statistic == "hazard_ratio":
             value = hazard_ratio(table, arm, arms[0])["hr"] if arm != arms[0] else None
         elif statistic == "mean_pfs_days":
-            value = float(rows["pfs_days"].clip(upper=follow_up).mean())
+            value = float(rows[PFS_DAYS].clip(upper=follow_up).mean())
         elif statistic == "mean_pfs2_days":
-            value = float(rows["pfs2_days"].clip(upper=follow_up).mean())
-        elif statistic == "progressed":
-            value = float(rows["progressed"].mean())
+            value = float(rows[PFS2_DAYS].clip(upper=follow_up).mean())
+        elif statistic == PROGRESSED:
+            value = float(rows[PROGRESSED].mean())
         else:
             if arm not in summaries:
                 summaries[arm] = arm_summary(rows)
             summary = summaries[arm]
             if statistic.startswith("mechanism_"):
-                value = summary["mechanisms_at_progression"][statistic.removeprefix("mechanism_")]
+                value = summary[MECHANISMS_AT_PROGRESSION][statistic.removeprefix("mechanism_")]
             else:
                 value = summary[statistic]
         values[name] = math.nan if value is None else float(value)

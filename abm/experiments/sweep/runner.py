@@ -39,10 +39,11 @@ from abm.experiments.pool import ClusterLostError, always_alive, executor
 from abm.experiments.sweep.design import Run, Sweep
 from abm.io.errors import InputError
 from abm.io.output import atomic_write, write_json, write_parquet
+from abm.io.schema import DAY, ERROR, POINT, REPLICATE, RUN, SECONDS, SEED, STATUS, UNIT_PREFIX
 
-RUN_COLUMNS = ("run", "point", "replicate", "seed")
+RUN_COLUMNS = (RUN, POINT, REPLICATE, SEED)
 RUN_FILE = re.compile(r"[0-9]{7}\.json")  # DIR/runs/<run>.json, as Store.keep names them
-STATUS_COLUMNS = ("status", "error", "seconds")
+STATUS_COLUMNS = (STATUS, ERROR, SECONDS)
 
 
 @dataclass
@@ -176,7 +177,7 @@ class Store:
 
     def keep(self, outcome: Outcome) -> None:
         """Write one finished run: its series first, so a row marked done always has its series."""
-        run = int(outcome.row["run"])
+        run = int(outcome.row[RUN])
         if outcome.series is not None:
             write_parquet(outcome.series, self.series_dir / f"{run:07d}.parquet")
         atomic_write(self.runs_dir / f"{run:07d}.json", lambda f: f.write(json.dumps(outcome.row) + "\n"))
@@ -188,29 +189,29 @@ class Store:
         table = pd.DataFrame([rows[r] for r in sorted(rows)], columns=columns)
         table = table.astype(
             {
-                **dict.fromkeys(("run", "point", "replicate", "seed"), "int64"),
+                **dict.fromkeys(RUN_COLUMNS, "int64"),
                 **dict.fromkeys(sweep.metrics, "float64"),
-                "status": "str",
-                "error": "str",
-                "seconds": "float64",
+                STATUS: "str",
+                ERROR: "str",
+                SECONDS: "float64",
             }
         )
         write_parquet(table, self.out / "runs.parquet")
         if sweep.file.series:
-            done = table.loc[table["status"] == "done", "run"].tolist()
-            parts = [pd.read_parquet(self.series_dir / f"{r:07d}.parquet").assign(run=r) for r in done]
-            series = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["run", "day"])
-            write_parquet(series[["run", *[c for c in series.columns if c != "run"]]], self.out / "series.parquet")
+            done = table.loc[table[STATUS] == "done", RUN].tolist()
+            parts = [pd.read_parquet(self.series_dir / f"{r:07d}.parquet").assign(**{RUN: r}) for r in done]
+            series = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[RUN, DAY])
+            write_parquet(series[[RUN, *[c for c in series.columns if c != RUN]]], self.out / "series.parquet")
         return table
 
 
 def design_table(sweep: Sweep) -> pd.DataFrame:
     """One row per point: its varied values and, for sampled designs, ``unit.<name>`` positions in [0, 1]."""
     table = pd.DataFrame(sweep.points, columns=sweep.parameters)
-    table.insert(0, "point", range(len(sweep.points)))
+    table.insert(0, POINT, range(len(sweep.points)))
     if sweep.unit is not None:
         for k, name in enumerate(sweep.parameters):
-            table[f"unit.{name}"] = sweep.unit[:, k]
+            table[UNIT_PREFIX + name] = sweep.unit[:, k]
     return table
 
 
@@ -256,7 +257,7 @@ def run_sweep(
             with bar:
                 for outcome in _completions(pool, slots, sweep, todo, alive):
                     store.keep(outcome)
-                    if outcome.row["status"] == "done":
+                    if outcome.row[STATUS] == "done":
                         done += 1
                     else:
                         failed += 1

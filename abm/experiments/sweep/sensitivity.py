@@ -22,8 +22,9 @@ import pandas as pd
 
 from abm.experiments.sweep.design import unit_problem
 from abm.io.errors import InputError
+from abm.io.schema import POINT, SENSITIVITY, STATUS, UNIT_PREFIX
 
-COLUMNS = ("method", "metric", "parameter", "mu_star", "mu_star_conf", "sigma", "S1", "S1_conf", "ST", "ST_conf")
+COLUMNS = tuple(SENSITIVITY.names())
 METHODS = ("morris", "sobol")
 
 
@@ -42,14 +43,14 @@ def analyse(out: Path, metrics: list[str] | None = None, method: str | None = No
         if metric not in known:
             raise InputError("--metric", metric, f"not a metric of this sweep; allowed: {', '.join(known)}")
     runs, unit = _read_table(out / "runs.parquet"), _read_table(out / "design.parquet")
-    missing = [c for c in ("point", "status", *(metrics or known)) if c not in runs] + [
-        f"unit.{p}" for p in parameters if f"unit.{p}" not in unit
+    missing = [c for c in (POINT, STATUS, *(metrics or known)) if c not in runs] + [
+        UNIT_PREFIX + p for p in parameters if UNIT_PREFIX + p not in unit
     ]
     if missing:
         raise InputError(
             str(out), "", f"runs.parquet or design.parquet lacks {', '.join(missing)}; run the sweep again"
         )
-    x = unit[[f"unit.{p}" for p in parameters]].to_numpy()
+    x = unit[[UNIT_PREFIX + p for p in parameters]].to_numpy()
     problem = {**unit_problem(len(parameters)), "names": parameters}
     options = description.get("design_options", {})
     seed = int(description["seed"])
@@ -92,7 +93,7 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 def _point_means(runs: pd.DataFrame, metric: str, points: int, out: Path) -> np.ndarray:
     """The metric at each point: the mean over its finished replicates."""
-    done = runs[runs["status"] == "done"]
+    done = runs[runs[STATUS] == "done"]
     y = done.groupby("point")[metric].mean().reindex(range(points))
     missing = np.flatnonzero(y.isna().to_numpy())
     if missing.size:

@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS, MECHANISMS, describe, mechanisms_of
+from abm.io.schema import DAY, PATIENT
 from abm.report.figures.style import LABELS, PRIORITY, drug_colour, figure, lead_mechanism, mechanism_colour, rc
 from abm.report.results import has
 
@@ -46,7 +47,7 @@ def muller_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     if has(folder, "lineage.csv") and has(folder, "clones.csv"):  # only the files of the run that wrote it
         lineage = pd.read_csv(folder / "lineage.csv")
         counts = pd.read_csv(folder / "clones.csv")
-        lineage = lineage[lineage["patient"] == 0] if "patient" in lineage else lineage
+        lineage = lineage[lineage[PATIENT] == 0] if "patient" in lineage else lineage
         pops = counts.rename(columns={"clone": "Id", "day": "Step", "cells": "Pop"})
         state_of = dict(zip(lineage["clone"], lineage["state"], strict=True))
         parent = dict(zip(lineage["clone"], lineage["parent"], strict=True))
@@ -60,7 +61,7 @@ def muller_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         code = {describe(s): s for s in range(1 << len(MECHANISMS))}
         present = [code[c] for c in states.columns if c != "day"]
         pops = states.melt(id_vars="day", var_name="name", value_name="Pop")
-        pops = pd.DataFrame({"Id": pops["name"].map(code), "Step": pops["day"], "Pop": pops["Pop"]})
+        pops = pd.DataFrame({"Id": pops["name"].map(code), "Step": pops[DAY], "Pop": pops["Pop"]})
         rows = []
         for s in present:
             parent = _state_parent(s, set(present))
@@ -69,7 +70,7 @@ def muller_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     ts = pd.read_csv(folder / "timeseries.csv")
     pops = ts.melt(id_vars="day", value_vars=list(COUNT_COLUMNS), var_name="mechanism", value_name="Pop")
     ids = {c: k for k, c in enumerate(COUNT_COLUMNS)}
-    pops = pd.DataFrame({"Id": pops["mechanism"].map(ids), "Step": pops["day"], "Pop": pops["Pop"]})
+    pops = pd.DataFrame({"Id": pops["mechanism"].map(ids), "Step": pops[DAY], "Pop": pops["Pop"]})
     tree = pd.DataFrame({"Id": list(ids.values()), "ParentId": np.nan, "mechanism": list(ids)})
     return pops, tree, "none"
 
@@ -177,7 +178,7 @@ def burden_figure(folder: Path) -> Figure:
             2.6 + 0.25 * rows, nrows=2, sharex=True, gridspec_kw={"height_ratios": [4, 0.35 * rows]}, squeeze=True
         )
         ax, bands = axes
-        day = ts["day"].to_numpy()
+        day = ts[DAY].to_numpy()
         ax.plot(day, ts["total"].where(ts["total"] > 0), color="black", lw=1.6, label="all tumour cells", gid="total")
         for m in COUNT_COLUMNS:
             if (ts[m] > 0).any():

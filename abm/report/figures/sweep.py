@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from abm.biology.parameters import Parameters
+from abm.io.schema import STATUS
 from abm.report.figures.style import figure, rc
 from abm.report.results import read_json
 
@@ -32,7 +33,7 @@ def load_sweep(folder: Path) -> tuple[dict, pd.DataFrame]:
     folder = Path(folder)
     spec = read_json(folder / "sweep.json")
     runs = pd.read_parquet(folder / "runs.parquet")
-    return spec, runs[runs["status"] == "done"].reset_index(drop=True)
+    return spec, runs[runs[STATUS] == "done"].reset_index(drop=True)
 
 
 def axis_label(name: str) -> str:

@@ -22,6 +22,18 @@ from scipy.stats import binomtest
 
 from abm.clinic.readouts import BIOPSY_COLUMNS
 from abm.experiments.validation import DAYS_PER_MONTH, TARGETS, Target
+from abm.io.schema import (
+    ARM,
+    BEST_RESPONSE,
+    DAYS_SIMULATED,
+    FINAL_CELLS,
+    MECHANISMS_AT_PROGRESSION,
+    PATIENT,
+    PFS2_DAYS,
+    PFS_DAYS,
+    PROGRESSED,
+    PROGRESSED2,
+)
 from abm.report.colours import DRUG_COLOURS
 from abm.report.figures.style import DPI, LABELS, OTHER, WIDTH, figure, mechanism_colour, rc
 
@@ -30,7 +42,7 @@ ARM_STYLES = ("-", "--", "-.", ":")
 
 def arms_of(patients: pd.DataFrame) -> list[str]:
     """Arm names in file order."""
-    return list(dict.fromkeys(patients["arm"]))
+    return list(dict.fromkeys(patients[ARM]))
 
 
 # Arms not named by one drug each: colours outside the mechanisms' (black, teal, brown, olive, indigo).
@@ -49,9 +61,9 @@ def km_fitters(patients: pd.DataFrame) -> dict[str, KaplanMeierFitter]:
     """lifelines' Kaplan-Meier fit of PFS (months) on each arm."""
     return {
         arm: KaplanMeierFitter(label=arm).fit(
-            rows["pfs_days"] / DAYS_PER_MONTH, event_observed=rows["progressed"].astype(bool)
+            rows[PFS_DAYS] / DAYS_PER_MONTH, event_observed=rows[PROGRESSED].astype(bool)
         )
-        for arm, rows in ((a, patients[patients["arm"] == a]) for a in arms_of(patients))
+        for arm, rows in ((a, patients[patients[ARM] == a]) for a in arms_of(patients))
     }
 
 
@@ -94,8 +106,8 @@ def reviewed_ranges(arm: str) -> list[Target]:
 
 def mechanism_shares(patients: pd.DataFrame, arm: str) -> pd.DataFrame:
     """Share of progressed patients of an arm whose rebiopsy found each mechanism, with a Wilson 95% CI."""
-    rows = patients[(patients["arm"] == arm) & patients["progressed"]]
-    found = rows["mechanisms_at_progression"].fillna("").str.split(";")
+    rows = patients[(patients[ARM] == arm) & patients[PROGRESSED]]
+    found = rows[MECHANISMS_AT_PROGRESSION].fillna("").str.split(";")
     out = []
     for m in BIOPSY_COLUMNS:
         k, n = int(found.map(lambda ms, m=m: m in ms).sum()), len(rows)
@@ -176,7 +188,7 @@ RESPONSE_MARKERS = {"CR": ("*", "black"), "PR": ("^", "black"), "SD": ("s", "whi
 
 def swimmer_sample(patients: pd.DataFrame, n: int = SWIMMERS) -> list[int]:
     """The patients drawn: the first ``n`` by patient number, the same on every arm (arms share patients)."""
-    return sorted(patients["patient"].unique())[:n]
+    return sorted(patients[PATIENT].unique())[:n]
 
 
 def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
@@ -187,29 +199,29 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
     with rc():
         fig, axes = figure(1.0 + 0.11 * len(chosen), nrows=1, ncols=len(arms), sharex=True, squeeze=False)
         colours = arm_colours(arms)
-        sample = patients[patients["patient"].isin(chosen)]
-        longest = np.maximum(sample["pfs_days"], sample["days_simulated"]).max() / DAYS_PER_MONTH
+        sample = patients[patients[PATIENT].isin(chosen)]
+        longest = np.maximum(sample[PFS_DAYS], sample[DAYS_SIMULATED]).max() / DAYS_PER_MONTH
         marker_x = -0.035 * longest  # best response sits left of the lanes
         used: set[str] = set()  # what the legend needs to explain
         for ax, arm in zip(axes[0], arms, strict=True):
-            rows = sample[sample["arm"] == arm].sort_values(["pfs_days", "patient"])
+            rows = sample[sample[ARM] == arm].sort_values([PFS_DAYS, PATIENT])
             y = np.arange(len(rows))
-            pfs = rows["pfs_days"].to_numpy() / DAYS_PER_MONTH  # follow-up's end when no progression
-            simulated = rows["days_simulated"].to_numpy() / DAYS_PER_MONTH
-            progressed = rows["progressed"].to_numpy(dtype=bool)
-            progressed2 = rows["progressed2"].to_numpy(dtype=bool)
+            pfs = rows[PFS_DAYS].to_numpy() / DAYS_PER_MONTH  # follow-up's end when no progression
+            simulated = rows[DAYS_SIMULATED].to_numpy() / DAYS_PER_MONTH
+            progressed = rows[PROGRESSED].to_numpy(dtype=bool)
+            progressed2 = rows[PROGRESSED2].to_numpy(dtype=bool)
             ax.barh(y, pfs, color=colours[arm], height=0.7, gid=f"line1:{arm}")
             later = progressed & (simulated > pfs)  # followed on after the first progression
             ax.barh(y[later], (simulated - pfs)[later], left=pfs[later], color=OTHER, height=0.7, gid=f"line2:{arm}")
             ax.scatter(pfs[progressed], y[progressed], marker="X", color="black", s=14, zorder=3, gid=f"pd:{arm}")
-            pfs2 = rows["pfs2_days"].to_numpy() / DAYS_PER_MONTH
+            pfs2 = rows[PFS2_DAYS].to_numpy() / DAYS_PER_MONTH
             ax.scatter(pfs2[progressed2], y[progressed2], marker="X", color="black", s=14, zorder=3)
             censored = ~progressed | (later & ~progressed2)
             lane_end = np.where(later, simulated, pfs)
             ax.scatter(lane_end[censored], y[censored], marker=">", color="black", s=10, zorder=3)
-            gone = (rows["final_cells"] == 0).to_numpy()
+            gone = (rows[FINAL_CELLS] == 0).to_numpy()
             flags = {"later": later, "censored": censored, "gone": gone, "progressed": progressed}
-            used |= {name for name, hit in flags.items() if hit.any()} | set(rows["best_response"])
+            used |= {name for name, hit in flags.items() if hit.any()} | set(rows[BEST_RESPONSE])
             ax.scatter(
                 simulated[gone],
                 y[gone],
@@ -221,7 +233,7 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
                 linewidths=0.6,
             )
             for response, (marker, colour) in RESPONSE_MARKERS.items():
-                hit = (rows["best_response"] == response).to_numpy()
+                hit = (rows[BEST_RESPONSE] == response).to_numpy()
                 ax.scatter(
                     np.full(hit.sum(), marker_x),
                     y[hit],
@@ -233,7 +245,7 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
                     zorder=3,
                     clip_on=False,
                 )
-            ax.set_yticks(y, [str(p) for p in rows["patient"]], fontsize=5)
+            ax.set_yticks(y, [str(p) for p in rows[PATIENT]], fontsize=5)
             ax.set_ylim(-0.7, len(rows) - 0.3)
             ax.set_title("\n".join(textwrap.wrap(arm, 24)), loc="left")
             ax.set_xlabel("months since start")

@@ -1,0 +1,297 @@
+"""The result files' columns, declared once: name, type, unit and meaning.
+
+Every writer, reader and report names a column through the constants here (``PFS_DAYS``, not
+``"pfs_days"``), and ``TABLES`` declares each file's columns in the order they are written.
+A name in angle brackets stands for a group of columns the model decides (``<count column>``:
+one per mechanism count; ``patient_<name>``: one per drawn characteristic); ``Table.names``
+expands them. ``tests/test_schema.py`` checks that the files the code writes have exactly
+these columns, in this order, and that the README's column tables name the same columns.
+
+This module is the lowest layer (``abm.io``): it knows the names, not the biology, so the
+groups are filled in by the callers (``abm.biology.mechanisms.COUNT_COLUMNS``, the drugs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+# --- names used by code ----------------------------------------------------------------------
+# run: timeseries.csv, states.csv, lineage.csv, clones.csv
+DAY = "day"
+TOTAL = "total"
+CLONES = "clones"
+CLONE = "clone"
+CELLS = "cells"
+PATIENT = "patient"
+PARENT = "parent"
+LINEAGE = "lineage"
+STATE = "state"
+MECHANISMS = "mechanisms"
+FOUNDED_DAY = "founded_day"
+COUNT = "count"
+# trial: patients.csv
+ARM = "arm"
+PFS_DAYS = "pfs_days"
+PROGRESSED = "progressed"
+BEST_RESPONSE = "best_response"
+RESPONDED = "responded"
+MECHANISMS_AT_PROGRESSION = "mechanisms_at_progression"
+MECHANISMS_AT_BASELINE = "mechanisms_at_baseline"
+PFS2_DAYS = "pfs2_days"
+PROGRESSED2 = "progressed2"
+MECHANISMS_AT_PROGRESSION2 = "mechanisms_at_progression2"
+DAYS_SIMULATED = "days_simulated"
+FINAL_CELLS = "final_cells"
+NADIR_CELLS = "nadir_cells"
+ERADICATED = "eradicated"
+UNTREATED_DOUBLING_DAYS = "untreated_doubling_days"
+PATIENT_PREFIX = "patient_"  # patient_<name>: a drawn characteristic
+MECHANISM_SEPARATOR = ";"  # within mechanisms_at_* cells
+# trial: posterior.csv
+DRAW = "draw"
+METRIC = "metric"
+VALUE = "value"
+# sweep: runs.parquet, design.parquet, series.parquet
+RUN = "run"
+POINT = "point"
+REPLICATE = "replicate"
+SEED = "seed"
+STATUS = "status"
+ERROR = "error"
+SECONDS = "seconds"
+UNIT_PREFIX = "unit."  # unit.<name>: a sampled point's position in [0, 1]
+# calibration: posterior.csv
+PARTICLE = "particle"
+WEIGHT = "weight"
+# trial summary.json, per arm (and abm.experiments.trial_stats.arm_summary)
+PATIENTS = "patients"
+MEDIAN_PFS_DAYS = "median_pfs_days"
+MEDIAN_PFS_CI = "median_pfs_ci"
+ORR = "orr"
+PRIMARY_RESISTANCE = "primary_resistance"
+MEDIAN_PFS2_DAYS = "median_pfs2_days"
+MEDIAN_PFS2_CI = "median_pfs2_ci"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column (or, with a name in angle brackets, a group of columns) of a result file."""
+
+    name: str
+    dtype: str  # int, float, bool, str (as pandas reads it back)
+    unit: str  # "" when it has none
+    meaning: str
+    only: str = ""  # when only some runs have it ("clone runs")
+
+    @property
+    def group(self) -> str | None:
+        """The group's placeholder (``<drug>``), or None for a single column."""
+        start = self.name.find("<")
+        return self.name[start:] if start >= 0 else None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A result file: which command writes it and its columns, in order (for JSON, its keys)."""
+
+    file: str
+    written_by: str
+    columns: tuple[Column, ...]
+
+    def names(self, groups: Mapping[str, Sequence[str]] | None = None, only: Sequence[str] = ()) -> list[str]:
+        """The column names, each group expanded from ``groups`` (placeholder -> names); columns
+        with an ``only`` condition are kept when it is in ``only``."""
+        names: list[str] = []
+        for column in self.columns:
+            if column.only and column.only not in only:
+                continue
+            placeholder = column.group
+            if placeholder is None:
+                names.append(column.name)
+            else:
+                prefix = column.name.removesuffix(placeholder)
+                names += [prefix + name for name in (groups or {}).get(placeholder, ())]
+        return names
+
+    def __getitem__(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _table(file: str, written_by: str, rows: str) -> Table:
+    """A Table from rows ``name | dtype | unit | meaning | only`` (the last two optional)."""
+    columns = []
+    for row in rows.strip().splitlines():
+        name, dtype, unit, meaning, *only = (cell.strip() for cell in row.split("|"))
+        columns.append(Column(name, dtype, unit, meaning, *only))
+    return Table(file, written_by, tuple(columns))
+
+
+TIMESERIES = _table(
+    "timeseries.csv",
+    "abm run",
+    f"""
+    {DAY} | int | days | days since the start; counts at the start of that day, doses given during it
+    {TOTAL} | int | cells | tumour cells
+    <count column> | int | cells | cells carrying that mechanism (sensitive: none, not persisters)
+    <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
+    {CLONES} | int | clones | living clones | clone runs
+""",
+)
+STATES = _table(
+    "states.csv",
+    "abm run",
+    f"""
+    {DAY} | int | days | days since the start
+    <state> | int | cells | cells in each state ever occupied, named by its mechanisms
+""",
+)
+LINEAGE_TABLE = _table(
+    "lineage.csv",
+    "abm run (clone)",
+    f"""
+    {PATIENT} | int |  | the tumour's patient (0 for a run)
+    {CLONE} | int |  | the clone's id
+    {PARENT} | int |  | the clone it arose from; empty for founders
+    {LINEAGE} | int |  | the founder clone's lineage
+    {STATE} | int |  | the clone's state (bit mask of abm/biology/mechanisms.py)
+    {MECHANISMS} | str |  | the state, named by its mechanisms
+    {FOUNDED_DAY} | int | days | the day the clone arose
+    {COUNT} | int | cells | cells at the end
+""",
+)
+CLONE_COUNTS = _table(
+    "clones.csv",
+    "abm run (clone)",
+    f"""
+    {DAY} | int | days | days since the start
+    {CLONE} | int |  | a living clone's id
+    {CELLS} | int | cells | its cells that day
+""",
+)
+RUN_SUMMARY = _table(
+    "summary.json",
+    "abm run",
+    f"""
+    scenario | str |  | the scenario's name
+    description | str |  | the scenario's description
+    {SEED} | int |  | the run's seed
+    {DAYS_SIMULATED} | int |  | days run
+    kind | str |  | spatial or clone
+    initial | dict |  | total and count columns on day 0
+    final | dict |  | total and count columns on the last day
+    fraction_alive | float |  | final / initial cells
+    nadir | dict |  | day and total of the fewest cells
+    extinct | bool |  | no cell left
+    regrowth | dict |  | the mechanisms the tumour regrew by after its nadir, or null
+    timing | dict |  | wall-clock seconds and rates
+    model | dict |  | the model settings
+    parameters | dict |  | every parameter
+    schedule | list |  | the dosing blocks
+    versions | dict |  | abm, mesa, numpy, python
+""",
+)
+PATIENTS_TABLE = _table(
+    "patients.csv",
+    "abm trial",
+    f"""
+    {ARM} | str |  | arm name
+    {PATIENT} | int |  | patient index (the same patient on every arm)
+    {PFS_DAYS} | int | days | day of first progression, or end of follow-up
+    {PROGRESSED} | bool |  | the patient progressed during follow-up
+    {BEST_RESPONSE} | str |  | CR, PR, SD or PD
+    {RESPONDED} | bool |  | CR or PR
+    {MECHANISMS_AT_PROGRESSION} | str |  | what a rebiopsy finds at the first progression, ;-separated
+    {MECHANISMS_AT_BASELINE} | str |  | what a diagnostic biopsy finds on day 0
+    {PFS2_DAYS} | int | days | day of second progression, or end of follow-up
+    {PROGRESSED2} | bool |  | the patient progressed a second time
+    {MECHANISMS_AT_PROGRESSION2} | str |  | what a rebiopsy finds at the second progression
+    {DAYS_SIMULATED} | int | days | how long the patient was followed
+    {FINAL_CELLS} | int | cells | cells at the end of follow-up
+    {NADIR_CELLS} | int | cells | fewest cells seen
+    {ERADICATED} | bool |  | the fewest cells seen is 0
+    {UNTREATED_DOUBLING_DAYS} | float | days | volume doubling time untreated, at the size on day 0
+    {PATIENT_PREFIX}<name> | float |  | each drawn characteristic
+""",
+)
+ARM_SUMMARY = _table(
+    "summary.json (per arm)",
+    "abm trial",
+    f"""
+    {PATIENTS} | int | patients | patients on the arm
+    {PROGRESSED} | int | patients | patients who progressed
+    {MEDIAN_PFS_DAYS} | float | days | Kaplan-Meier median PFS (null: not reached)
+    {MEDIAN_PFS_CI} | list | days | its 95% confidence interval
+    {ORR} | float | share | objective response rate
+    {PRIMARY_RESISTANCE} | float | share | progressed within 183 days without responding
+    {MECHANISMS_AT_PROGRESSION} | dict | share | share of progressed patients with each mechanism found
+    {MEDIAN_PFS2_DAYS} | float | days | Kaplan-Meier median PFS2
+    {MEDIAN_PFS2_CI} | list | days | its 95% confidence interval
+""",
+)
+TRIAL_POSTERIOR = _table(
+    "posterior.csv",
+    "abm trial --posterior",
+    f"""
+    {DRAW} | int |  | the posterior draw
+    {ARM} | str |  | arm name
+    {METRIC} | str |  | median_pfs_days, hazard_ratio, progressed_share or at_progression.<mechanism>
+    {VALUE} | float |  | its value under that draw
+""",
+)
+SWEEP_RUNS = _table(
+    "runs.parquet",
+    "abm sweep",
+    f"""
+    {RUN} | int |  | run number: point x replicates + replicate
+    {POINT} | int |  | design point, from 0
+    {REPLICATE} | int |  | replicate within the point, from 0
+    {SEED} | int |  | the run's seed (< 2^63)
+    <setting> | any |  | one column per varied setting, named as in [vary]
+    <metric> | float |  | one column per metric; NaN when failed or undefined
+    {STATUS} | str |  | done or failed
+    {ERROR} | str |  | the exception and where it was raised; empty when done
+    {SECONDS} | float | s | wall time of the run in its worker
+""",
+)
+SWEEP_DESIGN = _table(
+    "design.parquet",
+    "abm sweep",
+    f"""
+    {POINT} | int |  | design point, from 0
+    <setting> | any |  | the varied values
+    {UNIT_PREFIX}<setting> | float |  | sampled designs: the point's position in [0, 1]
+""",
+)
+CALIBRATION_POSTERIOR = _table(
+    "posterior.csv",
+    "abm calibrate",
+    f"""
+    {PARTICLE} | int |  | the particle of the last generation
+    {WEIGHT} | float |  | its importance weight
+    <key> | float |  | one column per fitted quantity (a parameter or cohort.NAME.FIELD)
+""",
+)
+SENSITIVITY = _table(
+    "sensitivity.csv",
+    "abm sensitivity",
+    f"""
+    method | str |  | morris or sobol
+    {METRIC} | str |  | the metric
+    parameter | str |  | the varied setting
+    mu_star | float |  | Morris mu*
+    mu_star_conf | float |  | its confidence interval
+    sigma | float |  | Morris sigma
+    S1 | float |  | Sobol first-order index
+    S1_conf | float |  | its confidence interval
+    ST | float |  | Sobol total-order index
+    ST_conf | float |  | its confidence interval
+""",
+)
+
+# Every result table.
+TABLES: tuple[Table, ...] = (
+    *(TIMESERIES, STATES, LINEAGE_TABLE, CLONE_COUNTS, RUN_SUMMARY),
+    *(PATIENTS_TABLE, ARM_SUMMARY, TRIAL_POSTERIOR),
+    *(SWEEP_RUNS, SWEEP_DESIGN, SENSITIVITY, CALIBRATION_POSTERIOR),
+)
