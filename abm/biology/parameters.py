@@ -54,10 +54,11 @@ class Parameters(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
 
     # --- cell kinetics of non-persister cells --------------------------------------------
-    # Untreated: (1 - death_rate)(1 + division_rate) per day = a volume doubling time of ~190
-    # days, with a cell-loss factor (cells lost / cells produced) of ~0.9 (biology.md 'Dynamics').
+    # Untreated, with crowding to the plateau: a 10^10-cell tumour doubles in ~130 days (reported
+    # 100-400, median ~190) with a cell-loss factor (cells lost / cells produced) of ~0.94
+    # (biology.md 'Dynamics'; abm.biology.kinetics.untreated_growth).
     division_rate: float = param(
-        0.102,
+        0.0988,
         "probability",
         "assumption constrained by the untreated volume doubling time (median ~190 days, Mackintosh 2014 "
         "Respirology 19:755) and the cell-loss factor (>70%, >=90% in two thirds, Br J Cancer 1984;50:343): "
@@ -76,7 +77,7 @@ class Parameters(BaseModel):
         "Cell-loss probability per day of an untreated cycling cell in an uncrowded tumour; crowding adds to it.",
     )
     carrying_capacity_factor: float = param(
-        5.82,
+        3.84,
         "factor",
         "assumption: tumours are found late in their Gompertzian growth (Norton 1988 Cancer Res 48:7067), "
         "so each tumour's plateau is a small multiple of its size at diagnosis; with the division rate it sets "
@@ -304,7 +305,7 @@ class Parameters(BaseModel):
     )
     # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
     axl_bypass_capacity: float = param(
-        0.897,
+        0.895,
         "fraction",
         fitted(
             "AXL-high in 10-30% of 1st-gen TKI resistance (003 §3.3.2): AXL-high cells grow on a TKI in some "

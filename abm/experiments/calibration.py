@@ -184,14 +184,18 @@ def check_priors(trial: Trial, priors: dict[str, Prior], source: str) -> None:
     """Refuse, in one line, a prior whose key the trial (its parameters or [cohort]) does not have."""
     for key, prior in priors.items():
         if prior.distribution not in ("uniform", "loguniform"):
-            raise InputError("abm/priors.py", key, f"{prior.distribution!r}; allowed: uniform, loguniform")
+            raise InputError("abm/experiments/priors.py", key, f"{prior.distribution!r}; allowed: uniform, loguniform")
         parts = key.split(".")
         if parts[0] != "cohort":
             if len(parts) != 1 or key not in Parameters.model_fields:
-                raise InputError("abm/priors.py", key, "not a parameter of abm/parameters.py nor cohort.NAME.FIELD")
+                raise InputError(
+                    "abm/experiments/priors.py",
+                    key,
+                    "not a parameter of abm/biology/parameters.py nor cohort.NAME.FIELD",
+                )
             continue
         if len(parts) != 3:
-            raise InputError("abm/priors.py", key, "allowed: a parameter name or cohort.NAME.FIELD")
+            raise InputError("abm/experiments/priors.py", key, "allowed: a parameter name or cohort.NAME.FIELD")
         _, name, field = parts
         if name not in trial.cohort:
             raise InputError(
