@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from abm.biology.mechanisms import MECHANISMS
     from abm.biology.parameters import Parameters
     from abm.clinic.schedule import DosingBlock
-    from abm.config.scenario import Scenario
+    from abm.config.scenario import ScenarioConfig
     from abm.config.scenario import load as load_scenario
     from abm.experiments.calibration import calibrate
     from abm.experiments.posterior import load_calibration
@@ -54,7 +54,7 @@ PUBLIC: dict[str, tuple[str, str]] = {
     "MECHANISMS": ("abm.biology.mechanisms", "MECHANISMS"),
     "Parameters": ("abm.biology.parameters", "Parameters"),
     "DosingBlock": ("abm.clinic.schedule", "DosingBlock"),
-    "Scenario": ("abm.config.scenario", "Scenario"),
+    "ScenarioConfig": ("abm.config.scenario", "ScenarioConfig"),
     "load_scenario": ("abm.config.scenario", "load"),
     "TumourModel": ("abm.models.base", "TumourModel"),
     "SpatialTumour": ("abm.models.spatial", "SpatialTumour"),
@@ -91,7 +91,7 @@ __all__ = [
     "InputError",
     "Parameters",
     "RunResult",
-    "Scenario",
+    "ScenarioConfig",
     "SpatialTumour",
     "Trial",
     "TumourCell",

@@ -22,13 +22,13 @@ import numpy as np
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.rules import CYCLING, crowding_loss, rule_tables
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.cohort import found_tumours, run_cohort
 from abm.models.course import Course
 
 
-def scenario(days: int) -> Scenario:
-    return Scenario.model_validate(
+def scenario(days: int) -> ScenarioConfig:
+    return ScenarioConfig.model_validate(
         {
             "name": "limit benchmark",
             "model": {"kind": "clone", "initial_cells": 10**10, "carrying_capacity": 10**11, "days": days},
@@ -37,7 +37,7 @@ def scenario(days: int) -> Scenario:
     )
 
 
-def numpy_limit(counts: np.ndarray, sc: Scenario, days: int, seed: int = 0) -> np.ndarray:
+def numpy_limit(counts: np.ndarray, sc: ScenarioConfig, days: int, seed: int = 0) -> np.ndarray:
     """The minimal numpy branching process: ``days`` days of every patient at once."""
     p = sc.parameters
     t = rule_tables(p, tuple(1.0 if d == "osimertinib" else 0.0 for d in DRUG_NAMES))

@@ -34,7 +34,7 @@ from abm.biology.drugs import DRUG_NAMES
 from abm.biology.founding import founding_states
 from abm.biology.mechanisms import N_STATES
 from abm.biology.rules import CYCLING, crowding_loss, doses_key, draw_transitions, rule_tables
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from spatial import benchmark_scenario, timed  # benchmarks/spatial.py: the workload and its timing
@@ -46,7 +46,7 @@ MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 class NumpyLattice:
     """A tumour on a padded numpy lattice: ``step()`` is one day, ``counts`` the cells by state."""
 
-    def __init__(self, scenario: Scenario, seed: int, doses: dict[str, float] | None = None) -> None:
+    def __init__(self, scenario: ScenarioConfig, seed: int, doses: dict[str, float] | None = None) -> None:
         settings = scenario.model
         self.settings, self.params = settings, scenario.parameters
         self.rng = np.random.default_rng(seed)

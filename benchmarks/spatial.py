@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def benchmark_scenario(width: int, days: int) -> Any:
     """The workload: a disc on 5% of a width x width lattice, drug off, default parameters."""
-    from abm.config.scenario import Scenario
+    from abm.config.scenario import ScenarioConfig
 
-    return Scenario.model_validate(
+    return ScenarioConfig.model_validate(
         {
             "name": f"benchmark {width}x{width}",
             "model": {"width": width, "height": width, "initial_cells": int(0.05 * width * width), "days": days},

@@ -24,14 +24,16 @@ from abm.biology.day import DAY, Event
 from abm.biology.founding import founding_states
 from abm.biology.mechanisms import COUNT_COLUMNS, N_STATES, count_matrix
 from abm.biology.rules import rule_tables
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 
 MOORE = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1) if di or dj]
 COUNTS = np.array(count_matrix())
 
 
 class ReferenceLattice:
-    def __init__(self, scenario: Scenario, seed: int, doses: tuple[float, ...], division_factor: float = 1.0) -> None:
+    def __init__(
+        self, scenario: ScenarioConfig, seed: int, doses: tuple[float, ...], division_factor: float = 1.0
+    ) -> None:
         m = scenario.model
         assert m.carrying_capacity is None, "the reference has no crowding loss"
         self.rng = np.random.default_rng(seed)

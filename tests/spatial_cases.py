@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from abm.biology.mechanisms import COUNT_COLUMNS
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 
 Z_MEAN = 4.0  # means: within 4 standard errors of the difference of two sample means
 MAX_CV = 0.5  # SDs compared only where the SD is below half the mean (mutant counts are jackpots)
@@ -91,11 +91,13 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def scenario(case: str, parameters: dict[str, float] | None = None, **model: Any) -> Scenario:
+def scenario(case: str, parameters: dict[str, float] | None = None, **model: Any) -> ScenarioConfig:
     """The scenario of one case, parameters or model settings optionally changed."""
     data = CASES[case]
     merged = {**RECORDED_DEFAULTS, **data["parameters"], **(parameters or {})}
-    return Scenario.model_validate({"name": case, **data, "model": {**data["model"], **model}, "parameters": merged})
+    return ScenarioConfig.model_validate(
+        {"name": case, **data, "model": {**data["model"], **model}, "parameters": merged}
+    )
 
 
 def statistics(lattice: np.ndarray, counts: dict[str, int], total_day10: int) -> dict[str, float]:

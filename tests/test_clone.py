@@ -6,15 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
 
 PARAMS = {"persister_entry_fraction": 0.05, "axl_induction_rate": 0.002, "met_amplified_initial_fraction": 0.01}
 
 
-def clone_scenario(schedule: list[dict], **model) -> Scenario:
-    return Scenario.model_validate(
+def clone_scenario(schedule: list[dict], **model) -> ScenarioConfig:
+    return ScenarioConfig.model_validate(
         {"name": "clone test", "model": {"kind": "clone", **model}, "parameters": PARAMS, "schedule": schedule}
     )
 
@@ -52,7 +52,7 @@ def test_mean_dynamics_agree_with_the_spatial_well_mixed_limit() -> None:
     """Scattered cells on a roomy lattice vs the clone model: same means within sampling error."""
     days, n0, reps = 12, 400, 16
     schedule = [{"drug": "osimertinib", "start": 3}]
-    spatial_sc = Scenario.model_validate(
+    spatial_sc = ScenarioConfig.model_validate(
         {
             "name": "well mixed",
             "model": {

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.experiments.trial import load_trial, run_trial
 from abm.models.clone import CloneTumour
 from abm.models.cohort import run_cohort
@@ -36,8 +36,8 @@ def test_skipping_the_days_between_looks_changes_nothing(name: str, monkeypatch:
     assert skipping["progressed"].any()  # something happened to compare
 
 
-def scenario(days: int, **parameters: float) -> Scenario:
-    return Scenario.model_validate(
+def scenario(days: int, **parameters: float) -> ScenarioConfig:
+    return ScenarioConfig.model_validate(
         {
             "name": "cohort test",
             "model": {"kind": "clone", "initial_cells": 10**8, "carrying_capacity": 10**11, "days": days},
@@ -68,13 +68,13 @@ def test_cells_are_conserved_when_none_divide_or_die(monkeypatch: pytest.MonkeyP
     assert axl[0] == pytest.approx(0.2, abs=0.01) and abs(axl[1] - axl[0]) > 0.05  # cells did move
 
 
-def kernel_finals(sc: Scenario, n: int, seed: int) -> list[dict[str, int]]:
+def kernel_finals(sc: ScenarioConfig, n: int, seed: int) -> list[dict[str, int]]:
     courses = [Course(sc) for _ in range(n)]
     run_cohort(courses, np.random.SeedSequence(seed).spawn(n))
     return [c.counts for c in courses]
 
 
-def clone_finals(sc: Scenario, n: int, seed: int) -> list[dict[str, int]]:
+def clone_finals(sc: ScenarioConfig, n: int, seed: int) -> list[dict[str, int]]:
     courses = [Course(sc) for _ in range(n)]
     model = CloneTumour(sc, record=False, cohort=courses, streams=np.random.SeedSequence(seed).spawn(n))
     while model.running:

@@ -13,7 +13,7 @@ from matplotlib.image import AxesImage
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS, N_STATES, describe
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.experiments.run import run_scenario, write_run
 from abm.experiments.trial_stats import summarise_trial
 from abm.experiments.validation import DAYS_PER_MONTH, TARGETS
@@ -42,14 +42,14 @@ SPATIAL = {
 @pytest.fixture(scope="module")
 def clone_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("clone")
-    write_run(run_scenario(Scenario.model_validate(CLONE), progress=False), out)
+    write_run(run_scenario(ScenarioConfig.model_validate(CLONE), progress=False), out)
     return out
 
 
 @pytest.fixture(scope="module")
 def spatial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("spatial")
-    write_run(run_scenario(Scenario.model_validate(SPATIAL), progress=False, snapshots=(0, 7, 40, 999)), out)
+    write_run(run_scenario(ScenarioConfig.model_validate(SPATIAL), progress=False, snapshots=(0, 7, 40, 999)), out)
     return out
 
 

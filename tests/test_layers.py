@@ -154,7 +154,7 @@ def test_the_check_sees_an_upward_import_at_any_depth(tmp_path: Path) -> None:
     source.write_text(
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n"
-        "    from abm.config.scenario import Scenario\n"
+        "    from abm.config.scenario import ScenarioConfig\n"
         "def f():\n"
         "    from abm.experiments import trial\n"
         "    import abm.models.spatial\n"

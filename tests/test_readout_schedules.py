@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from abm.clinic.readouts import liquid_biopsy
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.clone import CloneTumour
 
 ON_PROGRESSION = {"readout": "progressions", "above": 0.5}
 
 
 def run(schedule: list[dict], clinical: dict | None = None, **parameters) -> CloneTumour:
-    sc = Scenario.model_validate(
+    sc = ScenarioConfig.model_validate(
         {
             "name": "readout schedule",
             "model": {"kind": "clone", "initial_cells": 10**9, "days": 900},

@@ -7,13 +7,13 @@ import pytest
 from scipy.stats import chi2
 
 from abm.biology.mechanisms import AXL_HIGH, COUNT_COLUMNS, bit
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.spatial import SpatialTumour, TumourCell
 
 
-def scenario(schedule: list[dict] | None = None, parameters: dict | None = None, **model) -> Scenario:
+def scenario(schedule: list[dict] | None = None, parameters: dict | None = None, **model) -> ScenarioConfig:
     settings = {"width": 40, "height": 40, "initial_cells": 300, "days": 30, "seed": 1, **model}
-    return Scenario.model_validate(
+    return ScenarioConfig.model_validate(
         {"name": "test", "model": settings, "parameters": parameters or {}, "schedule": schedule or []}
     )
 

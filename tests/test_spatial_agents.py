@@ -16,11 +16,11 @@ from mesa import DataCollector
 from mesa.experimental.mesa_signals import ModelSignals
 
 from abm.biology.mechanisms import AXL_HIGH, bit
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.spatial import SpatialTumour, TumourCell
 from tests.test_spatial import check_consistency
 
-SCENARIO = Scenario.model_validate(
+SCENARIO = ScenarioConfig.model_validate(
     {
         "name": "agents",
         "model": {"width": 30, "height": 30, "initial_cells": 150, "days": 25, "seed": 3},

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from abm.biology.rules import doses_key
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.spatial import SpatialTumour
 from tests.reference_lattice import ReferenceLattice
 from tests.spatial_cases import mismatches, scenario, statistics
@@ -35,10 +35,10 @@ DOSES = {
 }
 
 
-def case_scenario(case: str) -> Scenario:
+def case_scenario(case: str) -> ScenarioConfig:
     sc = scenario(case, **SMALL[case])
     # The reference holds its doses fixed: the intermittent case gets gefitinib every day.
-    return Scenario.model_validate({**sc.model_dump(), "schedule": [{"drug": d} for d in DOSES[case]]})
+    return ScenarioConfig.model_validate({**sc.model_dump(), "schedule": [{"drug": d} for d in DOSES[case]]})
 
 
 def stack(runs: list[dict[str, float]]) -> dict[str, np.ndarray]:

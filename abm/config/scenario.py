@@ -137,8 +137,12 @@ ModelSettings = Annotated[
 MODEL_SETTING_NAMES = tuple(dict.fromkeys([*SpatialSettings.model_fields, *CloneSettings.model_fields]))
 
 
-class Scenario(BaseModel):
-    """A complete, validated description of one run."""
+class ScenarioConfig(BaseModel):
+    """A complete, validated description of one run: a scenario file's configuration.
+
+    Not Mesa's ``mesa.experimental.scenarios.Scenario`` (which every ``mesa.Model`` holds as
+    ``model.scenario``, with the model's random stream): ours is read by the models as ``config``.
+    """
 
     model_config = USER_FILE
 
@@ -151,7 +155,7 @@ class Scenario(BaseModel):
     schedule: tuple[DosingBlock, ...] = Field((DosingBlock(drug="osimertinib"),), strict=False)
 
     @model_validator(mode="after")
-    def _plateau(self) -> Scenario:
+    def _plateau(self) -> ScenarioConfig:
         # A clone tumour without a stated plateau gets its own: a multiple of its size at diagnosis.
         if isinstance(self.model, CloneSettings) and self.model.carrying_capacity is None:
             capacity = plateau(self.parameters, self.model.initial_cells)
@@ -166,7 +170,7 @@ def plateau(parameters: Parameters, initial_cells: float) -> int:
     return min(10**15, max(2, round(parameters.carrying_capacity_factor * initial_cells)))
 
 
-def as_run(scenario: Scenario) -> Scenario:
+def as_run(scenario: ScenarioConfig) -> ScenarioConfig:
     """The scenario as a model runs it: a lattice's ``mutation_scale`` applied to the per-division rates."""
     scale = getattr(scenario.model, "mutation_scale", 1.0)
     if scale == 1.0:
@@ -177,7 +181,7 @@ def as_run(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"parameters": scaled})
 
 
-DEFAULT_SCENARIO = Scenario(
+DEFAULT_SCENARIO = ScenarioConfig(
     description="Built-in default: osimertinib at the standard dose from day 0, on a lattice that samples a "
     "10^10-cell tumour (its pre-existing subclones and crowding), mutation rates x1000 so the sample shows "
     "what the whole tumour does.",
@@ -205,7 +209,7 @@ def available_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def check_memory(scenario: Scenario, source: str) -> None:
+def check_memory(scenario: ScenarioConfig, source: str) -> None:
     """Refuse a lattice that would not fit in memory, before allocating it."""
     m = scenario.model
     if not isinstance(m, SpatialSettings):
@@ -235,13 +239,13 @@ def parameter_words() -> dict[str, str]:
 def file_error(error: ValidationError, source: str) -> InputError:
     """A pydantic error of a scenario or trial file as one InputError: its keys listed from a
     scenario's, its parameters described in the words of their kind."""
-    return from_validation_error(error, source, root=Scenario, parameter_words=parameter_words())
+    return from_validation_error(error, source, root=ScenarioConfig, parameter_words=parameter_words())
 
 
-def validate(data: dict[str, Any], source: str) -> Scenario:
-    """A Scenario from plain data (parsed TOML), or an InputError."""
+def validate(data: dict[str, Any], source: str) -> ScenarioConfig:
+    """A ScenarioConfig from plain data (parsed TOML), or an InputError."""
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = ScenarioConfig.model_validate(data)
     except ValidationError as error:
         raise file_error(error, source) from None
     check_memory(scenario, source)
@@ -266,7 +270,7 @@ def file_kind(data: dict[str, Any]) -> str:
     return "scenario"
 
 
-def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> ScenarioConfig:
     """Load a scenario file (or the built-in default) and apply dotted overrides."""
     if path is None:
         data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=True)
@@ -306,7 +310,7 @@ SCENARIO_NAMES = ShortNames(
 )
 
 
-def with_values(scenario: Scenario, values: dict[str, Any], source: str) -> Scenario:
+def with_values(scenario: ScenarioConfig, values: dict[str, Any], source: str) -> ScenarioConfig:
     """The scenario with values set at paths (``abm.config.paths``), validated as a file is."""
     return set_values(scenario, values, source, names=SCENARIO_NAMES, validate=validate)
 

@@ -31,7 +31,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from abm.biology.mechanisms import COUNT_COLUMNS, describe
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.io.schema import CELLS, CLONE, DAY, DAYS_SIMULATED
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
@@ -57,7 +57,7 @@ def snapshot_days(days: int) -> tuple[int, ...]:
 
 
 def run_scenario(
-    scenario: Scenario,
+    scenario: ScenarioConfig,
     *,
     progress: bool | None = None,
     snapshots: tuple[int, ...] | None = None,
@@ -125,7 +125,7 @@ class _Recorder:
         return out
 
 
-def model_for(scenario: Scenario) -> SpatialTumour | CloneTumour:
+def model_for(scenario: ScenarioConfig) -> SpatialTumour | CloneTumour:
     """The model a scenario asks for (``model.kind``)."""
     return CloneTumour(scenario) if scenario.model.kind == "clone" else SpatialTumour(scenario)
 
@@ -142,7 +142,7 @@ def regrowth(df: pd.DataFrame, nadir: int) -> dict[str, Any] | None:
     return {"from_day": int(low[DAY]), "cells_gained": int(last["total"] - low["total"]), "by": shares}
 
 
-def summarise(scenario: Scenario, df: pd.DataFrame, *, setup_s: float, loop_s: float) -> dict[str, Any]:
+def summarise(scenario: ScenarioConfig, df: pd.DataFrame, *, setup_s: float, loop_s: float) -> dict[str, Any]:
     """The run's key figures, its inputs and versions, as plain JSON-able data."""
     first, last = df.iloc[0], df.iloc[-1]
     nadir = int(df["total"].idxmin())

@@ -39,7 +39,7 @@ from abm.biology.parameters import KINDS, Parameters
 from abm.clinic.readouts import biopsy
 from abm.clinic.schedule import DosingBlock
 from abm.config.paths import ShortNames, set_in, set_values
-from abm.config.scenario import ClinicalSettings, Scenario, file_error, read_toml
+from abm.config.scenario import ClinicalSettings, ScenarioConfig, file_error, read_toml
 from abm.io.errors import InputError
 from abm.io.inputs import USER_FILE
 from abm.io.schema import (
@@ -331,11 +331,11 @@ def patient_characteristics(trial: Trial, seed: np.random.SeedSequence) -> dict[
     return values
 
 
-def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) -> Scenario:
+def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) -> ScenarioConfig:
     """The clone-model scenario of one patient on one arm."""
     params = {k: v for k, v in characteristics.items() if k != "initial_cells"}
     initial = int(characteristics.get("initial_cells", trial.trial.initial_cells))
-    return Scenario(
+    return ScenarioConfig(
         name=arm.name,
         model={  # type: ignore[arg-type]
             "kind": "clone",

@@ -19,7 +19,7 @@ from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.biology.rules import RuleTables
 from abm.clinic.recist import Recist
-from abm.config.scenario import Scenario, as_run, load, with_values
+from abm.config.scenario import ScenarioConfig, as_run, load, with_values
 from abm.models.course import Course
 
 
@@ -31,9 +31,11 @@ def _dose(model: TumourModel, drug: str) -> float:
     return model.doses[drug]
 
 
-def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any], kind: str) -> Scenario:
-    """A validated Scenario from a Scenario, a file path or None (the default), with overrides."""
-    if isinstance(scenario, Scenario):
+def resolve_scenario(
+    scenario: ScenarioConfig | str | Path | None, overrides: dict[str, Any], kind: str
+) -> ScenarioConfig:
+    """A validated ScenarioConfig from a ScenarioConfig, a file path or None (the default), with overrides."""
+    if isinstance(scenario, ScenarioConfig):
         return with_values(scenario, overrides, f"{scenario.name} (overrides)")
     if scenario is None and kind != "spatial":
         overrides = {"model.kind": kind, **overrides}
@@ -51,7 +53,7 @@ class TumourModel(mesa.Model):
     kind: ClassVar[str]
 
     def __init__(
-        self, scenario: Scenario | str | Path | None, rng: Any, overrides: dict[str, Any], record: bool = True
+        self, scenario: ScenarioConfig | str | Path | None, rng: Any, overrides: dict[str, Any], record: bool = True
     ) -> None:
         scenario = as_run(resolve_scenario(scenario, overrides, self.kind))
         self.record = record  # False: no daily DataCollector rows (virtual trials need only the visits)

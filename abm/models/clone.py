@@ -33,7 +33,7 @@ from abm.biology.founding import founding_counts
 from abm.biology.mechanisms import GENETIC_MASK, N_STATES, describe
 from abm.biology.parameters import Parameters
 from abm.biology.rules import CYCLING, crowding_loss
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.base import TumourModel
 from abm.models.cohort import PatientTables
 from abm.models.course import Course
@@ -70,7 +70,7 @@ class CloneTumour(TumourModel):
     """Whole tumours as clones with cell counts, each under its own drug schedule.
 
     Args:
-        scenario: a ``Scenario`` (``model.kind = "clone"``), a path to one, or None.
+        scenario: a ``ScenarioConfig`` (``model.kind = "clone"``), a path to one, or None.
         rng: seed or numpy Generator; None takes the scenario's ``model.seed``.
         record: collect a DataCollector row (of the first tumour) every day.
         cohort: several tumours at once, one ``Course`` each (virtual patients), stepped together,
@@ -85,7 +85,7 @@ class CloneTumour(TumourModel):
 
     def __init__(
         self,
-        scenario: Scenario | str | Path | None = None,
+        scenario: ScenarioConfig | str | Path | None = None,
         rng: Any = None,
         record: bool = True,
         cohort: Sequence[Course] | None = None,

@@ -17,7 +17,7 @@ from abm.biology.rules import RuleTables, doses_key, rule_tables
 from abm.clinic.readouts import READOUT_NAMES, liquid_biopsy, readout, readouts, shares
 from abm.clinic.recist import Recist
 from abm.clinic.schedule import ScheduleRun
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 
 COUNT_MATRIX = np.array(count_matrix(), dtype=np.int64)
 
@@ -29,7 +29,7 @@ class Course:
     (virtual trials stop a patient when its endpoints are known).
     """
 
-    def __init__(self, scenario: Scenario, stop_after_progressions: int | None = None) -> None:
+    def __init__(self, scenario: ScenarioConfig, stop_after_progressions: int | None = None) -> None:
         self.config = scenario
         self.params = scenario.parameters
         self.schedule = ScheduleRun(scenario.schedule)

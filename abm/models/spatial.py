@@ -40,7 +40,7 @@ from mesa.discrete_space import CellAgent
 from abm.biology.founding import founding_states
 from abm.biology.mechanisms import N_STATES, Mechanism, describe, has, mechanisms_of
 from abm.biology.rules import CYCLING, crowding_loss, draw_transitions
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.models.base import TumourModel
 from abm.models.mesa_adapter import (
     MOORE,
@@ -114,7 +114,7 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
     """A tumour on a lattice under a drug schedule.
 
     Args:
-        scenario: a ``Scenario``, a path to a scenario file, or None for the default.
+        scenario: a ``ScenarioConfig``, a path to a scenario file, or None for the default.
         rng: seed or numpy Generator; None takes the scenario's ``model.seed``.
         **overrides: any parameter or model setting by name (as ``abm run --set``), so that
             ``mesa.batch_run`` can vary them.
@@ -124,7 +124,11 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
     agent_class: type[TumourCell] = TumourCell  # a subclass may put its own TumourCell subclass here
 
     def __init__(
-        self, scenario: Scenario | str | Path | None = None, rng: Any = None, record: bool = True, **overrides: Any
+        self,
+        scenario: ScenarioConfig | str | Path | None = None,
+        rng: Any = None,
+        record: bool = True,
+        **overrides: Any,
     ) -> None:
         super().__init__(scenario, rng, overrides, record)
         self.width, self.height = self.config.model.width, self.config.model.height

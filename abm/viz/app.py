@@ -19,7 +19,7 @@ import reacton.core
 import solara
 from mesa.visualization import SolaraViz
 
-from abm.config.scenario import Scenario, load
+from abm.config.scenario import ScenarioConfig, load
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
 from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
@@ -59,13 +59,13 @@ def use_pacer() -> RenderPacer:
     return pacer
 
 
-def initial_scenario(kind: str) -> Scenario:
+def initial_scenario(kind: str) -> ScenarioConfig:
     """The scenario named on the command line (or the built-in default), on a model of ``kind``."""
     path = os.environ.get("ABM_VIZ_SCENARIO") or None
     return as_kind(load(path), kind)
 
 
-def _with_seed(draft: solara.Reactive[Scenario] | None, seed: int | None, kind: str) -> Scenario:
+def _with_seed(draft: solara.Reactive[ScenarioConfig] | None, seed: int | None, kind: str) -> ScenarioConfig:
     scenario = draft.value if draft is not None else initial_scenario(kind)
     if seed is None or seed == scenario.model.seed:
         return scenario
@@ -82,7 +82,7 @@ class _Viewed:
 
     def __init__(
         self,
-        draft: solara.Reactive[Scenario] | None = None,
+        draft: solara.Reactive[ScenarioConfig] | None = None,
         seed: int | None = None,
         pacer: RenderPacer | None = None,
         **_: Any,
@@ -109,7 +109,7 @@ class ViewedPatient(_Viewed, CloneTumour):
     kind = "clone"
 
 
-def _seed_input(scenario: Scenario) -> dict[str, Any]:
+def _seed_input(scenario: ScenarioConfig) -> dict[str, Any]:
     return {"type": "SliderInt", "value": scenario.model.seed, "min": 0, "max": 99, "step": 1, "label": "seed"}
 
 
@@ -136,7 +136,7 @@ def _today(model: SpatialTumour | CloneTumour) -> str:
 
 
 @solara.component
-def SidebarCard(title: str, draft: solara.Reactive[Scenario], kind: str, initial: Scenario) -> None:
+def SidebarCard(title: str, draft: solara.Reactive[ScenarioConfig], kind: str, initial: ScenarioConfig) -> None:
     """The scenario controls as a card under SolaraViz's own cards (a sidebar orders its
     contributions by depth in the page, so this one is nested below SolaraViz's)."""
     _Deeper(lambda: _card(title, draft, kind, initial))
@@ -153,7 +153,7 @@ def _Deepest(render) -> None:
         render()
 
 
-def _card(title: str, draft: solara.Reactive[Scenario], kind: str, initial: Scenario) -> None:
+def _card(title: str, draft: solara.Reactive[ScenarioConfig], kind: str, initial: ScenarioConfig) -> None:
     with solara.Card(title, classes=["abm-controls"]):
         ScenarioControls(draft, kind, initial)
 

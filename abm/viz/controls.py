@@ -1,6 +1,6 @@
 """The viz's scenario controls: pick a shipped scenario, edit its schedule, key rates and model size.
 
-The controls edit a scenario as plain data (``Scenario.model_dump``); every edit is validated
+The controls edit a scenario as plain data (``ScenarioConfig.model_dump``); every edit is validated
 the same way a scenario file is (``scenario.validate``), and the last valid scenario is what
 the next Reset builds. An invalid edit shows the one-line message a file would give.
 """
@@ -17,7 +17,7 @@ import solara
 from abm.biology.drugs import DRUG_NAMES
 from abm.clinic.readouts import READOUT_NAMES
 from abm.config.paths import set_in
-from abm.config.scenario import CloneSettings, Scenario, SpatialSettings, file_kind, load, validate
+from abm.config.scenario import CloneSettings, ScenarioConfig, SpatialSettings, file_kind, load, validate
 from abm.io.errors import InputError
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
@@ -55,7 +55,7 @@ def shipped_scenarios(kind: str) -> dict[str, Path]:
     return found
 
 
-def as_kind(scenario: Scenario, kind: str) -> Scenario:
+def as_kind(scenario: ScenarioConfig, kind: str) -> ScenarioConfig:
     """The scenario on a model of ``kind``, keeping its schedule, rates, days and seed: a spatial
     scenario becomes one patient of the clone model (its default tumour size), a clone scenario
     a tumour on the default lattice."""
@@ -84,7 +84,7 @@ def _heading(text: str) -> None:
 
 
 @solara.component
-def ScenarioControls(draft: solara.Reactive[Scenario], kind: str, initial: Scenario) -> None:
+def ScenarioControls(draft: solara.Reactive[ScenarioConfig], kind: str, initial: ScenarioConfig) -> None:
     """Controls editing ``draft``, the scenario the next Reset builds."""
     data = solara.use_reactive(initial.model_dump(mode="json"))
     error = solara.use_reactive("")

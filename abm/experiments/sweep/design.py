@@ -45,7 +45,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from abm.config.paths import ShortNames, dotted, set_in
-from abm.config.scenario import SCENARIO_NAMES, Scenario, read_toml, validate
+from abm.config.scenario import SCENARIO_NAMES, ScenarioConfig, read_toml, validate
 from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, split_trial_metric
 from abm.io.errors import InputError, from_validation_error
 from abm.io.inputs import USER_FILE
@@ -185,7 +185,7 @@ class Run:
     point: int
     replicate: int
     seed: int
-    config: Scenario | Trial
+    config: ScenarioConfig | Trial
 
 
 @dataclass
@@ -195,10 +195,10 @@ class Sweep:
     path: Path
     file: SweepFile
     kind: Literal["spatial", "clone", "trial"]
-    base: Scenario | Trial
+    base: ScenarioConfig | Trial
     points: list[dict[str, Any]]  # the varied values of each point, by name
     unit: np.ndarray | None  # sampled designs: each point's position in [0, 1]^k
-    configs: list[Scenario | Trial]  # each point's config (seed not yet set)
+    configs: list[ScenarioConfig | Trial]  # each point's config (seed not yet set)
 
     @property
     def parameters(self) -> list[str]:
@@ -266,9 +266,9 @@ class Sweep:
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def with_seed(config: Scenario | Trial, seed: int) -> Scenario | Trial:
+def with_seed(config: ScenarioConfig | Trial, seed: int) -> ScenarioConfig | Trial:
     """A config with its random seed set (model.seed of a scenario, trial.seed of a trial)."""
-    if isinstance(config, Scenario):
+    if isinstance(config, ScenarioConfig):
         return config.model_copy(update={"model": config.model.model_copy(update={"seed": seed})})
     return config.model_copy(update={"trial": config.trial.model_copy(update={"seed": seed})})
 
@@ -311,7 +311,7 @@ def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
     fixed = {_path(name, names, source, "set"): value for name, value in _flatten(file.set).items()}
     base_data = _overridden(base_data, fixed, source, "set")
     base = _validated(base_data, is_trial, f"{source} (base {file.base} with [set])")
-    kind = base.model.kind if isinstance(base, Scenario) else "trial"
+    kind = base.model.kind if isinstance(base, ScenarioConfig) else "trial"
     _check_metrics(file, kind, base, source)
     if file.series and kind == "trial":
         raise InputError(source, "series", "daily series exist for scenario runs only, not trials")
@@ -356,7 +356,7 @@ def _overridden(data: dict[str, Any], overrides: dict[str, Any], source: str, ta
         raise InputError(source, f"{table}: {error.field}", error.message) from None
 
 
-def _validated(data: dict[str, Any], is_trial: bool, source: str) -> Scenario | Trial:
+def _validated(data: dict[str, Any], is_trial: bool, source: str) -> ScenarioConfig | Trial:
     """A validated config; problems name the sweep file and the point."""
     if not is_trial:
         return validate(copy.deepcopy(data), source)
@@ -365,7 +365,7 @@ def _validated(data: dict[str, Any], is_trial: bool, source: str) -> Scenario | 
     return validate_trial(data, source)
 
 
-def _check_metrics(file: SweepFile, kind: str, base: Scenario | Trial, source: str) -> None:
+def _check_metrics(file: SweepFile, kind: str, base: ScenarioConfig | Trial, source: str) -> None:
     if kind == "trial":
         if not file.metrics:
             raise InputError(source, "metrics", "a trial sweep must name its metrics, as 'statistic:arm'")

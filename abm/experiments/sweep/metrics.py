@@ -32,7 +32,7 @@ from abm.io.schema import (
 )
 
 if TYPE_CHECKING:
-    from abm.config.scenario import Scenario
+    from abm.config.scenario import ScenarioConfig
     from abm.experiments.trial import Trial
     from abm.models.course import Course
 
@@ -90,7 +90,7 @@ def split_trial_metric(name: str, arms: list[str]) -> tuple[str, str]:
 
 
 def run_metrics(
-    scenario: Scenario, timeseries: pd.DataFrame, course: Course, names: tuple[str, ...]
+    scenario: ScenarioConfig, timeseries: pd.DataFrame, course: Course, names: tuple[str, ...]
 ) -> dict[str, float]:
     """The named metrics of one finished scenario run."""
     total = timeseries["total"].to_numpy()

@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
-from abm.config.scenario import Scenario
+from abm.config.scenario import ScenarioConfig
 from abm.experiments.pool import ClusterLostError, always_alive, executor
 from abm.experiments.sweep.design import Run, Sweep
 from abm.io.errors import InputError
@@ -86,7 +86,7 @@ def simulate(config: Any, metrics: tuple[str, ...], series: bool) -> tuple[dict[
     """Run a scenario or a trial and compute the named metrics (and the daily table)."""
     from abm.experiments.sweep.metrics import run_metrics, trial_metrics
 
-    if not isinstance(config, Scenario):  # a Trial
+    if not isinstance(config, ScenarioConfig):  # a Trial
         from abm.experiments.trial import run_trial
 
         return trial_metrics(config, run_trial(config, workers=1, progress=False), metrics), None
