@@ -445,7 +445,7 @@ def test_spatial_model_under_mesa_batch_run() -> None:
     settings = {"width": 30, "height": 30, "initial_cells": 150, "days": 40}
     rows = mesa.batch_run(
         SpatialTumour,
-        parameters={"scenario": str(AXL_BASE), **settings, "persister_entry_fraction": [0.0, 0.1]},
+        parameters={"config": str(AXL_BASE), **settings, "persister_entry_fraction": [0.0, 0.1]},
         rng=[11, 12],
         number_processes=2,
         max_steps=1000,

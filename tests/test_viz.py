@@ -117,6 +117,7 @@ def test_solaraviz_reset_builds_the_edited_scenario_with_the_chosen_seed(model_c
     kwargs = _build_model_init_kwargs(
         model, {"draft": draft, "seed": 3}, add_scenario_when_empty=True, require_model_accepts_scenario=True
     )
+    assert "scenario" not in kwargs  # Mesa's Scenario is for models that name it; these build their own
     rebuilt = type(model)(**kwargs)
     assert rebuilt.config.model.seed == 3 and rebuilt.days == 40
     assert rebuilt.config.schedule == () and not any(rebuilt.doses.values())

@@ -31,15 +31,14 @@ def _dose(model: TumourModel, drug: str) -> float:
     return model.doses[drug]
 
 
-def resolve_scenario(
-    scenario: ScenarioConfig | str | Path | None, overrides: dict[str, Any], kind: str
-) -> ScenarioConfig:
-    """A validated ScenarioConfig from a ScenarioConfig, a file path or None (the default), with overrides."""
-    if isinstance(scenario, ScenarioConfig):
-        return with_values(scenario, overrides, f"{scenario.name} (overrides)")
-    if scenario is None and kind != "spatial":
+def resolve_config(config: ScenarioConfig | str | Path | None, overrides: dict[str, Any], kind: str) -> ScenarioConfig:
+    """A validated configuration from a ScenarioConfig, a scenario file's path or None (the default),
+    with overrides."""
+    if isinstance(config, ScenarioConfig):
+        return with_values(config, overrides, f"{config.name} (overrides)")
+    if config is None and kind != "spatial":
         overrides = {"model.kind": kind, **overrides}
-    return load(scenario, overrides)
+    return load(config, overrides)
 
 
 class TumourModel(mesa.Model):
@@ -48,21 +47,31 @@ class TumourModel(mesa.Model):
     A subclass holds the cells (a lattice, clones), implements ``_state_counts`` and one method
     per event of the day (``abm.biology.day``), and calls ``_start_tracking`` once the tumours exist.
     The single-tumour conveniences (``counts``, ``doses``, ``recist`` ...) read the first course.
+
+    The configuration is ``config`` (a ``ScenarioConfig``), never ``scenario``: that name is
+    Mesa's, whose ``Model.__init__`` takes a ``scenario=`` (``mesa.experimental.scenarios.Scenario``,
+    holding the random stream) and keeps it as ``model.scenario``; SolaraViz's Reset passes one to
+    any model whose ``__init__`` names it.
     """
 
     kind: ClassVar[str]
 
     def __init__(
-        self, scenario: ScenarioConfig | str | Path | None, rng: Any, overrides: dict[str, Any], record: bool = True
+        self, config: ScenarioConfig | str | Path | None, rng: Any, overrides: dict[str, Any], record: bool = True
     ) -> None:
-        scenario = as_run(resolve_scenario(scenario, overrides, self.kind))
+        if "scenario" in overrides:  # the old keyword, or Mesa's Scenario: neither is a configuration here
+            raise TypeError(
+                f"{type(self).__name__} takes its configuration as config= (a ScenarioConfig or a scenario "
+                "file's path), not scenario= (the name of Mesa's own Scenario, which the model makes itself)"
+            )
+        config = as_run(resolve_config(config, overrides, self.kind))
         self.record = record  # False: no daily DataCollector rows (virtual trials need only the visits)
-        super().__init__(rng=scenario.model.seed if rng is None else rng)
-        self.config = scenario
-        self.params = scenario.parameters
-        self.days = scenario.model.days
+        super().__init__(rng=config.model.seed if rng is None else rng)
+        self.config = config
+        self.params = config.parameters
+        self.days = config.model.days
         self.day = 0
-        self.courses = [Course(scenario)]
+        self.courses = [Course(config)]
 
     def _state_counts(self) -> np.ndarray:
         """Cells in each state today, one row per course: shape (courses, N_STATES)."""

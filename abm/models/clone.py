@@ -70,8 +70,8 @@ class CloneTumour(TumourModel):
     """Whole tumours as clones with cell counts, each under its own drug schedule.
 
     Args:
-        scenario: a ``ScenarioConfig`` (``model.kind = "clone"``), a path to one, or None.
-        rng: seed or numpy Generator; None takes the scenario's ``model.seed``.
+        config: a ``ScenarioConfig`` (``model.kind = "clone"``), a path to a scenario file, or None.
+        rng: seed or numpy Generator; None takes the configuration's ``model.seed``.
         record: collect a DataCollector row (of the first tumour) every day.
         cohort: several tumours at once, one ``Course`` each (virtual patients), stepped together,
             which is what makes trials fast.
@@ -85,14 +85,14 @@ class CloneTumour(TumourModel):
 
     def __init__(
         self,
-        scenario: ScenarioConfig | str | Path | None = None,
+        config: ScenarioConfig | str | Path | None = None,
         rng: Any = None,
         record: bool = True,
         cohort: Sequence[Course] | None = None,
         streams: Sequence[Any] | None = None,
         **overrides: Any,
     ) -> None:
-        super().__init__(scenario, rng, overrides, record)
+        super().__init__(config, rng, overrides, record)
         if cohort is not None:
             self.courses = list(cohort)
         n = len(self.courses)

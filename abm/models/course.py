@@ -29,10 +29,10 @@ class Course:
     (virtual trials stop a patient when its endpoints are known).
     """
 
-    def __init__(self, scenario: ScenarioConfig, stop_after_progressions: int | None = None) -> None:
-        self.config = scenario
-        self.params = scenario.parameters
-        self.schedule = ScheduleRun(scenario.schedule)
+    def __init__(self, config: ScenarioConfig, stop_after_progressions: int | None = None) -> None:
+        self.config = config
+        self.params = config.parameters
+        self.schedule = ScheduleRun(config.schedule)
         self.recist = Recist()
         self.stop_after_progressions = stop_after_progressions
         self.clinical_readouts: dict[str, float] = {"progressions": 0.0, "progressed": 0.0}

@@ -114,8 +114,8 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
     """A tumour on a lattice under a drug schedule.
 
     Args:
-        scenario: a ``ScenarioConfig``, a path to a scenario file, or None for the default.
-        rng: seed or numpy Generator; None takes the scenario's ``model.seed``.
+        config: a ``ScenarioConfig``, a path to a scenario file, or None for the default.
+        rng: seed or numpy Generator; None takes the configuration's ``model.seed``.
         **overrides: any parameter or model setting by name (as ``abm run --set``), so that
             ``mesa.batch_run`` can vary them.
     """
@@ -125,12 +125,12 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
 
     def __init__(
         self,
-        scenario: ScenarioConfig | str | Path | None = None,
+        config: ScenarioConfig | str | Path | None = None,
         rng: Any = None,
         record: bool = True,
         **overrides: Any,
     ) -> None:
-        super().__init__(scenario, rng, overrides, record)
+        super().__init__(config, rng, overrides, record)
         self.width, self.height = self.config.model.width, self.config.model.height
 
         self.grid = LatticeGrid((self.width, self.height), torus=False, capacity=1, random=self.random)

@@ -72,8 +72,8 @@ def _with_seed(draft: solara.Reactive[ScenarioConfig] | None, seed: int | None, 
     return scenario.model_copy(update={"model": scenario.model.model_copy(update={"seed": int(seed)})})
 
 
-# SolaraViz's Reset passes its own ``scenario`` (a mesa.experimental Scenario holding the rng)
-# to every model that takes one; ours is a different thing, so these swallow that argument.
+# SolaraViz's Reset passes Mesa's own Scenario (``scenario=``) only to a model whose ``__init__``
+# names it or takes ``**kwargs``; these take neither, so Mesa makes the model's Scenario itself.
 class _Viewed:
     """A model built from the scenario the controls are editing, that waits before each day
     until the page has drawn the last one."""
@@ -85,7 +85,6 @@ class _Viewed:
         draft: solara.Reactive[ScenarioConfig] | None = None,
         seed: int | None = None,
         pacer: RenderPacer | None = None,
-        **_: Any,
     ) -> None:
         self.pacer = pacer
         super().__init__(_with_seed(draft, seed, self.kind))  # type: ignore[call-arg]
