@@ -8,6 +8,7 @@ import pytest
 
 from abm.config.scenario import ScenarioConfig
 from abm.models.clone import CloneTumour
+from abm.models.course import Course
 from abm.models.spatial import SpatialTumour
 
 PARAMS = {"persister_entry_fraction": 0.05, "axl_induction_rate": 0.002, "met_amplified_initial_fraction": 0.01}
@@ -84,3 +85,56 @@ def test_mean_dynamics_agree_with_the_spatial_well_mixed_limit() -> None:
             se = np.sqrt(a.var(ddof=1) / reps + b.var(ddof=1) / reps) + 1.0
             # crowding makes the lattice grow a little slower: allow 4 SE or 5%, whichever is larger
             assert abs(a.mean() - b.mean()) <= max(4 * se, 0.05 * b.mean()), (column, when, a.mean(), b.mean())
+
+
+# --- each tumour's state is its course's ------------------------------------------------------
+def patient(division_rate: float, initial_cells: int) -> ScenarioConfig:
+    return ScenarioConfig.model_validate(
+        {
+            "name": f"patient dividing at {division_rate}",
+            "model": {"kind": "clone", "initial_cells": initial_cells, "days": 20},
+            "parameters": {**PARAMS, "division_rate": division_rate},
+            "schedule": [{"drug": "osimertinib"}],
+        }
+    )
+
+
+def two_patients() -> CloneTumour:
+    """A cohort model of two patients whose tumours differ in division rate and size."""
+    slow, fast = patient(0.03, 10**5), patient(0.05, 10**6)
+    return CloneTumour(slow, cohort=[Course(slow), Course(fast)], streams=[1, 2])
+
+
+@pytest.mark.parametrize("attribute", ["params", "config", "course", "counts", "doses", "recist", "tables"])
+def test_a_cohort_model_does_not_answer_for_one_patient(attribute: str) -> None:
+    model = two_patients()
+    where = "" if attribute == "course" else f".{attribute}"
+    with pytest.raises(ValueError, match=rf"^this model runs 2 tumours; read model\.courses\[i\]{where}$"):
+        getattr(model, attribute)
+
+
+def test_each_course_keeps_its_own_patients_parameters_and_settings() -> None:
+    model = two_patients()
+    slow, fast = model.courses
+    assert (slow.params.division_rate, fast.params.division_rate) == (0.03, 0.05)
+    assert (slow.config.model.initial_cells, fast.config.model.initial_cells) == (10**5, 10**6)
+    assert slow.config.model.carrying_capacity < fast.config.model.carrying_capacity  # each its own plateau
+    assert (slow.counts["total"], fast.counts["total"]) == (10**5, 10**6)
+    assert list(model._division_rate) == [0.03, 0.05]
+    assert list(model._capacity) == [slow.config.model.carrying_capacity, fast.config.model.carrying_capacity]
+    assert not np.array_equal(slow.tables.division, fast.tables.division)  # each from its own rates
+    for _ in range(5):
+        model.step()
+    assert (slow.params.division_rate, fast.params.division_rate) == (0.03, 0.05)
+    # The daily record is the first patient's.
+    assert model.timeseries()["total"].iloc[-1] == slow.counts["total"]
+
+
+def test_a_single_tumour_model_reads_its_one_course() -> None:
+    config = patient(0.05, 10**5)
+    model = CloneTumour(config, rng=1)
+    assert model.course is model.courses[0]
+    assert model.params is model.course.params and model.params.division_rate == 0.05
+    assert model.config is model.course.config and model.config.model.initial_cells == 10**5
+    model.step()
+    assert model.counts is model.course.counts and model.recist is model.course.recist

@@ -1,7 +1,9 @@
-"""What every tumour model shares: scenario, schedule, daily counts, readouts and data collection.
+"""What every tumour model shares: its tumours' courses, the day's events, data collection.
 
 A model subclass says how cells are held (a lattice, clones) by implementing
 ``_state_counts`` and the day's events (``abm.biology.day``); ``step`` runs them in order.
+Each tumour's own state (its parameters, size, plateau, schedule, clinic) is held by its
+``Course``; the model holds only what is its own (days, random stream, record flag, a lattice).
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ import pandas as pd
 from abm.biology.day import DAY
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
+from abm.biology.parameters import Parameters
 from abm.biology.rules import RuleTables
 from abm.clinic.recist import Recist
 from abm.config.scenario import ScenarioConfig, as_run, load, with_values
 from abm.models.course import Course
 
 
+# The daily record is of the first tumour (a cohort model records its first patient).
 def _count(model: TumourModel, column: str) -> int:
-    return model.counts[column]
+    return model.courses[0].counts[column]
 
 
 def _dose(model: TumourModel, drug: str) -> float:
-    return model.doses[drug]
+    return model.courses[0].doses[drug]
 
 
 def resolve_config(config: ScenarioConfig | str | Path | None, overrides: dict[str, Any], kind: str) -> ScenarioConfig:
@@ -46,7 +50,11 @@ class TumourModel(mesa.Model):
 
     A subclass holds the cells (a lattice, clones), implements ``_state_counts`` and one method
     per event of the day (``abm.biology.day``), and calls ``_start_tracking`` once the tumours exist.
-    The single-tumour conveniences (``counts``, ``doses``, ``recist`` ...) read the first course.
+
+    Each tumour's parameters and settings are its course's (``courses[i].params``,
+    ``courses[i].config``). The single-tumour conveniences (``course``, ``config``, ``params``,
+    ``counts``, ``doses``, ``recist`` ...) read the only course; in a model of several tumours (a
+    cohort) they raise a ``ValueError`` rather than answer for one patient.
 
     The configuration is ``config`` (a ``ScenarioConfig``), never ``scenario``: that name is
     Mesa's, whose ``Model.__init__`` takes a ``scenario=`` (``mesa.experimental.scenarios.Scenario``,
@@ -67,11 +75,9 @@ class TumourModel(mesa.Model):
         config = as_run(resolve_config(config, overrides, self.kind))
         self.record = record  # False: no daily DataCollector rows (virtual trials need only the visits)
         super().__init__(rng=config.model.seed if rng is None else rng)
-        self.config = config
-        self.params = config.parameters
-        self.days = config.model.days
+        self.days = config.model.days  # how long the model runs; each course also ends on its own
         self.day = 0
-        self.courses = [Course(config)]
+        self.courses = [Course(config)]  # the tumour's state; a cohort model puts its patients' here
 
     def _state_counts(self) -> np.ndarray:
         """Cells in each state today, one row per course: shape (courses, N_STATES)."""
@@ -125,48 +131,66 @@ class TumourModel(mesa.Model):
             self.datacollector.collect(self)
         self.running = any(c.active for c in self.courses)
 
-    # --- the (first) tumour ------------------------------------------------------------
+    # --- the tumour of a single-tumour model ---------------------------------------------
+    def _only_course(self, attribute: str = "") -> Course:
+        """The one course; a model of several tumours has no one answer, so it says where to look."""
+        if len(self.courses) != 1:
+            raise ValueError(f"this model runs {len(self.courses)} tumours; read model.courses[i]{attribute}")
+        return self.courses[0]
+
     @property
     def course(self) -> Course:
-        """The first (for single-tumour models, the only) course."""
-        return self.courses[0]
+        """The tumour's course (a model of several tumours raises: read ``courses[i]``)."""
+        return self._only_course()
+
+    @property
+    def config(self) -> ScenarioConfig:
+        """The tumour's configuration, as its course runs it."""
+        return self._only_course(".config").config
+
+    @property
+    def params(self) -> Parameters:
+        """The tumour's parameters."""
+        return self._only_course(".params").params
 
     @property
     def counts(self) -> dict[str, int]:
         """Today's cell counts: ``total`` and one entry per count column."""
-        return self.course.counts
+        return self._only_course(".counts").counts
 
     @property
     def counts_by_state(self) -> np.ndarray:
         """Today's cells in each state."""
-        return self.course.counts_by_state
+        return self._only_course(".counts_by_state").counts_by_state
 
     @property
     def doses(self) -> dict[str, float]:
         """Today's relative dose of every drug."""
-        return self.course.doses
+        return self._only_course(".doses").doses
 
     @property
     def tables(self) -> RuleTables:
         """The rule tables at today's doses."""
-        assert self.course.tables is not None
-        return self.course.tables
+        tables = self._only_course(".tables").tables
+        assert tables is not None
+        return tables
 
     @property
     def recist(self) -> Recist:
         """Imaging assessments so far."""
-        return self.course.recist
+        return self._only_course(".recist").recist
 
     @property
     def at_progression(self) -> list[dict[str, float]]:
         """Mechanism shares at each progression scan."""
-        return self.course.at_progression
+        return self._only_course(".at_progression").at_progression
 
     def readouts(self) -> dict[str, float]:
         """Today's readouts (see ``abm.clinic.readouts``), for schedule triggers."""
-        return self.course.readouts()
+        return self._only_course(".readouts()").readouts()
 
     def timeseries(self) -> pd.DataFrame:
-        """One row per day: day, total, one count column per mechanism, one dose column per drug."""
+        """One row per day (of the first tumour): day, total, one count column per mechanism, one
+        dose column per drug."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         return df.astype({"day": "int64", "total": "int64", **dict.fromkeys(COUNT_COLUMNS, "int64")})

@@ -74,7 +74,8 @@ class CloneTumour(TumourModel):
         rng: seed or numpy Generator; None takes the configuration's ``model.seed``.
         record: collect a DataCollector row (of the first tumour) every day.
         cohort: several tumours at once, one ``Course`` each (virtual patients), stepped together,
-            which is what makes trials fast.
+            which is what makes trials fast. Each course holds its patient's parameters and
+            settings; ``config`` then gives only the model's own (days, seed).
         streams: a cohort's random streams, one seed or Generator per tumour; each tumour
             draws from its own only. Default: the model's ``rng`` for a single tumour, streams
             spawned from it for a cohort.

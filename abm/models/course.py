@@ -23,7 +23,10 @@ COUNT_MATRIX = np.array(count_matrix(), dtype=np.int64)
 
 
 class Course:
-    """Schedule, counts, readouts and clinical observations of one tumour.
+    """One tumour's configuration, parameters, schedule, counts, readouts and clinical observations.
+
+    ``config`` (its size at diagnosis, plateau, schedule, clinic, follow-up) and ``params`` are
+    the tumour's own: a model reads them here, one course per tumour (per patient in a cohort).
 
     ``stop_after_progressions``: the course is over once this many progressions were seen
     (virtual trials stop a patient when its endpoints are known).

@@ -131,7 +131,8 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
         **overrides: Any,
     ) -> None:
         super().__init__(config, rng, overrides, record)
-        self.width, self.height = self.config.model.width, self.config.model.height
+        # The lattice is the model's own; its size comes with the configuration of its one tumour.
+        self.width, self.height = self.course.config.model.width, self.course.config.model.height
 
         self.grid = LatticeGrid((self.width, self.height), torus=False, capacity=1, random=self.random)
         self._empty = self.grid.empty.data  # Mesa's 'empty' property layer, (width, height) bool
@@ -195,7 +196,8 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
         return ((i + 1) * self._stride + j + 1).reshape(-1), i.reshape(-1), j.reshape(-1)
 
     def _seed_tumour(self) -> None:
-        settings = self.config.model
+        course = self.course
+        settings = course.config.model
         sites, i, j = self._interior_sites()
         n = settings.initial_cells
         if settings.layout == "disc":
@@ -204,7 +206,7 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
             chosen = sites[np.argsort(d2, kind="stable")[:n]]
         else:
             chosen = np.sort(self.rng.choice(sites, size=n, replace=False))
-        self.lattice_flat[chosen] = founding_states(self.params, n, self.rng, settings.represents_cells)
+        self.lattice_flat[chosen] = founding_states(course.params, n, self.rng, settings.represents_cells)
         self._add_agents(chosen)
         self._occupied = np.sort(chosen).astype(np.int64)
 
@@ -354,12 +356,14 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
     def _begin_day(self) -> None:
         if self._agents_pending and self._mesa_path():  # something now listens: it gets Mesa's own agents
             self._make_agents()
-        self._tables = self.tables  # the first course's, for today's doses
+        course = self.course
+        self._tables = course.tables  # for today's doses
+        assert self._tables is not None
         self._death_today = self._tables.death
-        settings = self.config.model
+        settings = course.config.model
         if settings.carrying_capacity is not None:  # Gompertzian crowding of the tumour it is or samples
             scale = (settings.represents_cells or settings.initial_cells) / settings.initial_cells
-            p, burden = self.params, self._occupied.size * scale
+            p, burden = course.params, self._occupied.size * scale
             crowding = crowding_loss(p.division_rate, p.death_rate, burden, settings.carrying_capacity)
             self._death_today = self._tables.death + crowding * CYCLING
         self._alive = self._occupied  # cells not hit today, ascending sites
