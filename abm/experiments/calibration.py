@@ -70,31 +70,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from abm.biology.drugs import DRUGS, route_blocks
-from abm.biology.mechanisms import AXL_HIGH, MET_AMPLIFIED, Route, state_of
 from abm.biology.parameters import Parameters
-from abm.biology.rules import crowding_loss, death_probability, division_probability
-from abm.config.scenario import CloneSettings, plateau
+from abm.experiments.objective import (  # the objective's pieces the calibration's callers knew here
+    DISTANCE,
+    Ranges,
+    feasible,
+    range_distance,
+    target_ranges,
+)
+from abm.experiments.objective import DURATION_UNITS as DURATION_UNITS
+from abm.experiments.objective import NOT_FINITE as NOT_FINITE
+from abm.experiments.objective import distance as distance
 from abm.experiments.particles import weighted_quantiles
 from abm.experiments.priors import PRIORS, Prior
 from abm.experiments.trial import Distribution, Trial, run_trial
 from abm.experiments.trial import with_values as trial_with_values
-from abm.experiments.validation import TRIAL_TARGETS, VALIDATION_TRIAL, target_values, validation_trial
+from abm.experiments.validation import VALIDATION_TRIAL, target_values, validation_trial
 from abm.io.errors import InputError
 from abm.io.schema import PARTICLE, WEIGHT
 
 CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "calibration"
 METHOD = "ABC-SMC (pyabc 0.13), quantile epsilon, local-covariance normal perturbation, seeded index-order sampler"
 FORMAT = 1
-NOT_FINITE = 100.0  # distance added for a target whose value is NaN or infinite
-CENTRE_WEIGHT = 0.05  # weight of the distance to the range centre, inside the range
-# Durations (a median PFS, a doubling time) are judged on their own ratio scale: their reviewed
-# ranges span 2-4x, so a miss in range widths would let a median 10% outside count 0.01. A miss
-# of 10% counts 1 instead, as a share a whole range width outside does: about the sampling
-# precision of a median over 200 patients per arm (PFS CI +-12%, cohort doubling time +-4%).
-DURATION_UNITS = frozenset({"days", "months"})
-DURATION_TOLERANCE = 0.1
-DISTANCE = f"shares in range widths, durations in log(1 + {DURATION_TOLERANCE}), centre weight {CENTRE_WEIGHT}"
 FEASIBLE = "feasible"  # summary statistic: 1.0 when the point ran, 0.0 when it was rejected unrun
 # Files of a calibration directory; anything else in DIR means it is not ours to write in.
 FILES = ("calibration.json", "posterior.csv", "abc.db", "run.json", "log.jsonl", "report")  # report: abm report
@@ -118,50 +115,16 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def feasible(p: Parameters) -> bool:
-    """True when AXL-high and MET-amplified cells grow on every EGFR TKI alone (biology.md 'Cell states').
-
-    Judged in a tumour of 10^9 cells at the default carrying capacity, crowding loss included.
-    """
-    egfr_tkis = [name for name, drug in DRUGS.items() if Route.EGFR_SENSITIVE in drug.blocks]
-    capacity = plateau(p, CloneSettings.model_fields["initial_cells"].default)
-    crowding = crowding_loss(p.division_rate, p.death_rate, 1e9, capacity)
-    for tki in egfr_tkis:
-        blocks = route_blocks({tki: 1.0})
-        growth = division_probability(p, blocks) - death_probability(p, blocks) - crowding
-        if min(growth[state_of(AXL_HIGH)], growth[state_of(MET_AMPLIFIED)]) <= 0.0:
-            return False
-    return True
-
-
-def _target_distance(value: float, low: float, high: float, unit: str = "share") -> float:
-    if not math.isfinite(value) or (unit in DURATION_UNITS and value <= 0.0):
-        return NOT_FINITE
-    if unit in DURATION_UNITS:  # a ratio scale: misses as log ratios, 10% outside counts 1
-        outside = max(math.log(low / value), math.log(value / high), 0.0) / math.log1p(DURATION_TOLERANCE)
-        centre = CENTRE_WEIGHT * (math.log(value / math.sqrt(low * high)) / math.log(high / low)) ** 2
-        return outside**2 + centre
-    width = high - low if math.isfinite(high) else max(abs(low), 1.0)
-    outside = max(low - value, value - high, 0.0) / width
-    centre = CENTRE_WEIGHT * ((value - (low + high) / 2) / width) ** 2 if math.isfinite(high) else 0.0
-    return outside**2 + centre
-
-
-def distance(rows: list[dict[str, Any]]) -> float:
-    """How far simulated values are from their reviewed ranges (rows with simulated, low, high, unit)."""
-    return sum(_target_distance(r["simulated"], r["low"], r["high"], r.get("unit", "share")) for r in rows)
-
-
 class RangeDistance:
-    """pyabc's distance: ``distance`` over the targets used; infinite for a point rejected unrun."""
+    """pyabc's distance: ``objective.range_distance`` over the targets used; infinite for a point rejected unrun."""
 
-    def __init__(self, targets: dict[str, tuple[float, float, str]]) -> None:
+    def __init__(self, targets: Ranges) -> None:
         self.targets = targets  # key: (low, high, unit)
 
     def __call__(self, x: dict[str, float], x_0: dict[str, float]) -> float:  # the ranges stand for x_0
         if x.get(FEASIBLE, 1.0) == 0.0:
             return math.inf
-        return sum(_target_distance(float(x[k]), *target) for k, target in self.targets.items())
+        return range_distance(x, self.targets)
 
 
 def with_values(trial: Trial, values: dict[str, float], source: str = "the calibration's values") -> Trial:
@@ -265,9 +228,7 @@ class StandInModel:
     range are infeasible. ``delay`` seconds of sleep per evaluation make it slow on purpose.
     """
 
-    def __init__(
-        self, priors: dict[str, Prior], targets: dict[str, tuple[float, float, str]], delay: float = 0.0
-    ) -> None:
+    def __init__(self, priors: dict[str, Prior], targets: Ranges, delay: float = 0.0) -> None:
         self.priors, self.targets, self.delay = priors, targets, delay
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
@@ -466,7 +427,7 @@ def calibrate(
     from abm.io.output import write_csv, write_json
 
     priors = dict(PRIORS if priors is None else priors)
-    ranges = {t.key: (t.low, t.high, t.unit) for t in TRIAL_TARGETS}
+    ranges = target_ranges()
     targets = list(ranges if targets is None else targets)
     unknown = [k for k in targets if k not in ranges]
     if unknown:

@@ -46,7 +46,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from abm.config.paths import ShortNames, dotted, set_in
 from abm.config.scenario import SCENARIO_NAMES, ScenarioConfig, read_toml, validate
-from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, split_trial_metric
+from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, check_trial_metric
 from abm.io.errors import InputError, from_validation_error
 from abm.io.inputs import USER_FILE
 from abm.io.schema import ERROR, POINT, REPLICATE, RUN, SECONDS, SEED, STATUS
@@ -372,7 +372,7 @@ def _check_metrics(file: SweepFile, kind: str, base: ScenarioConfig | Trial, sou
         arms = [a.name for a in base.arms]  # type: ignore[union-attr]
         for name in file.metrics:
             try:
-                split_trial_metric(name, arms)
+                check_trial_metric(name, arms)
             except ValueError as error:
                 raise InputError(source, f"metrics: {name}", str(error)) from None
         return

@@ -69,6 +69,12 @@ TRIAL_STATISTICS: dict[str, str] = {
 DEFAULT_RUN_METRICS = ("final_total", "fraction_alive", "nadir_total", "regrowth_day", "share_axl_high", "extinct")
 
 
+# The calibration's view of a trial (``abm.experiments.validation``, ``abm.experiments.objective``):
+# ``target.KEY``, the simulated value of trial target KEY; ``calibration_distance``, the ABC's distance.
+TARGET_PREFIX = "target."
+CALIBRATION_DISTANCE = "calibration_distance"
+
+
 def check_run_metric(name: str) -> str | None:
     """None when ``name`` is a run metric, else what is allowed."""
     return None if name in RUN_METRICS else "allowed: " + ", ".join(RUN_METRICS)
@@ -79,7 +85,10 @@ def split_trial_metric(name: str, arms: list[str]) -> tuple[str, str]:
     statistic, sep, arm = name.partition(":")
     if statistic not in TRIAL_STATISTICS:
         allowed = ", ".join(TRIAL_STATISTICS)
-        raise ValueError(f"unknown statistic {statistic!r}; allowed: {allowed}, each as 'statistic:arm'")
+        raise ValueError(
+            f"unknown statistic {statistic!r}; allowed: {allowed}, each as 'statistic:arm'; "
+            f"or {TARGET_PREFIX}KEY and {CALIBRATION_DISTANCE} (on the arms of scenarios/validation.toml)"
+        )
     if not sep:
         if len(arms) == 1:
             return statistic, arms[0]
@@ -87,6 +96,34 @@ def split_trial_metric(name: str, arms: list[str]) -> tuple[str, str]:
     if arm not in arms:
         raise ValueError(f"unknown arm {arm!r}; arms: {', '.join(arms)}")
     return statistic, arm
+
+
+def is_validation_metric(name: str) -> bool:
+    """True for a metric the validation targets define (``target.KEY``, ``calibration_distance``)."""
+    return name == CALIBRATION_DISTANCE or name.startswith(TARGET_PREFIX)
+
+
+def check_trial_metric(name: str, arms: list[str]) -> None:
+    """Nothing when ``name`` is a metric of a trial with these arms; else a ValueError saying what is allowed."""
+    if not is_validation_metric(name):
+        split_trial_metric(name, arms)
+        return
+    from abm.experiments.validation import TRIAL_TARGETS
+
+    if name == CALIBRATION_DISTANCE:
+        needed = TRIAL_TARGETS
+    else:
+        key = name.removeprefix(TARGET_PREFIX)
+        needed = tuple(t for t in TRIAL_TARGETS if t.key == key)
+        if not needed:
+            allowed = ", ".join(t.key for t in TRIAL_TARGETS)
+            raise ValueError(f"unknown target {key!r}; allowed: {TARGET_PREFIX}KEY, KEY one of {allowed}")
+    missing = list(dict.fromkeys(arm for t in needed for arm in t.arms if arm not in arms))
+    if missing:
+        raise ValueError(
+            f"needs the arms of scenarios/validation.toml; missing: {', '.join(repr(a) for a in missing)} "
+            f"(this trial's arms: {', '.join(arms)})"
+        )
 
 
 def run_metrics(
@@ -123,13 +160,25 @@ def run_metrics(
 
 def trial_metrics(trial: Trial, table: pd.DataFrame, names: tuple[str, ...]) -> dict[str, float]:
     """The named statistics of one finished trial (its per-patient table)."""
+    from abm.experiments.objective import calibration_distance
     from abm.experiments.trial_stats import arm_summary, hazard_ratio
+    from abm.experiments.validation import target_values
 
     arms = [a.name for a in trial.arms]
     summaries: dict[str, dict[str, Any]] = {}
     values: dict[str, float] = {}
     follow_up = trial.trial.follow_up_days
+    targets: dict[str, float] | None = None  # every target's value, measured once
     for name in names:
+        if is_validation_metric(name):
+            check_trial_metric(name, arms)
+            if targets is None:
+                targets = target_values(table)
+            if name == CALIBRATION_DISTANCE:
+                values[name] = calibration_distance(trial.parameters, targets)
+            else:
+                values[name] = float(targets[name.removeprefix(TARGET_PREFIX)])
+            continue
         statistic, arm = split_trial_metric(name, arms)
         rows = table[table[ARM] == arm]
         if statistic == "hazard_ratio":
