@@ -1,23 +1,40 @@
 """Calibration: a posterior over the fitted quantities by ABC-SMC (pyabc), not one point.
 
+Calibration is a sweep design plus an objective, each run evaluated as a sweep evaluates it:
+
+- the design is pyabc's sequential proposals over the priors (generation 0 draws from the
+  priors, each later one perturbs the previous generation's accepted particles), where a sweep
+  has a fixed grid or sample;
+- the objective is ``abm.experiments.objective`` (``range_distance`` over the targets): the
+  distance a sweep over the validation trial reports as its metric ``calibration_distance``;
+- one particle is evaluated by the sweep runner's ``simulate`` (``abm.experiments.sweep.runner``),
+  its summary statistics the sweep metrics ``target.KEY``, on the sweeps' worker pool
+  (``abm.experiments.pool.executor``: local processes or a Dask cluster).
+
+So a sweep over two or three of the fitted keys on ``scenarios/validation.toml`` (shipped:
+``scenarios/sweep-calibration-profile.toml``) profiles the very objective the ABC minimises.
+What the calibration keeps of its own is what a sequential design needs: pyabc's history as
+the resumable store, and a sampler that stays deterministic across workers (below).
+
 Likelihood-free Bayesian inference (approximate Bayesian computation with sequential Monte
 Carlo, pyabc 0.13). The priors are the table ``abm.priors.PRIORS`` (flat, linear or log; the
 sampler works on log10 of the log-uniform ones, so its Gaussian perturbations are scale-free).
 
 One particle is the validation trial (``scenarios/validation.toml``, ``validation_trial``)
-with the particle's values applied (``with_values``), ``patients_per_arm`` patients on every
-arm, its cohort seed drawn from the particle's own random stream (so particles see different
-patients), run by ``abm.trial.run_trial`` on one worker. Its summary statistics are
-``validation.target_values`` restricted to the targets used (``TRIAL_TARGETS`` by default).
-Points that break the biology the targets do not measure (``feasible``) get an infinite
+with the particle's values applied (``with_values``: the path grammar of sweeps and
+``--set``), ``patients_per_arm`` patients on every arm, its cohort seed drawn from the
+particle's own random stream (so particles see different patients), run by ``simulate`` on
+one worker. Its summary statistics are ``validation.target_values`` (the metrics
+``target.KEY``) restricted to the targets used (``TRIAL_TARGETS`` by default). Points that
+break the biology the targets do not measure (``objective.feasible``) get an infinite
 distance without running.
 
-Distance (``distance``, ``RangeDistance``): the sum over targets of ((value - nearest edge of
-the reviewed range) / range width)^2 for values outside the range, plus 0.05 x ((value - range
-centre) / width)^2, so that inside every range the central fits are preferred. Durations (days,
-months) are measured on their ratio scale instead: log(value / nearest edge) / log(1.1) outside,
-0.05 x (log(value / geometric centre) / log(high / low))^2 inside. A value that is NaN or
-infinite (a median PFS not reached) adds ``NOT_FINITE``. Epsilon: the ``alpha`` quantile
+Distance (``objective.distance``, ``RangeDistance``): the sum over targets of ((value - nearest
+edge of the reviewed range) / range width)^2 for values outside the range, plus 0.05 x ((value -
+range centre) / width)^2, so that inside every range the central fits are preferred. Durations
+(days, months) are measured on their ratio scale instead: log(value / nearest edge) / log(1.1)
+outside, 0.05 x (log(value / geometric centre) / log(high / low))^2 inside. A value that is NaN
+or infinite (a median PFS not reached) adds ``NOT_FINITE``. Epsilon: the ``alpha`` quantile
 of the previous generation's weighted distances (pyabc QuantileEpsilon); generation 0 accepts
 every feasible prior draw.
 
@@ -83,9 +100,11 @@ from abm.experiments.objective import NOT_FINITE as NOT_FINITE
 from abm.experiments.objective import distance as distance
 from abm.experiments.particles import weighted_quantiles
 from abm.experiments.priors import PRIORS, Prior
-from abm.experiments.trial import Distribution, Trial, run_trial
+from abm.experiments.sweep.metrics import TARGET_PREFIX
+from abm.experiments.sweep.runner import simulate
+from abm.experiments.trial import Distribution, Trial
 from abm.experiments.trial import with_values as trial_with_values
-from abm.experiments.validation import VALIDATION_TRIAL, target_values, validation_trial
+from abm.experiments.validation import VALIDATION_TRIAL, validation_trial
 from abm.io.errors import InputError
 from abm.io.schema import PARTICLE, WEIGHT
 
@@ -216,8 +235,9 @@ class TrialModel:
         if not feasible(trial.parameters):
             return {FEASIBLE: 0.0, **dict.fromkeys(self.targets, math.nan)}
         trial = trial.model_copy(update={"trial": trial.trial.model_copy(update={"seed": cohort_seed})})
-        measured = target_values(run_trial(trial, workers=1, progress=False))
-        return {FEASIBLE: 1.0, **{k: float(measured[k]) for k in self.targets}}
+        # the sweep runner's evaluation: the trial run on one worker, its target metrics
+        measured, _ = simulate(trial, tuple(TARGET_PREFIX + k for k in self.targets), series=False)
+        return {FEASIBLE: 1.0, **{k: measured[TARGET_PREFIX + k] for k in self.targets}}
 
 
 class StandInModel:
