@@ -5,6 +5,19 @@ and the tumour's course. Trial runs offer ``TRIAL_STATISTICS`` of one arm, named
 ``statistic:arm`` (``statistic`` alone when the trial has one arm). Every metric is a float:
 counts are exact in a float64, yes/no figures are 0 or 1, and NaN marks a value that does
 not exist (a median not reached, a failed run).
+
+A trial shaped like the validation trial (the arms of ``scenarios/validation.toml`` that the
+targets read) also offers the calibration's view of it: ``target.KEY``, the simulated value of
+trial target KEY (``abm.experiments.validation.TRIAL_TARGETS``, as ``target_values`` measures
+it: a share, or a median in months or days; +inf for a median not reached, NaN when no patient
+counts), and
+``calibration_distance``, the calibration's objective over every trial target
+(``abm.experiments.objective.calibration_distance``: inf at a point the calibration rejects
+unrun). The calibration is this with another design: pyabc's sequential proposals over the
+priors instead of a grid or a sample, each particle evaluated by the runner's ``simulate``
+with ``target.KEY`` metrics as its summary statistics and scored by the same distance. A sweep
+over a few fitted keys with ``calibration_distance`` (``scenarios/sweep-calibration-profile.toml``)
+is a profile of the objective.
 """
 
 from __future__ import annotations
