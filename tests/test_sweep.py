@@ -303,6 +303,12 @@ BAD_SWEEPS = {
     "missing base": ('base = "nowhere.toml"\n', "base", "no such file"),
     "series of a trial": ("", "series", "scenario runs only"),
     "trial metric without arm": ("", "metrics: orr", "name the arm"),
+    "unknown target metric": ("", "metrics: target.egfr_gefitinib", "unknown target 'egfr_gefitinib'"),
+    "calibration metric without the validation arms": (
+        "",
+        "metrics: calibration_distance",
+        "needs the arms of scenarios/validation.toml; missing: 'gefitinib'",
+    ),
     "not a sweep": ("", "", "a scenario or trial file, not a sweep"),
 }
 VARY = {
@@ -322,10 +328,16 @@ def bad_sweep_text(case: str) -> str:
     if case == "duration of a triggered block":
         base = SCENARIOS / "osimertinib-savolitinib-on-regrowth.toml"
         return f'name = "s"\nbase = "{base}"\n[vary]\n"schedule[1].duration" = [5, 10]\n'
-    if case in ("series of a trial", "trial metric without arm"):
+    trials = {  # a trial base and the metric asked of it
+        "series of a trial": (trial, '"orr:osimertinib"'),
+        "trial metric without arm": (trial, '"orr"'),
+        "unknown target metric": (SCENARIOS / "validation.toml", '"target.egfr_gefitinib"'),
+        "calibration metric without the validation arms": (trial, '"calibration_distance"'),
+    }
+    if case in trials:
+        base, metric = trials[case]
         extra = "series = true\n" if case == "series of a trial" else ""
-        metric = '"orr:osimertinib"' if case == "series of a trial" else '"orr"'
-        return f'name = "t"\nbase = "{trial}"\n{extra}metrics = [{metric}]\n[vary]\ndivision_rate = [0.04, 0.05]\n'
+        return f'name = "t"\nbase = "{base}"\n{extra}metrics = [{metric}]\n[vary]\ndivision_rate = [0.04, 0.05]\n'
     base_line = "" if head.startswith("base") else f'base = "{AXL_BASE}"\n'
     vary = VARY.get(case, "division_rate = [0.04, 0.05]")
     return f'name = "s"\n{base_line}{head}[vary]\n{vary}\n'
