@@ -23,18 +23,15 @@ from abm.biology.parameters import Parameters
 from abm.cli import main
 from abm.experiments.calibration import (
     CALIBRATION_DIR,
-    DURATION_UNITS,
     FORMAT,
-    NOT_FINITE,
     PRESETS,
     Preset,
     RangeDistance,
     calibrate,
     check_priors,
-    distance,
-    feasible,
     with_values,
 )
+from abm.experiments.objective import DURATION_UNITS, NOT_FINITE, distance, feasible
 from abm.experiments.priors import PRIORS
 from abm.experiments.trial import Distribution
 from abm.experiments.validation import TRIAL_TARGETS, validation_trial

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from abm.experiments.calibration import distance
+from abm.experiments.objective import distance
 from abm.experiments.priors import PRIORS
 from abm.experiments.trial import load_trial
 from abm.experiments.validation import CHECKS, DISH_TARGETS, TARGETS, TRIAL_TARGETS, validate, validation_trial

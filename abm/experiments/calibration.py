@@ -89,11 +89,6 @@ import pandas as pd
 
 from abm.biology.parameters import Parameters
 from abm.experiments.objective import DISTANCE, Ranges, feasible, range_distance, target_ranges
-
-# Re-exported: they lived here before objective.py, and callers (the tests) import them from here.
-from abm.experiments.objective import DURATION_UNITS as DURATION_UNITS
-from abm.experiments.objective import NOT_FINITE as NOT_FINITE
-from abm.experiments.objective import distance as distance
 from abm.experiments.particles import weighted_quantiles
 from abm.experiments.priors import PRIORS, Prior
 from abm.experiments.sweep.metrics import TARGET_PREFIX
