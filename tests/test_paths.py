@@ -167,3 +167,29 @@ def test_the_viz_setter_refuses_a_typo_and_an_out_of_range_value() -> None:
     changed = validate(edited(data, ("schedule", 1, "dose"), 0.5), "the controls")
     assert changed == scenario_with_values(scenario, {"schedule[1].dose": 0.5}, "x")
     assert len(validate(without_block(data, 1), "the controls").schedule) == len(scenario.schedule) - 1
+
+
+# --- seeds set in code ----------------------------------------------------------------------------
+def test_a_sweep_run_seed_is_validated_and_a_valid_one_unchanged() -> None:
+    from pydantic import BaseModel
+
+    from abm.experiments.sweep.design import with_seed
+
+    for config, table in ((load(SCENARIOS / "clone-osimertinib.toml"), "model"), (load_trial(TRIAL), "trial")):
+        with pytest.raises(InputError) as error:
+            with_seed(config, -1)
+        one_line(error, f"the sweep's run seed: {table}.seed: -1 is not allowed")
+        inner: BaseModel = getattr(config, table)
+        legacy = config.model_copy(update={table: inner.model_copy(update={"seed": 12345})})
+        assert with_seed(config, 12345) == legacy
+
+
+def test_a_patients_drawn_characteristics_are_validated() -> None:
+    from pydantic import ValidationError
+
+    from abm.experiments.trial import patient_scenario
+
+    trial = load_trial(TRIAL)
+    assert patient_scenario(trial, trial.arms[0], {"division_rate": 0.05}).parameters.division_rate == 0.05
+    with pytest.raises(ValidationError, match="division_rate"):
+        patient_scenario(trial, trial.arms[0], {"division_rate": 1.5})

@@ -250,3 +250,13 @@ def test_the_play_thread_waits_for_a_render_in_progress_elsewhere() -> None:
     pacer.render_context.thread_lock.release()
     player.join(timeout=10)
     assert model.day == 1
+
+
+@pytest.mark.parametrize("model_class", [ViewedTumour, ViewedPatient])
+def test_the_viz_seed_is_validated(model_class) -> None:
+    from abm.io.errors import InputError
+
+    kind = "spatial" if model_class is ViewedTumour else "clone"
+    draft = solara.reactive(as_kind(load(None, {"model.days": 5, "model.initial_cells": 300}), kind))
+    with pytest.raises(InputError, match=r"^the seed: model\.seed: -1 is not allowed"):
+        model_class(draft=draft, seed=-1)

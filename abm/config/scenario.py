@@ -159,6 +159,8 @@ class ScenarioConfig(BaseModel):
         # A clone tumour without a stated plateau gets its own: a multiple of its size at diagnosis.
         if isinstance(self.model, CloneSettings) and self.model.carrying_capacity is None:
             capacity = plateau(self.parameters, self.model.initial_cells)
+            # model_copy skips validation: safe, plateau is an int in the field's range [2, 10^15]
+            # by construction, and validating again inside this validator would only cost time
             model = self.model.model_copy(update={"carrying_capacity": capacity})
             model.__pydantic_fields_set__.discard("carrying_capacity")  # derived: not among what was given
             object.__setattr__(self, "model", model)
@@ -178,6 +180,8 @@ def as_run(scenario: ScenarioConfig) -> ScenarioConfig:
     p = scenario.parameters
     rates = {name: min(1.0, getattr(p, name) * scale) for name in MUTATION_RATES.values()}
     scaled = Parameters(**{**p.model_dump(), **rates})
+    # model_copy skips validation: safe, the new parameters were validated just above, and the rest
+    # is the validated scenario (_plateau reads no mutation rate, so its result stands)
     return scenario.model_copy(update={"parameters": scaled})
 
 
@@ -313,6 +317,11 @@ SCENARIO_NAMES = ShortNames(
 def with_values(scenario: ScenarioConfig, values: dict[str, Any], source: str) -> ScenarioConfig:
     """The scenario with values set at paths (``abm.config.paths``), validated as a file is."""
     return set_values(scenario, values, source, names=SCENARIO_NAMES, validate=validate)
+
+
+def with_seed(scenario: ScenarioConfig, seed: int, source: str) -> ScenarioConfig:
+    """The scenario with ``model.seed`` set, validated as a file is (a negative seed is an InputError)."""
+    return with_values(scenario, {("model", "seed"): seed}, source)
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

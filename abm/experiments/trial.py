@@ -250,6 +250,11 @@ def with_values(trial: Trial, values: dict[str, Any], source: str) -> Trial:
     return set_values(trial, values, source, names=TRIAL_NAMES, validate=validate_trial)
 
 
+def with_seed(trial: Trial, seed: int, source: str) -> Trial:
+    """The trial with ``trial.seed`` set, validated as a trial file is (a negative seed is an InputError)."""
+    return with_values(trial, {("trial", "seed"): seed}, source)
+
+
 def validate_trial(data: dict[str, Any], source: str) -> Trial:
     """A Trial from plain data, its cohort checked against the model's bounds, or an InputError."""
     try:
@@ -343,7 +348,9 @@ def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) 
             "carrying_capacity": trial.trial.carrying_capacity,
             "days": trial.trial.follow_up_days,
         },
-        parameters=trial.parameters.model_copy(update=params),
+        # validated (~15 us, once per patient and arm): the draws are clipped into range, so this
+        # only catches a bug, which model_copy(update=...) would pass silently
+        parameters=Parameters.model_validate({**trial.parameters.model_dump(exclude_unset=True), **params}),
         clinical=trial.clinical,
         schedule=arm.schedule,
     )

@@ -19,7 +19,7 @@ import reacton.core
 import solara
 from mesa.visualization import SolaraViz
 
-from abm.config.scenario import ScenarioConfig, load
+from abm.config.scenario import ScenarioConfig, load, with_seed
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
 from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
@@ -69,7 +69,7 @@ def _with_seed(draft: solara.Reactive[ScenarioConfig] | None, seed: int | None, 
     scenario = draft.value if draft is not None else initial_scenario(kind)
     if seed is None or seed == scenario.model.seed:
         return scenario
-    return scenario.model_copy(update={"model": scenario.model.model_copy(update={"seed": int(seed)})})
+    return with_seed(scenario, int(seed), "the seed")  # validated: a negative seed is a clear InputError
 
 
 # SolaraViz's Reset passes Mesa's own Scenario (``scenario=``) only to a model whose ``__init__``

@@ -63,8 +63,8 @@ def as_kind(scenario: ScenarioConfig, kind: str) -> ScenarioConfig:
         return scenario
     data = scenario.model_dump(mode="json")
     settings = CloneSettings(kind="clone") if kind == "clone" else SpatialSettings()
-    data["model"] = settings.model_copy(update={"days": scenario.model.days, "seed": scenario.model.seed}).model_dump()
-    return validate(data, f"{scenario.name} (on the {kind} model)")
+    data["model"] = {**settings.model_dump(), "days": scenario.model.days, "seed": scenario.model.seed}
+    return validate(data, f"{scenario.name} (on the {kind} model)")  # days and seed validated here
 
 
 def edited(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:

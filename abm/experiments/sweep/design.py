@@ -267,10 +267,14 @@ class Sweep:
 
 
 def with_seed(config: ScenarioConfig | Trial, seed: int) -> ScenarioConfig | Trial:
-    """A config with its random seed set (model.seed of a scenario, trial.seed of a trial)."""
+    """A config with its random seed set (model.seed of a scenario, trial.seed of a trial), validated."""
     if isinstance(config, ScenarioConfig):
-        return config.model_copy(update={"model": config.model.model_copy(update={"seed": seed})})
-    return config.model_copy(update={"trial": config.trial.model_copy(update={"seed": seed})})
+        from abm.config.scenario import with_seed as scenario_with_seed
+
+        return scenario_with_seed(config, seed, "the sweep's run seed")
+    from abm.experiments.trial import with_seed as trial_with_seed  # a trial sweep: Mesa is wanted anyway
+
+    return trial_with_seed(config, seed, "the sweep's run seed")
 
 
 # --- loading ---------------------------------------------------------------------------------
