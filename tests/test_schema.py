@@ -14,11 +14,14 @@ import pytest
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
+from abm.cli import main
 from abm.config.scenario import load
+from abm.experiments import posterior
 from abm.experiments.run import run_scenario, write_run
 from abm.experiments.sweep.design import load_sweep
 from abm.experiments.sweep.runner import run_sweep
 from abm.experiments.sweep.sensitivity import analyse
+from abm.experiments.validation import TRIAL_TARGETS
 from abm.io import schema
 from abm.io.schema import DAY, Table
 from tests.conftest import ROOT, SCENARIOS
@@ -66,6 +69,70 @@ def test_a_trial_writes_the_declared_columns(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     for arm in summary["arms"].values():
         assert list(arm) == schema.ARM_SUMMARY.names()
+    check_manifest(out, ["patients.csv", "summary.json"])
+
+
+def check_manifest(out: Path, files: list[str]) -> None:
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert list(manifest) == schema.MANIFEST_TABLE.names()
+    assert sorted(manifest[schema.FILES]) == sorted(files)
+    for entry in manifest[schema.FILES].values():
+        assert list(entry) == schema.MANIFEST_ENTRY.names()
+
+
+def test_a_validation_writes_the_declared_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    args = ["validate", "--patients", "2", "--workers", "1", "--no-dish", "--json", "--out", str(out)]
+    assert main(args) in (0, 1)
+    printed = json.loads(capsys.readouterr().out)
+    written = json.loads((out / "validation.json").read_text())
+    assert written == printed
+    assert list(written) == schema.VALIDATION_TABLE.names()
+    rows = written[schema.TARGETS] + written[schema.CHECKS]
+    assert len(written[schema.TARGETS]) == len(TRIAL_TARGETS) and written[schema.CHECKS]
+    assert all(list(row) == schema.VALIDATION_ROW.names() for row in rows)
+    # --posterior adds its fields to every row, measured by the draws or not
+    values = {posterior.row_key(rows[0], 0): [0.1, 0.2]}
+    for row in posterior.add_posterior(rows, values):
+        assert list(row) == schema.VALIDATION_ROW.names(only=("--posterior",))
+    check_manifest(out, ["validation.json"])
+
+
+def check_calibration(meta: dict) -> None:
+    assert list(meta) == schema.CALIBRATION_TABLE.names()
+    assert meta[schema.PRIORS] and meta[schema.POINT].keys() == meta[schema.PRIORS].keys()
+    for prior in meta[schema.PRIORS].values():
+        assert list(prior) == schema.CALIBRATION_PRIOR.names()
+    assert meta["generations"]
+    for generation in meta["generations"]:
+        assert list(generation) == schema.CALIBRATION_GENERATION.names()
+
+
+def test_a_calibration_and_its_report_write_the_declared_keys(tmp_path: Path) -> None:
+    from abm.experiments.calibration import Preset, calibrate
+    from abm.experiments.priors import PRIORS
+    from abm.report.calibration_report import build_calibration_report
+
+    out = tmp_path / "cal"
+    priors = dict(list(PRIORS.items())[:2])
+    preset = Preset(particles=6, patients_per_arm=2, max_generations=2, min_epsilon=0.0, max_evaluations=200)
+    calibrate(
+        out,
+        preset,
+        "test",
+        priors=priors,
+        targets=[t.key for t in TRIAL_TARGETS[:3]],
+        stand_in_delay=0.0,
+        log=lambda m: None,
+    )
+    check_calibration(json.loads((out / "calibration.json").read_text()))
+    assert header(out / "posterior.csv") == schema.CALIBRATION_POSTERIOR.names({"<key>": list(priors)})
+    build_calibration_report(out)
+    assert header(out / "report" / "identifiability.csv") == schema.IDENTIFIABILITY.names()
+
+
+def test_the_shipped_calibration_has_the_declared_keys() -> None:
+    check_calibration(json.loads((ROOT / "calibration" / "posterior" / "calibration.json").read_text()))
 
 
 def test_a_sweep_writes_the_declared_columns(tmp_path: Path) -> None:
@@ -73,7 +140,7 @@ def test_a_sweep_writes_the_declared_columns(tmp_path: Path) -> None:
     sweep_file.write_text(
         f'name = "s"\nbase = "{SCENARIOS / "clone-osimertinib.toml"}"\n'
         'design = { method = "morris", samples = 2, levels = 4 }\n'
-        'metrics = ["final_total", "extinct"]\n'
+        'metrics = ["final_total", "extinct"]\nseries = true\n'
         '[set]\n"model.days" = 4\n"model.initial_cells" = 1000000\n'
         "[vary]\ndivision_rate = { low = 0.04, high = 0.05 }\n"
     )
@@ -86,6 +153,9 @@ def test_a_sweep_writes_the_declared_columns(tmp_path: Path) -> None:
     design = pd.read_parquet(out / "design.parquet")
     assert list(design.columns) == schema.SWEEP_DESIGN.names({"<setting>": varied})
     assert list(analyse(out).columns) == schema.SENSITIVITY.names()
+    assert list(json.loads((out / "sweep.json").read_text())) == schema.SWEEP_DESCRIPTION.names()
+    series = pd.read_parquet(out / "series.parquet")
+    assert list(series.columns) == schema.SWEEP_SERIES.names(RUN_GROUPS, ("clone runs",))
 
 
 # --- the README ---------------------------------------------------------------------------------
@@ -104,6 +174,16 @@ README_PLACES: list[tuple[Table, str, str]] = [
     (schema.TRIAL_POSTERIOR, "(`posterior.csv` in the output folder", "text"),
     (schema.CALIBRATION_POSTERIOR, "`posterior.csv` (`particle`", "text"),
     (schema.SENSITIVITY, "writes `DIR/sensitivity.csv` with columns", "text"),
+    (schema.SWEEP_SERIES, "| `series.parquet` |", "text"),
+    (schema.SWEEP_DESCRIPTION, "| `sweep.json` |", "text"),
+    (schema.VALIDATION_TABLE, "| `validation.json` key | meaning |", "table"),
+    (schema.VALIDATION_ROW, "| row field | meaning |", "table"),
+    (schema.CALIBRATION_TABLE, "| `calibration.json` key | meaning |", "table"),
+    (schema.CALIBRATION_PRIOR, "| `priors` |", "text"),
+    (schema.CALIBRATION_GENERATION, "Each of `generations`:", "text"),
+    (schema.IDENTIFIABILITY, "| `identifiability.csv` column | meaning |", "table"),
+    (schema.MANIFEST_TABLE, "`manifest.json` (`kind`", "text"),
+    (schema.MANIFEST_ENTRY, "`manifest.json` (`kind`", "text"),
 ]
 
 

@@ -4,8 +4,11 @@ Every writer, reader and report names a column through the constants here (``PFS
 ``"pfs_days"``), and ``TABLES`` declares each file's columns in the order they are written.
 A name in angle brackets stands for a group of columns the model decides (``<count column>``:
 one per mechanism count; ``patient_<name>``: one per drawn characteristic); ``Table.names``
-expands them. ``tests/test_schema.py`` checks that the files the code writes have exactly
-these columns, in this order, and that the README's column tables name the same columns.
+expands them. A JSON file's table lists its top-level keys; the records it holds in a list or
+an object (validation rows, a calibration's generations and priors, a manifest's files) have a
+table of their own, named by the file and the key. ``tests/test_schema.py`` checks that the
+files the code writes have exactly these columns (keys), in this order, and that the README's
+tables name the same columns.
 
 This module is the lowest layer (``abm.io``): it knows the names, not the biology, so the
 groups are filled in by the callers (``abm.biology.mechanisms.COUNT_COLUMNS``, the drugs).
@@ -72,6 +75,45 @@ ORR = "orr"
 PRIMARY_RESISTANCE = "primary_resistance"
 MEDIAN_PFS2_DAYS = "median_pfs2_days"
 MEDIAN_PFS2_CI = "median_pfs2_ci"
+# validate: validation.json, and its rows (abm.experiments.validation, abm.experiments.posterior)
+TRIAL = "trial"
+DISH = "dish"
+TARGETS = "targets"
+CHECKS = "checks"
+KEY = "key"
+KIND = "kind"
+SETTING = "setting"
+MECHANISM = "mechanism"
+LOW = "low"
+HIGH = "high"
+UNIT = "unit"
+SOURCE = "source"
+SIMULATED = "simulated"
+CI = "ci"
+PASSED = "pass"
+POSTERIOR = "posterior"
+POSTERIOR_MEDIAN = "posterior_median"
+POSTERIOR_PASS = "posterior_pass"
+# calibration: calibration.json (its priors: KEY -> DISTRIBUTION, LOW, HIGH, SOURCE)
+FORMAT_KEY = "format"  # not FORMAT: the readers' FORMAT is the layout's number
+PRIORS = "priors"
+DISTRIBUTION = "distribution"
+# calibration report: identifiability.csv
+PRIOR_LOW = "prior_low"
+PRIOR_HIGH = "prior_high"
+PRIOR_WIDTH_95 = "prior_width_95"
+POSTERIOR_2_5 = "posterior_2.5"
+POSTERIOR_50 = "posterior_50"
+POSTERIOR_97_5 = "posterior_97.5"
+POSTERIOR_WIDTH_95 = "posterior_width_95"
+WIDTH_RATIO = "width_ratio"
+VERDICT = "verdict"
+SCALE = "scale"
+# every result folder: manifest.json
+FILES = "files"
+ABM = "abm"
+BYTES = "bytes"
+SHA256 = "sha256"
 
 
 @dataclass(frozen=True)
@@ -289,9 +331,156 @@ SENSITIVITY = _table(
 """,
 )
 
+SWEEP_SERIES = _table(
+    "series.parquet",
+    "abm sweep (series = true)",
+    f"""
+    {RUN} | int |  | the run, as in runs.parquet
+    {DAY} | int | days | days since the start
+    <count column> | int | cells | cells carrying that mechanism
+    {TOTAL} | int | cells | tumour cells
+    <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
+    {CLONES} | int | clones | living clones | clone runs
+""",
+)
+SWEEP_DESCRIPTION = _table(
+    "sweep.json",
+    "abm sweep",
+    f"""
+    name | str |  | the sweep's name
+    base | str |  | the scenario or trial file, as the sweep file names it
+    design | str |  | the design's method
+    parameters | list |  | the varied names, as in [vary]
+    metrics | list |  | the metrics kept
+    replicates | int |  | runs per point
+    {SEED} | int |  | the root seed
+    {KIND} | str |  | spatial, clone or trial
+    description | str |  | the sweep's description
+    design_options | dict |  | the design's other settings (samples, levels, ...)
+    seeds | str |  | common or independent
+    series | bool |  | daily series kept
+    points | int |  | design points
+    runs | int |  | points x replicates
+    set | dict |  | the fixed overrides of [set]
+    vary | dict |  | each varied setting as the file gives it
+    fingerprint | str |  | a hash of what decides the results: a resumed sweep must match it
+""",
+)
+VALIDATION_TABLE = _table(
+    "validation.json",
+    "abm validate --out",
+    f"""
+    {TRIAL} | str |  | the validation trial's name
+    {PATIENTS} | int | patients | patients per arm
+    {SEED} | int |  | the trial's root seed
+    {DISH} | bool |  | the PC-9 dishes were run (false with --no-dish)
+    {TARGETS} | list |  | the judged rows, the trial's then the dishes' (VALIDATION_ROW)
+    {CHECKS} | list |  | the rows with no reviewed range, never judged (VALIDATION_ROW)
+""",
+)
+VALIDATION_ROW = _table(
+    "validation.json (targets, checks)",
+    "abm validate --out",
+    f"""
+    {KEY} | str |  | the target's short name (what the calibration names it by)
+    {KIND} | str |  | target or check
+    {SETTING} | str |  | where it is measured (first-line gefitinib/erlotinib, untreated, a PC-9 dish, ...)
+    {MECHANISM} | str |  | what is measured
+    {LOW} | float |  | the reviewed range's lower end; null for a check
+    {HIGH} | float |  | its upper end; null for a check or an open range
+    {UNIT} | str |  | share, months, days or fold
+    {SOURCE} | str |  | where the range comes from
+    {SIMULATED} | float |  | the simulated value; null when undefined (a median not reached)
+    {CI} | list |  | its 95% confidence interval; nulls for a dish (a mean over seeds)
+    {PATIENTS} | int | patients | patients it was measured on; null for a dish
+    {PASSED} | bool |  | the value lies in the range; null for a check
+    {POSTERIOR} | list |  | the 2.5-97.5% interval of the value over posterior draws | --posterior
+    {POSTERIOR_MEDIAN} | float |  | its median over the draws | --posterior
+    {POSTERIOR_PASS} | float | share | share of the draws within the range | --posterior
+""",
+)
+CALIBRATION_TABLE = _table(
+    "calibration.json",
+    "abm calibrate",
+    f"""
+    {FORMAT_KEY} | int |  | 1: the layout's version
+    method | str |  | the inference method, in words
+    preset | str |  | small, full or custom
+    {SEED} | int |  | the root seed
+    {PRIORS} | dict |  | per fitted key, its prior (CALIBRATION_PRIOR)
+    {POINT} | dict |  | per fitted key, the weighted posterior median
+    generations | list |  | one record per accepted generation (CALIBRATION_GENERATION)
+    patients_per_arm | int | patients | patients per arm of one particle's trial
+    workers | int |  | worker processes of the last call
+    wall_seconds | float | s | wall time of the last call
+    {TARGETS} | list |  | the trial targets fitted, by key
+    stopped | str |  | why the run stopped
+""",
+)
+CALIBRATION_PRIOR = _table(
+    "calibration.json (priors)",
+    "abm calibrate",
+    f"""
+    {DISTRIBUTION} | str |  | uniform or loguniform
+    {LOW} | float |  | lower bound
+    {HIGH} | float |  | upper bound
+    {SOURCE} | str |  | the source or assumption behind the range
+""",
+)
+CALIBRATION_GENERATION = _table(
+    "calibration.json (generations)",
+    "abm calibrate",
+    """
+    t | int |  | the generation, from 0
+    epsilon | float |  | its acceptance threshold on the distance
+    particles | int |  | particles accepted
+    evaluations | int |  | candidates evaluated
+    acceptance_rate | float | share | particles / evaluations
+    effective_sample_size | float | particles | Kish's effective sample size of the weights
+""",
+)
+IDENTIFIABILITY = _table(
+    "identifiability.csv",
+    "abm report (a calibration folder), into DIR/report/",
+    f"""
+    {KEY} | str |  | the fitted quantity
+    {DISTRIBUTION} | str |  | its prior: uniform or loguniform
+    {PRIOR_LOW} | float |  | the prior's lower bound
+    {PRIOR_HIGH} | float |  | the prior's upper bound
+    {PRIOR_WIDTH_95} | float |  | the prior's central 95% width, on its scale
+    {POSTERIOR_2_5} | float |  | weighted posterior 2.5% quantile
+    {POSTERIOR_50} | float |  | weighted posterior median
+    {POSTERIOR_97_5} | float |  | weighted posterior 97.5% quantile
+    {POSTERIOR_WIDTH_95} | float |  | the posterior's 95% width, on the prior's scale
+    {WIDTH_RATIO} | float |  | posterior / prior 95% width
+    {VERDICT} | str |  | identified (ratio < 0.5), weakly (< 0.8) or prior
+    {SCALE} | str |  | log10 (a loguniform prior) or linear
+""",
+)
+MANIFEST_TABLE = _table(
+    "manifest.json",
+    "abm run, abm trial, abm validate --out",
+    f"""
+    {KIND} | str |  | the kind of result: run, trial, validation or sweep
+    {FILES} | dict |  | per file written, its size and hash (MANIFEST_ENTRY)
+    {ABM} | str |  | the abm version that wrote it
+""",
+)
+MANIFEST_ENTRY = _table(
+    "manifest.json (files)",
+    "abm run, abm trial, abm validate --out",
+    f"""
+    {BYTES} | int | bytes | the file's size
+    {SHA256} | str |  | its SHA-256, hex
+""",
+)
+
 # Every result table.
 TABLES: tuple[Table, ...] = (
     *(TIMESERIES, STATES, LINEAGE_TABLE, CLONE_COUNTS, RUN_SUMMARY),
     *(PATIENTS_TABLE, ARM_SUMMARY, TRIAL_POSTERIOR),
-    *(SWEEP_RUNS, SWEEP_DESIGN, SENSITIVITY, CALIBRATION_POSTERIOR),
+    *(SWEEP_RUNS, SWEEP_DESIGN, SWEEP_SERIES, SWEEP_DESCRIPTION, SENSITIVITY),
+    *(VALIDATION_TABLE, VALIDATION_ROW),
+    *(CALIBRATION_POSTERIOR, CALIBRATION_TABLE, CALIBRATION_PRIOR, CALIBRATION_GENERATION, IDENTIFIABILITY),
+    *(MANIFEST_TABLE, MANIFEST_ENTRY),
 )
