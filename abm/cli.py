@@ -328,6 +328,7 @@ def _validate(args: argparse.Namespace) -> int:
     from abm.experiments.validation import format_rows, json_ready, targets_passed, validate, validation_trial
     from abm.io.outdir import output_folder
     from abm.io.output import write_json
+    from abm.io.schema import CHECKS, DISH, KIND, PATIENTS, SEED, TARGETS, TRIAL
 
     trial = validation_trial(patients=args.patients, seed=args.seed)
     if args.calibration is not None and args.posterior is None:
@@ -356,13 +357,13 @@ def _validate(args: argparse.Namespace) -> int:
             rows = posterior.add_posterior(rows, values)
         # "targets": the judged rows (trial, then dish), each with its key and kind; "checks": the
         # rows with no reviewed range, kept apart so readers of "targets" see only ranges
-        result = {
-            "trial": trial.name,
-            "patients": trial.trial.patients,
-            "seed": trial.trial.seed,
-            "dish": not args.no_dish,
-            "targets": json_ready([r for r in rows if r["kind"] == "target"]),
-            "checks": json_ready([r for r in rows if r["kind"] == "check"]),
+        result = {  # the order of schema.VALIDATION_TABLE
+            TRIAL: trial.name,
+            PATIENTS: trial.trial.patients,
+            SEED: trial.trial.seed,
+            DISH: not args.no_dish,
+            TARGETS: json_ready([r for r in rows if r[KIND] == "target"]),
+            CHECKS: json_ready([r for r in rows if r[KIND] == "check"]),
         }
         if staging is not None:
             write_json(result, staging / "validation.json")

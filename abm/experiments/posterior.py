@@ -32,7 +32,36 @@ import pandas as pd
 from abm.clinic.recist import DAYS_PER_MONTH
 from abm.experiments.priors import Prior
 from abm.io.errors import InputError
-from abm.io.schema import ARM, MECHANISMS_AT_PROGRESSION, MEDIAN_PFS_DAYS, PARTICLE, PROGRESSED, TRIAL_POSTERIOR, WEIGHT
+from abm.io.schema import (
+    ARM,
+    CI,
+    DISTRIBUTION,
+    DRAW,
+    FORMAT_KEY,
+    HIGH,
+    KEY,
+    KIND,
+    LOW,
+    MECHANISM,
+    MECHANISMS_AT_PROGRESSION,
+    MEDIAN_PFS_DAYS,
+    METRIC,
+    PARTICLE,
+    PATIENTS,
+    POINT,
+    POSTERIOR,
+    POSTERIOR_MEDIAN,
+    POSTERIOR_PASS,
+    PRIORS,
+    PROGRESSED,
+    SETTING,
+    SIMULATED,
+    SOURCE,
+    TRIAL_POSTERIOR,
+    UNIT,
+    VALUE,
+    WEIGHT,
+)
 
 DEFAULT_CALIBRATION = Path(__file__).resolve().parents[2] / "calibration" / "posterior"
 CALIBRATION_FILE = "calibration.json"
@@ -91,23 +120,23 @@ def _prior(key: str, spec: Any, source: str) -> Prior:
     where = f"priors.{key}"
     if not isinstance(spec, dict):
         raise InputError(source, where, f"{spec!r} is not allowed; allowed: an object with distribution, low, high")
-    if spec.get("distribution") not in DISTRIBUTIONS:
+    if spec.get(DISTRIBUTION) not in DISTRIBUTIONS:
         raise InputError(
             source,
-            f"{where}.distribution",
-            f"{spec.get('distribution')!r} is not allowed; allowed: {', '.join(DISTRIBUTIONS)}",
+            f"{where}.{DISTRIBUTION}",
+            f"{spec.get(DISTRIBUTION)!r} is not allowed; allowed: {', '.join(DISTRIBUTIONS)}",
         )
-    for bound in ("low", "high"):
+    for bound in (LOW, HIGH):
         if not _number(spec.get(bound)):
             raise InputError(
                 source, f"{where}.{bound}", f"{spec.get(bound)!r} is not allowed; allowed: a finite number"
             )
-    low, high = float(spec["low"]), float(spec["high"])
+    low, high = float(spec[LOW]), float(spec[HIGH])
     if not low < high:
         raise InputError(source, f"{where}.high", f"{high!r} is not allowed; allowed: a number above low ({low!r})")
-    if spec["distribution"] == "loguniform" and low <= 0:
+    if spec[DISTRIBUTION] == "loguniform" and low <= 0:
         raise InputError(source, f"{where}.low", f"{low!r} is not allowed; allowed: above 0 for a loguniform prior")
-    return Prior(spec["distribution"], low, high, str(spec.get("source", "")))
+    return Prior(spec[DISTRIBUTION], low, high, str(spec.get(SOURCE, "")))
 
 
 def load_calibration(directory: str | Path | None = None) -> Calibration:
@@ -125,18 +154,18 @@ def load_calibration(directory: str | Path | None = None) -> Calibration:
         raise InputError(source, "", f"cannot read: {type(error).__name__}: {error}".replace("\n", " ")[:200]) from None
     if not isinstance(meta, dict):
         raise InputError(source, "", f"holds a {type(meta).__name__}; allowed: a JSON object")
-    if meta.get("format") != FORMAT:
-        raise InputError(source, "format", f"{meta.get('format')!r} is not allowed; allowed: {FORMAT}")
-    raw = meta.get("priors")
+    if meta.get(FORMAT_KEY) != FORMAT:
+        raise InputError(source, FORMAT_KEY, f"{meta.get(FORMAT_KEY)!r} is not allowed; allowed: {FORMAT}")
+    raw = meta.get(PRIORS)
     if not isinstance(raw, dict) or not raw:
-        raise InputError(source, "priors", "missing or empty; allowed: an object of KEY: {distribution, low, high}")
+        raise InputError(source, PRIORS, "missing or empty; allowed: an object of KEY: {distribution, low, high}")
     priors: dict[str, Prior] = {}
     for key, spec in raw.items():
         check_key(key, source, f"priors.{key}")
         priors[key] = _prior(key, spec, source)
-    point = meta.get("point")
+    point = meta.get(POINT)
     if not isinstance(point, dict):
-        raise InputError(source, "point", f"{point!r} is not allowed; allowed: an object of KEY: number")
+        raise InputError(source, POINT, f"{point!r} is not allowed; allowed: an object of KEY: number")
     for key in priors:
         if not _number(point.get(key)):
             raise InputError(source, f"point.{key}", f"{point.get(key)!r} is not allowed; allowed: a finite number")
@@ -227,13 +256,13 @@ def trial_metrics(table: pd.DataFrame, arms: list[str]) -> list[dict[str, Any]]:
     for arm in arms:
         s = arm_summary(table[table[ARM] == arm])
         median = s[MEDIAN_PFS_DAYS]
-        rows.append({"arm": arm, "metric": MEDIAN_PFS_DAYS, "value": math.inf if median is None else median})
+        rows.append({ARM: arm, METRIC: MEDIAN_PFS_DAYS, VALUE: math.inf if median is None else median})
         if arm != arms[0]:
             hr = hazard_ratio(table, arm, arms[0])["hr"]
-            rows.append({"arm": arm, "metric": "hazard_ratio", "value": math.nan if hr is None else hr})
-        rows.append({"arm": arm, "metric": "progressed_share", "value": s[PROGRESSED] / max(s["patients"], 1)})
+            rows.append({ARM: arm, METRIC: "hazard_ratio", VALUE: math.nan if hr is None else hr})
+        rows.append({ARM: arm, METRIC: "progressed_share", VALUE: s[PROGRESSED] / max(s[PATIENTS], 1)})
         for mechanism, share in s[MECHANISMS_AT_PROGRESSION].items():
-            rows.append({"arm": arm, "metric": f"at_progression.{mechanism}", "value": share})
+            rows.append({ARM: arm, METRIC: f"at_progression.{mechanism}", VALUE: share})
     return rows
 
 
@@ -256,7 +285,7 @@ def posterior_trial(
         if log is not None:
             log(f"posterior draw {k + 1}/{len(parameter_sets)}")
         table = run(apply(trial, values, source))
-        rows += [{"draw": k, **row} for row in trial_metrics(table, arms)]
+        rows += [{DRAW: k, **row} for row in trial_metrics(table, arms)]
     return pd.DataFrame(rows, columns=TRIAL_POSTERIOR.names())
 
 
@@ -275,7 +304,7 @@ def summarise_posterior(tidy: pd.DataFrame) -> dict[str, dict[str, list[float]]]
     out: dict[str, dict[str, list[float]]] = {}
     for arm in tidy[ARM].unique():
         rows = tidy[tidy[ARM] == arm]
-        out[arm] = {m: list(interval(rows.loc[rows["metric"] == m, "value"])) for m in rows["metric"].unique()}
+        out[arm] = {m: list(interval(rows.loc[rows[METRIC] == m, VALUE])) for m in rows[METRIC].unique()}
     return out
 
 
@@ -319,10 +348,10 @@ def format_posterior(summary: dict[str, dict[str, list[float]]], draws_run: int,
 # --- the validation cohort under the posterior -----------------------------------------------
 def row_key(row: dict[str, Any], index: int) -> str:
     """A validation row's key (new rows carry one), else its setting and mechanism, else its place."""
-    if row.get("key"):
-        return str(row["key"])
-    if "setting" in row or "mechanism" in row:
-        return f"{row.get('setting', '')}: {row.get('mechanism', '')}"
+    if row.get(KEY):
+        return str(row[KEY])
+    if SETTING in row or MECHANISM in row:
+        return f"{row.get(SETTING, '')}: {row.get(MECHANISM, '')}"
     return str(index)
 
 
@@ -341,7 +370,7 @@ def posterior_validation(
             log(f"posterior draw {k + 1}/{len(parameter_sets)}")
         rows = rows_of(apply(trial, parameters, source))
         for i, row in enumerate(rows):
-            value = row.get("simulated")
+            value = row.get(SIMULATED)
             values.setdefault(row_key(row, i), []).append(math.nan if value is None else float(value))
     return values
 
@@ -353,17 +382,17 @@ def add_posterior(rows: list[dict[str, Any]], values: dict[str, list[float]]) ->
     for i, row in enumerate(rows):
         draws_of_row = values.get(row_key(row, i))
         if draws_of_row is None:  # a row the draws do not measure (a dish row, say)
-            out.append({**row, "posterior": [None, None], "posterior_median": None, "posterior_pass": None})
+            out.append({**row, POSTERIOR: [None, None], POSTERIOR_MEDIAN: None, POSTERIOR_PASS: None})
             continue
         mid, lo, hi = interval(draws_of_row)
-        low, high = row.get("low", -math.inf), row.get("high", math.inf)
+        low, high = row.get(LOW, -math.inf), row.get(HIGH, math.inf)
         inside = [low <= v <= high for v in draws_of_row if not math.isnan(v)]
         out.append(
             {
                 **row,
-                "posterior": [lo, hi],
-                "posterior_median": mid,
-                "posterior_pass": sum(inside) / len(inside) if inside else None,
+                POSTERIOR: [lo, hi],
+                POSTERIOR_MEDIAN: mid,
+                POSTERIOR_PASS: sum(inside) / len(inside) if inside else None,
             }
         )
     return out
@@ -386,15 +415,15 @@ def format_posterior_rows(rows: list[dict[str, Any]], draws_run: int) -> str:
         header,
     ]
     for i, r in enumerate(rows):
-        unit = r.get("unit", "share")
+        unit = r.get(UNIT, "share")
         name = names[i]
-        ci = r.get("ci") or [None, None]
-        post = r.get("posterior") or [None, None]
-        share = r.get("posterior_pass")
+        ci = r.get(CI) or [None, None]
+        post = r.get(POSTERIOR) or [None, None]
+        share = r.get(POSTERIOR_PASS)
         lines.append(
-            f"{name[:width]:{width}s} {fmt(r.get('low'), unit) + '-' + fmt(r.get('high'), unit):>13s} "
-            f"{fmt(r.get('simulated'), unit):>9s} {fmt(ci[0], unit) + '-' + fmt(ci[1], unit):>16s} "
+            f"{name[:width]:{width}s} {fmt(r.get(LOW), unit) + '-' + fmt(r.get(HIGH), unit):>13s} "
+            f"{fmt(r.get(SIMULATED), unit):>9s} {fmt(ci[0], unit) + '-' + fmt(ci[1], unit):>16s} "
             f"{fmt(post[0], unit) + '-' + fmt(post[1], unit):>16s} "
-            f"{'-' if share is None or r.get('kind') == 'check' else f'{share:.0%}':>14s}"
+            f"{'-' if share is None or r.get(KIND) == 'check' else f'{share:.0%}':>14s}"
         )
     return "\n".join(lines)

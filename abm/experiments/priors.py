@@ -21,6 +21,8 @@ from typing import Literal
 
 import numpy as np
 
+from abm.io.schema import DISTRIBUTION, HIGH, LOW, SOURCE
+
 
 @dataclass(frozen=True)
 class Prior:
@@ -55,7 +57,7 @@ class Prior:
         return (value - self.low) / (self.high - self.low)
 
     def as_json(self) -> dict[str, float | str]:
-        return {"distribution": self.distribution, "low": self.low, "high": self.high, "source": self.source}
+        return {DISTRIBUTION: self.distribution, LOW: self.low, HIGH: self.high, SOURCE: self.source}
 
 
 PRIORS: dict[str, Prior] = {

@@ -26,13 +26,25 @@ from abm.experiments.trial import Trial, load_trial, run_trial
 from abm.experiments.trial_stats import median_pfs, primary_resistant
 from abm.io.schema import (
     ARM,
+    CI,
     ERADICATED,
+    HIGH,
+    KEY,
+    KIND,
+    LOW,
+    MECHANISM,
     MECHANISMS_AT_BASELINE,
     MECHANISMS_AT_PROGRESSION,
     MECHANISMS_AT_PROGRESSION2,
+    PASSED,
+    PATIENTS,
     PFS_DAYS,
     PROGRESSED,
     PROGRESSED2,
+    SETTING,
+    SIMULATED,
+    SOURCE,
+    UNIT,
     UNTREATED_DOUBLING_DAYS,
 )
 
@@ -468,20 +480,20 @@ def dish_values(overrides: dict[str, float] | None = None, seeds: range = range(
 # --- rows ------------------------------------------------------------------------------------
 def _row(target: Target, value: float, ci: list[float], n: int | None) -> dict[str, Any]:
     judged = target.kind == "target"
-    return {
-        "key": target.key,
-        "kind": target.kind,
-        "setting": target.setting,
-        "mechanism": target.mechanism,
-        "low": target.low,
-        "high": target.high,
-        "unit": target.unit,
-        "source": target.source,
-        "simulated": value,
-        "ci": ci,
-        "patients": n,
+    return {  # the order of schema.VALIDATION_ROW
+        KEY: target.key,
+        KIND: target.kind,
+        SETTING: target.setting,
+        MECHANISM: target.mechanism,
+        LOW: target.low,
+        HIGH: target.high,
+        UNIT: target.unit,
+        SOURCE: target.source,
+        SIMULATED: value,
+        CI: ci,
+        PATIENTS: n,
         # a check is never judged; NaN (nothing to measure) fails a target
-        "pass": bool(target.low <= value <= target.high) if judged else None,
+        PASSED: bool(target.low <= value <= target.high) if judged else None,
     }
 
 
@@ -498,8 +510,8 @@ def evaluate(table: pd.DataFrame, dish: dict[str, float] | None = None) -> list[
 
 def targets_passed(rows: list[dict[str, Any]]) -> tuple[int, int]:
     """(passing, all) among the rows that are targets: checks do not count."""
-    judged = [r for r in rows if r.get("kind", "target") == "target"]
-    return sum(bool(r["pass"]) for r in judged), len(judged)
+    judged = [r for r in rows if r.get(KIND, "target") == "target"]
+    return sum(bool(r[PASSED]) for r in judged), len(judged)
 
 
 def json_ready(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -554,26 +566,26 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
     """The printed validation table: the targets, then the checks; the last line counts the targets."""
     header = f"{'setting':50s} {'mechanism':24s} {'reviewed':>13s} {'simulated':>10s} {'95% CI':>20s} {'n':>5s}"
     lines = []
-    targets = [r for r in rows if r.get("kind", "target") == "target"]
-    checks = [r for r in rows if r.get("kind") == "check"]
+    targets = [r for r in rows if r.get(KIND, "target") == "target"]
+    checks = [r for r in rows if r.get(KIND) == "check"]
     for title, group in (("targets", targets), ("checks (no reviewed range, not judged)", checks)):
         if not group:
             continue
         lines += [f"{title}:", f"{header}  result  source"]
         for r in group:
-            unit = r["unit"]
-            if r.get("kind", "target") == "check":
+            unit = r[UNIT]
+            if r.get(KIND, "target") == "check":
                 reviewed, result = "-", "check"
             else:
-                high = "" if r["high"] is None or r["high"] == math.inf else format_value(r["high"], unit)
-                reviewed = f">={format_value(r['low'], unit)}" if not high else f"{format_value(r['low'], unit)}-{high}"
-                result = "pass" if r["pass"] else "FAIL"
-            ci = f"{format_value(r['ci'][0], unit)}-{format_value(r['ci'][1], unit)}"
+                high = "" if r[HIGH] is None or r[HIGH] == math.inf else format_value(r[HIGH], unit)
+                reviewed = f">={format_value(r[LOW], unit)}" if not high else f"{format_value(r[LOW], unit)}-{high}"
+                result = "pass" if r[PASSED] else "FAIL"
+            ci = f"{format_value(r[CI][0], unit)}-{format_value(r[CI][1], unit)}"
             ci = "-" if ci == "n/a-n/a" else ci  # none: a dish value, or nothing to count
-            n = "-" if r["patients"] is None else str(r["patients"])
+            n = "-" if r[PATIENTS] is None else str(r[PATIENTS])
             lines.append(
-                f"{r['setting'][:50]:50s} {r['mechanism'][:24]:24s} {reviewed:>13s}"
-                f" {format_value(r['simulated'], unit):>10s} {ci:>20s} {n:>5s}  {result:6s}  {r['source']}"
+                f"{r[SETTING][:50]:50s} {r[MECHANISM][:24]:24s} {reviewed:>13s}"
+                f" {format_value(r[SIMULATED], unit):>10s} {ci:>20s} {n:>5s}  {result:6s}  {r[SOURCE]}"
             )
     passed, total = targets_passed(rows)
     lines.append(f"{passed} of {total} targets pass")

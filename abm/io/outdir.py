@@ -28,6 +28,7 @@ from typing import Any
 
 from abm.io.errors import InputError
 from abm.io.output import honour_umask, write_json
+from abm.io.schema import ABM, BYTES, FILES, KIND, SHA256
 from abm.version import __version__
 
 MANIFEST = "manifest.json"
@@ -55,9 +56,9 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         manifest = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InputError(str(path), "", f"not a manifest abm wrote: {error}") from None
-    ok = isinstance(manifest, dict) and manifest.get("kind") in KIND_FILES and isinstance(manifest.get("files"), dict)
+    ok = isinstance(manifest, dict) and manifest.get(KIND) in KIND_FILES and isinstance(manifest.get(FILES), dict)
     if not ok:
-        raise InputError(str(path), "kind", f"not a manifest abm wrote; allowed kinds: {', '.join(KIND_FILES)}")
+        raise InputError(str(path), KIND, f"not a manifest abm wrote; allowed kinds: {', '.join(KIND_FILES)}")
     return manifest
 
 
@@ -65,7 +66,7 @@ def held_kinds(folder: Path) -> list[str]:
     """The kinds of result a folder holds: its manifest's, else those whose marker file is there."""
     manifest = read_manifest(folder)
     if manifest is not None:
-        return [manifest["kind"]]
+        return [manifest[KIND]]
     return [kind for kind, marker in MARKERS.items() if (folder / marker).exists()]
 
 
@@ -127,7 +128,7 @@ class OutputFolder:
     def commit(self) -> None:
         """Write the manifest and swap the staged folder into place."""
         assert self.staging is not None
-        manifest = {"kind": self.kind, "files": _describe_files(self.staging), "abm": __version__}
+        manifest = {KIND: self.kind, FILES: _describe_files(self.staging), ABM: __version__}  # schema.MANIFEST_TABLE
         write_json(manifest, self.staging / MANIFEST)
         if not self.out.exists():
             os.rename(self.staging, self.out)
@@ -165,7 +166,7 @@ def _describe_files(folder: Path) -> dict[str, dict[str, Any]]:
     for path in sorted(folder.iterdir()):
         if path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            files[path.name] = {"bytes": path.stat().st_size, "sha256": digest}
+            files[path.name] = {BYTES: path.stat().st_size, SHA256: digest}
     return files
 
 

@@ -25,13 +25,24 @@ from abm.experiments.validation import DAYS_PER_MONTH
 from abm.io.errors import InputError
 from abm.io.output import atomic_write, atomic_write_bytes
 from abm.io.schema import (
+    CI,
     DAYS_SIMULATED,
+    HIGH,
+    LOW,
+    MECHANISM,
     MECHANISMS_AT_PROGRESSION,
     MEDIAN_PFS_CI,
     MEDIAN_PFS_DAYS,
+    PASSED,
+    PATIENTS,
     PRIMARY_RESISTANCE,
     PROGRESSED,
+    SETTING,
+    SIMULATED,
+    SOURCE,
     STATUS,
+    TARGETS,
+    UNIT,
 )
 from abm.report.figures import run as run_figures
 from abm.report.figures import sweep as sweep_figures
@@ -259,16 +270,16 @@ def _validation_section(folder: Path) -> Section:
     rows = pd.DataFrame(
         [
             {
-                "setting": r["setting"],
-                "mechanism": LABELS.get(r["mechanism"], r["mechanism"]),
-                "reviewed": _range(r["low"], r["high"], r["unit"]),
-                "simulated (95% CI)": f"{_value(r['simulated'], r['unit'])} "
-                f"({_value(r['ci'][0], r['unit'])}-{_value(r['ci'][1], r['unit'])})",
-                "n": r["patients"],
-                "result": "pass" if r["pass"] else "FAIL",
-                "source": r["source"],
+                "setting": r[SETTING],
+                "mechanism": LABELS.get(r[MECHANISM], r[MECHANISM]),
+                "reviewed": _range(r[LOW], r[HIGH], r[UNIT]),
+                "simulated (95% CI)": f"{_value(r[SIMULATED], r[UNIT])} "
+                f"({_value(r[CI][0], r[UNIT])}-{_value(r[CI][1], r[UNIT])})",
+                "n": r[PATIENTS],
+                "result": "pass" if r[PASSED] else "FAIL",
+                "source": r[SOURCE],
             }
-            for r in data["targets"]
+            for r in data[TARGETS]
         ]
     )
     item = _draw(

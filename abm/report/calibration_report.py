@@ -25,6 +25,20 @@ from abm.experiments.particles import weighted_quantiles
 from abm.experiments.posterior import Calibration, load_calibration
 from abm.experiments.priors import Prior
 from abm.io.output import atomic_write, write_csv
+from abm.io.schema import (
+    DISTRIBUTION,
+    KEY,
+    POSTERIOR_2_5,
+    POSTERIOR_50,
+    POSTERIOR_97_5,
+    POSTERIOR_WIDTH_95,
+    PRIOR_HIGH,
+    PRIOR_LOW,
+    PRIOR_WIDTH_95,
+    SCALE,
+    VERDICT,
+    WIDTH_RATIO,
+)
 from abm.report.build import Section, _draw, _html
 
 IDENTIFIED = 0.5  # posterior 95% width / prior 95% width below this: the targets pin the key down
@@ -57,18 +71,18 @@ def identifiability_table(calibration: Calibration) -> pd.DataFrame:
         ratio = width / prior_width(prior)
         rows.append(
             {
-                "key": key,
-                "distribution": prior.distribution,
-                "prior_low": prior.low,
-                "prior_high": prior.high,
-                "prior_width_95": prior_width(prior),
-                "posterior_2.5": float(prior.unscale(lo)),
-                "posterior_50": float(prior.unscale(mid)),
-                "posterior_97.5": float(prior.unscale(hi)),
-                "posterior_width_95": width,
-                "width_ratio": ratio,
-                "verdict": verdict(ratio),
-                "scale": "log10" if prior.log else "linear",
+                KEY: key,
+                DISTRIBUTION: prior.distribution,
+                PRIOR_LOW: prior.low,
+                PRIOR_HIGH: prior.high,
+                PRIOR_WIDTH_95: prior_width(prior),
+                POSTERIOR_2_5: float(prior.unscale(lo)),
+                POSTERIOR_50: float(prior.unscale(mid)),
+                POSTERIOR_97_5: float(prior.unscale(hi)),
+                POSTERIOR_WIDTH_95: width,
+                WIDTH_RATIO: ratio,
+                VERDICT: verdict(ratio),
+                SCALE: "log10" if prior.log else "linear",
             }
         )
     return pd.DataFrame(rows)
@@ -76,21 +90,21 @@ def identifiability_table(calibration: Calibration) -> pd.DataFrame:
 
 def format_identifiability(table: pd.DataFrame) -> str:
     """The printed table: what each key's posterior looks like beside its prior."""
-    width = max(12, *(len(k) for k in table["key"]))
+    width = max(12, *(len(k) for k in table[KEY]))
     lines = [
         f"{'key':{width}s} {'prior':>22s} {'posterior median [2.5%, 97.5%]':>34s} "
         f"{'95% width prior':>15s} {'posterior':>10s} {'ratio':>6s}  verdict"
     ]
     for r in table.to_dict("records"):
-        log = r["distribution"] == "loguniform"
-        prior = f"{'log' if log else ''}U({r['prior_low']:.3g}, {r['prior_high']:.3g})"
-        post = f"{r['posterior_50']:.3g} [{r['posterior_2.5']:.3g}, {r['posterior_97.5']:.3g}]"
+        log = r[DISTRIBUTION] == "loguniform"
+        prior = f"{'log' if log else ''}U({r[PRIOR_LOW]:.3g}, {r[PRIOR_HIGH]:.3g})"
+        post = f"{r[POSTERIOR_50]:.3g} [{r[POSTERIOR_2_5]:.3g}, {r[POSTERIOR_97_5]:.3g}]"
         unit = " dec" if log else ""  # decades: widths of a loguniform key are in log10
         lines.append(
-            f"{r['key']:{width}s} {prior:>22s} {post:>34s} {f'{r["prior_width_95"]:.3g}{unit}':>15s} "
-            f"{f'{r["posterior_width_95"]:.3g}{unit}':>10s} {r['width_ratio']:6.2f}  {r['verdict']}"
+            f"{r[KEY]:{width}s} {prior:>22s} {post:>34s} {f'{r[PRIOR_WIDTH_95]:.3g}{unit}':>15s} "
+            f"{f'{r[POSTERIOR_WIDTH_95]:.3g}{unit}':>10s} {r[WIDTH_RATIO]:6.2f}  {r[VERDICT]}"
         )
-    counts = table["verdict"].value_counts()
+    counts = table[VERDICT].value_counts()
     lines.append(
         f"{counts.get('identified', 0)} identified, {counts.get('weakly', 0)} weakly, "
         f"{counts.get('prior', 0)} left at the prior (ratio of 95% widths on the prior's scale, "
@@ -199,7 +213,7 @@ def marginals_figure(calibration: Calibration, table: pd.DataFrame):
     rows = math.ceil(len(keys) / cols)
     fig = Figure(figsize=(1.9 * cols + 0.4, 1.75 * rows + 0.4), dpi=150, layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
-    facts = table.set_index("key")
+    facts = table.set_index(KEY)
     for ax, key in zip(axes, keys, strict=False):
         prior = calibration.priors[key]
         x = prior.scale(calibration.particles[key].to_numpy(dtype=float))
@@ -209,7 +223,7 @@ def marginals_figure(calibration: Calibration, table: pd.DataFrame):
             1.0 / (prior.scale(prior.high) - prior.scale(prior.low)), color="#888888", lw=1, ls="--", label="prior"
         )
         row = facts.loc[key]
-        for q, style in (("posterior_2.5", ":"), ("posterior_50", "-"), ("posterior_97.5", ":")):
+        for q, style in ((POSTERIOR_2_5, ":"), (POSTERIOR_50, "-"), (POSTERIOR_97_5, ":")):
             ax.axvline(row[q], color="#c44e52", lw=0.8, ls=style)
         _axis(ax, prior, "x", ticks=True)
         ax.set_yticks([])
@@ -232,13 +246,13 @@ def build_calibration_report(directory: Path | str) -> tuple[Path, str]:
     shown = table.assign(
         prior=[
             f"{'log' if d == 'loguniform' else ''}U({lo:.3g}, {hi:.3g})"
-            for d, lo, hi in zip(table["distribution"], table["prior_low"], table["prior_high"], strict=True)
+            for d, lo, hi in zip(table[DISTRIBUTION], table[PRIOR_LOW], table[PRIOR_HIGH], strict=True)
         ],
         posterior=[
             f"{m:.3g} [{lo:.3g}, {hi:.3g}]"
-            for m, lo, hi in zip(table["posterior_50"], table["posterior_2.5"], table["posterior_97.5"], strict=True)
+            for m, lo, hi in zip(table[POSTERIOR_50], table[POSTERIOR_2_5], table[POSTERIOR_97_5], strict=True)
         ],
-    )[["key", "prior", "posterior", "scale", "prior_width_95", "posterior_width_95", "width_ratio", "verdict"]].round(3)
+    )[[KEY, "prior", "posterior", SCALE, PRIOR_WIDTH_95, POSTERIOR_WIDTH_95, WIDTH_RATIO, VERDICT]].round(3)
     meta = calibration.meta
     facts = pd.DataFrame(
         {

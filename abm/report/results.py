@@ -17,6 +17,7 @@ import pandas as pd
 
 from abm.io.errors import InputError
 from abm.io.outdir import MARKERS, read_manifest
+from abm.io.schema import FILES, KIND, SHA256
 
 __all__ = ["MARKERS", "detect", "has", "read_csv", "read_json", "read_optional_csv", "read_parquet"]
 
@@ -30,20 +31,20 @@ def detect(folder: Path) -> list[str]:
     manifest = read_manifest(folder)
     if manifest is None:
         return [kind for kind, marker in MARKERS.items() if (folder / marker).is_file()]
-    for name, facts in manifest["files"].items():
+    for name, facts in manifest[FILES].items():
         path = folder / name
         if not path.is_file():
             raise InputError(str(path), "", "listed in manifest.json but missing; the folder is not a whole result")
-        if not isinstance(facts, dict) or hashlib.sha256(path.read_bytes()).hexdigest() != facts.get("sha256"):
+        if not isinstance(facts, dict) or hashlib.sha256(path.read_bytes()).hexdigest() != facts.get(SHA256):
             raise InputError(str(path), "", "changed since the run that wrote manifest.json; run it again")
-    return [manifest["kind"]]
+    return [manifest[KIND]]
 
 
 def has(folder: Path, name: str) -> bool:
     """Whether the folder's result includes the file (its manifest says so, or, without one, it is there)."""
     manifest = read_manifest(Path(folder))
     if manifest is not None:
-        return name in manifest["files"]
+        return name in manifest[FILES]
     return (Path(folder) / name).is_file()
 
 

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
+from abm.io.schema import CI, HIGH, LOW, MECHANISM, PASSED, PATIENTS, SEED, SETTING, SIMULATED, TARGETS, UNIT
 from abm.report.figures.style import LABELS, figure, rc
 from abm.report.results import read_json
 
@@ -24,15 +25,15 @@ PASS, FAIL = "black", "white"
 
 def target_label(row: dict) -> str:
     """'mechanism' over 'setting' (wrapped), in readable words."""
-    mechanism = LABELS.get(row["mechanism"], row["mechanism"])
-    return mechanism + "\n" + "\n".join(textwrap.wrap(row["setting"], 32))
+    mechanism = LABELS.get(row[MECHANISM], row[MECHANISM])
+    return mechanism + "\n" + "\n".join(textwrap.wrap(row[SETTING], 32))
 
 
 def validation_figure(folder: Path) -> Figure:
     """Forest plot: one row per target, the reviewed range as a band, the simulated value with its CI."""
     data = read_json(Path(folder) / "validation.json")
-    rows = data["targets"]
-    panels = [(unit, [r for r in rows if r["unit"] == unit]) for unit in dict.fromkeys(r["unit"] for r in rows)]
+    rows = data[TARGETS]
+    panels = [(unit, [r for r in rows if r[UNIT] == unit]) for unit in dict.fromkeys(r[UNIT] for r in rows)]
     with rc():
         heights = [len(p) for _, p in panels]
         fig, axes = figure(
@@ -42,21 +43,21 @@ def validation_figure(folder: Path) -> Figure:
             y = np.arange(len(group))[::-1]
             top = 0.0
             for yi, row in zip(y, group, strict=True):
-                value = row["simulated"]
+                value = row[SIMULATED]
                 # an open-ended range (">= 3-fold") is drawn to past the value or twice its lower end
-                high = row["high"] if row["high"] is not None else max(2 * row["low"], 1.3 * (value or 0.0))
+                high = row[HIGH] if row[HIGH] is not None else max(2 * row[LOW], 1.3 * (value or 0.0))
                 ax.barh(
                     yi,
-                    high - row["low"],
-                    left=row["low"],
+                    high - row[LOW],
+                    left=row[LOW],
                     height=0.6,
                     color="#d9d9d9",
                     edgecolor="#7f7f7f",
                     lw=0.6,
-                    gid=f"range:{row['setting']}:{row['mechanism']}",
+                    gid=f"range:{row[SETTING]}:{row[MECHANISM]}",
                 )
-                value, (lo, hi) = row["simulated"], row["ci"]
-                colour = PASS if row["pass"] else FAIL
+                value, (lo, hi) = row[SIMULATED], row[CI]
+                colour = PASS if row[PASSED] else FAIL
                 reached = value is not None
                 shown = value if reached else (hi if hi is not None else high)
                 lo = shown if lo is None else lo
@@ -74,9 +75,9 @@ def validation_figure(folder: Path) -> Figure:
                     elinewidth=1.0,
                     capsize=2,
                 )
-                drawn.lines[0].set_gid(f"simulated:{row['setting']}:{row['mechanism']}")  # the point itself
+                drawn.lines[0].set_gid(f"simulated:{row[SETTING]}:{row[MECHANISM]}")  # the point itself
                 top = max(top, high, hi_shown, shown)
-                counted = f"n={row['patients']}" if row["patients"] else "dish"
+                counted = f"n={row[PATIENTS]}" if row[PATIENTS] else "dish"
                 note = counted + ("" if reached else ", median not reached")
                 ax.annotate(
                     note,
@@ -99,8 +100,8 @@ def validation_figure(folder: Path) -> Figure:
                 ax.set_xlim(0, top * 1.08)
             ax.grid(axis="x", color="#eeeeee", lw=0.5)
             ax.set_axisbelow(True)
-        passed = sum(bool(r["pass"]) for r in rows)
-        cohort = f"{data['patients']} patients per arm, seed {data['seed']}" if "patients" in data else "cohort unknown"
+        passed = sum(bool(r[PASSED]) for r in rows)
+        cohort = f"{data[PATIENTS]} patients per arm, seed {data[SEED]}" if PATIENTS in data else "cohort unknown"
         fig.suptitle(
             f"Validation against the reviewed ranges: {passed} of {len(rows)} pass\n({cohort.rstrip('; ')})",
             x=0.01,
