@@ -264,6 +264,7 @@ def _trial(args: argparse.Namespace) -> int:
     from abm.experiments.trial_stats import format_summary, summarise_trial
     from abm.io.outdir import output_folder
     from abm.io.output import finite, write_csv, write_json
+    from abm.io.schema import CALIBRATION, POINT, POSTERIOR, SEED, TRIAL
 
     overrides = {k: v for k, v in (("patients", args.patients), ("seed", args.seed)) if v is not None}
     trial = load_trial(args.trial, overrides)
@@ -283,9 +284,9 @@ def _trial(args: argparse.Namespace) -> int:
         with output_folder(out, "trial", args.overwrite) as staging:
             table = run_trial(trial, workers, False if args.json else None, args.scheduler)
             arms = [a.name for a in trial.arms]
-            summary = finite({"trial": trial.name, "seed": trial.trial.seed, **summarise_trial(table, arms)})
+            summary = finite({TRIAL: trial.name, SEED: trial.trial.seed, **summarise_trial(table, arms)})
             if calibration is not None:
-                summary["calibration"] = {"folder": str(calibration.directory), "point": calibration.point}
+                summary[CALIBRATION] = {"folder": str(calibration.directory), POINT: calibration.point}
             if args.posterior is not None:
                 sets = posterior.draws(calibration, args.posterior, trial.trial.seed)
                 tidy = posterior.posterior_trial(
@@ -295,7 +296,7 @@ def _trial(args: argparse.Namespace) -> int:
                     source,
                     log=None if args.json else lambda m: print(m, file=sys.stderr, flush=True),
                 )
-                summary["posterior"] = finite(
+                summary[POSTERIOR] = finite(
                     {"draws": args.posterior, "seed": trial.trial.seed, "parameters": sets}
                     | {"arms": posterior.summarise_posterior(tidy)}
                 )

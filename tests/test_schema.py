@@ -54,8 +54,22 @@ def test_a_run_writes_the_declared_columns(tmp_path: Path, kind: str) -> None:
 def test_a_trial_writes_the_declared_columns(tmp_path: Path) -> None:
     trial = SCENARIOS / "trial-first-line.toml"
     out = tmp_path / "out"
+    # one posterior draw of the small fixture calibration: the summary's optional keys and posterior.csv
+    posterior_draw = ["--posterior", "1", "--calibration", str(ROOT / "tests" / "fixtures" / "calibration-small")]
     done = subprocess.run(
-        [sys.executable, "-m", "abm", "trial", str(trial), "--patients", "3", "--out", str(out), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "abm",
+            "trial",
+            str(trial),
+            "--patients",
+            "3",
+            "--out",
+            str(out),
+            "--json",
+            *posterior_draw,
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -67,9 +81,14 @@ def test_a_trial_writes_the_declared_columns(tmp_path: Path) -> None:
     cohort = list(load_trial(trial).cohort)
     assert header(out / "patients.csv") == schema.PATIENTS_TABLE.names({"<name>": cohort})
     summary = json.loads((out / "summary.json").read_text())
-    for arm in summary["arms"].values():
+    assert list(summary) == schema.TRIAL_SUMMARY.names(only=("--calibration or --posterior", "--posterior"))
+    for arm in summary[schema.ARMS].values():
         assert list(arm) == schema.ARM_SUMMARY.names()
-    check_manifest(out, ["patients.csv", "summary.json"])
+    assert len(summary[schema.HAZARD_RATIOS]) == len(summary[schema.ARMS]) - 1
+    for hazard_ratio in summary[schema.HAZARD_RATIOS]:
+        assert list(hazard_ratio) == schema.HAZARD_RATIO.names()
+    assert header(out / "posterior.csv") == schema.TRIAL_POSTERIOR.names()
+    check_manifest(out, ["patients.csv", "summary.json", "posterior.csv"])
 
 
 def check_manifest(out: Path, files: list[str]) -> None:
@@ -170,7 +189,9 @@ README_PLACES: list[tuple[Table, str, str]] = [
     (schema.LINEAGE_TABLE, "| `lineage.csv` |", "text"),
     (schema.CLONE_COUNTS, "| `clones.csv` |", "text"),
     (schema.SWEEP_DESIGN, "| `design.parquet` |", "text"),
+    (schema.TRIAL_SUMMARY, "and `summary.json`, what `--json` prints", "text"),
     (schema.ARM_SUMMARY, "and `summary.json`, what `--json` prints", "text"),
+    (schema.HAZARD_RATIO, "and `summary.json`, what `--json` prints", "text"),
     (schema.TRIAL_POSTERIOR, "(`posterior.csv` in the output folder", "text"),
     (schema.CALIBRATION_POSTERIOR, "`posterior.csv` (`particle`", "text"),
     (schema.SENSITIVITY, "writes `DIR/sensitivity.csv` with columns", "text"),

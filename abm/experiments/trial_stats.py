@@ -17,16 +17,23 @@ from lifelines.utils import median_survival_times
 from abm.clinic.readouts import BIOPSY_COLUMNS
 from abm.io.schema import (
     ARM,
+    ARMS,
+    CI,
+    HAZARD_RATIOS,
+    HR,
     MECHANISMS_AT_PROGRESSION,
     MEDIAN_PFS2_CI,
     MEDIAN_PFS2_DAYS,
     MEDIAN_PFS_CI,
     MEDIAN_PFS_DAYS,
+    ORR,
+    PATIENTS,
     PFS2_DAYS,
     PFS_DAYS,
     PRIMARY_RESISTANCE,
     PROGRESSED,
     PROGRESSED2,
+    REFERENCE,
     RESPONDED,
 )
 
@@ -63,11 +70,11 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     found = progressed[MECHANISMS_AT_PROGRESSION].fillna("").str.split(";")
     shares = {m: float(found.map(lambda ms, m=m: m in ms).mean()) if len(found) else 0.0 for m in BIOPSY_COLUMNS}
     return {
-        "patients": len(rows),
+        PATIENTS: len(rows),
         PROGRESSED: int(rows[PROGRESSED].sum()),
         MEDIAN_PFS_DAYS: median,
         MEDIAN_PFS_CI: ci,
-        "orr": float(rows[RESPONDED].mean()),
+        ORR: float(rows[RESPONDED].mean()),
         PRIMARY_RESISTANCE: float(primary_resistant(rows).mean()) if len(rows) else 0.0,
         MECHANISMS_AT_PROGRESSION: shares,
         MEDIAN_PFS2_DAYS: median2,
@@ -85,23 +92,23 @@ def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any
             "treated": (two[ARM] == arm).astype(int),
         }
     )
-    result = {"arm": arm, "reference": reference, "hr": None, "ci": [None, None]}
+    result = {ARM: arm, REFERENCE: reference, HR: None, CI: [None, None]}
     if data[PROGRESSED].sum() == 0 or data["treated"].nunique() < 2:
         return result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cph = CoxPHFitter().fit(data, duration_col=PFS_DAYS, event_col=PROGRESSED)
     summary = cph.summary.loc["treated"]
-    result["hr"] = _finite(summary["exp(coef)"])
-    result["ci"] = [_finite(summary["exp(coef) lower 95%"]), _finite(summary["exp(coef) upper 95%"])]
+    result[HR] = _finite(summary["exp(coef)"])
+    result[CI] = [_finite(summary["exp(coef) lower 95%"]), _finite(summary["exp(coef) upper 95%"])]
     return result
 
 
 def summarise_trial(table: pd.DataFrame, arms: list[str]) -> dict[str, Any]:
     """Everything ``abm trial --json`` prints: per-arm figures and hazard ratios vs the first arm."""
     return {
-        "arms": {arm: arm_summary(table[table[ARM] == arm]) for arm in arms},
-        "hazard_ratios": [hazard_ratio(table, arm, arms[0]) for arm in arms[1:]],
+        ARMS: {arm: arm_summary(table[table[ARM] == arm]) for arm in arms},
+        HAZARD_RATIOS: [hazard_ratio(table, arm, arms[0]) for arm in arms[1:]],
     }
 
 
@@ -112,21 +119,21 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
         return "not reached" if x is None else f"{x:.0f}"
 
     lines = [name]
-    for arm, s in summary["arms"].items():
+    for arm, s in summary[ARMS].items():
         lo, hi = s[MEDIAN_PFS_CI]
         mechanisms = ", ".join(f"{m} {v:.0%}" for m, v in s[MECHANISMS_AT_PROGRESSION].items() if v > 0)
         lines += [
-            f"  {arm}: {s['patients']} patients, {s['progressed']} progressed",
-            f"    median PFS {days(s['median_pfs_days'])} days (95% CI {days(lo)}-{days(hi)});"
-            f" ORR {s['orr']:.0%}; primary resistance {s['primary_resistance']:.0%}",
+            f"  {arm}: {s[PATIENTS]} patients, {s[PROGRESSED]} progressed",
+            f"    median PFS {days(s[MEDIAN_PFS_DAYS])} days (95% CI {days(lo)}-{days(hi)});"
+            f" ORR {s[ORR]:.0%}; primary resistance {s[PRIMARY_RESISTANCE]:.0%}",
             f"    at progression: {mechanisms or 'none detected'}",
         ]
         if s[MEDIAN_PFS2_DAYS] is not None:
-            lines.append(f"    median PFS2 {days(s['median_pfs2_days'])} days")
-    for hr in summary["hazard_ratios"]:
-        if hr["hr"] is None:
-            lines.append(f"  HR {hr['arm']} vs {hr['reference']}: not estimable")
+            lines.append(f"    median PFS2 {days(s[MEDIAN_PFS2_DAYS])} days")
+    for hr in summary[HAZARD_RATIOS]:
+        if hr[HR] is None:
+            lines.append(f"  HR {hr[ARM]} vs {hr[REFERENCE]}: not estimable")
         else:
-            lo, hi = hr["ci"]
-            lines.append(f"  HR {hr['arm']} vs {hr['reference']}: {hr['hr']:.2f} (95% CI {lo:.2f}-{hi:.2f})")
+            lo, hi = hr[CI]
+            lines.append(f"  HR {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f})")
     return "\n".join(lines)

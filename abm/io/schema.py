@@ -75,6 +75,12 @@ ORR = "orr"
 PRIMARY_RESISTANCE = "primary_resistance"
 MEDIAN_PFS2_DAYS = "median_pfs2_days"
 MEDIAN_PFS2_CI = "median_pfs2_ci"
+# trial summary.json, top level (TRIAL, SEED, POSTERIOR below), and each of its hazard ratios
+ARMS = "arms"
+HAZARD_RATIOS = "hazard_ratios"
+CALIBRATION = "calibration"
+REFERENCE = "reference"
+HR = "hr"
 # validate: validation.json, and its rows (abm.experiments.validation, abm.experiments.posterior)
 TRIAL = "trial"
 DISH = "dish"
@@ -269,6 +275,28 @@ ARM_SUMMARY = _table(
     {MECHANISMS_AT_PROGRESSION} | dict | share | share of progressed patients with each mechanism found
     {MEDIAN_PFS2_DAYS} | float | days | Kaplan-Meier median PFS2
     {MEDIAN_PFS2_CI} | list | days | its 95% confidence interval
+""",
+)
+TRIAL_SUMMARY = _table(
+    "summary.json",
+    "abm trial",
+    f"""
+    {TRIAL} | str |  | the trial's name
+    {SEED} | int |  | its root seed
+    {ARMS} | dict |  | per arm, its figures (ARM_SUMMARY)
+    {HAZARD_RATIOS} | list |  | each arm but the first against the first (HAZARD_RATIO)
+    {CALIBRATION} | dict |  | the calibration folder and the point applied | --calibration or --posterior
+    {POSTERIOR} | dict |  | the draws, their seed and parameters; per arm each metric's median [interval] | --posterior
+""",
+)
+HAZARD_RATIO = _table(
+    "summary.json (hazard_ratios)",
+    "abm trial",
+    f"""
+    {ARM} | str |  | the arm
+    {REFERENCE} | str |  | the arm it is compared with (the first)
+    {HR} | float |  | Cox hazard ratio for PFS; null when not estimable
+    {CI} | list |  | its 95% confidence interval
 """,
 )
 TRIAL_POSTERIOR = _table(
@@ -478,7 +506,7 @@ MANIFEST_ENTRY = _table(
 # Every result table.
 TABLES: tuple[Table, ...] = (
     *(TIMESERIES, STATES, LINEAGE_TABLE, CLONE_COUNTS, RUN_SUMMARY),
-    *(PATIENTS_TABLE, ARM_SUMMARY, TRIAL_POSTERIOR),
+    *(PATIENTS_TABLE, TRIAL_SUMMARY, ARM_SUMMARY, HAZARD_RATIO, TRIAL_POSTERIOR),
     *(SWEEP_RUNS, SWEEP_DESIGN, SWEEP_SERIES, SWEEP_DESCRIPTION, SENSITIVITY),
     *(VALIDATION_TABLE, VALIDATION_ROW),
     *(CALIBRATION_POSTERIOR, CALIBRATION_TABLE, CALIBRATION_PRIOR, CALIBRATION_GENERATION, IDENTIFIABILITY),
