@@ -359,17 +359,14 @@ SENSITIVITY = _table(
 """,
 )
 
-SWEEP_SERIES = _table(
+# each run's timeseries.csv, its columns reordered (abm.experiments.sweep.runner.series_table)
+SWEEP_SERIES = Table(
     "series.parquet",
     "abm sweep (series = true)",
-    f"""
-    {RUN} | int |  | the run, as in runs.parquet
-    {DAY} | int | days | days since the start
-    <count column> | int | cells | cells carrying that mechanism
-    {TOTAL} | int | cells | tumour cells
-    <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
-    {CLONES} | int | clones | living clones | clone runs
-""",
+    (
+        Column(RUN, "int", "", "the run, as in runs.parquet"),
+        *(TIMESERIES[name] for name in (DAY, "<count column>", TOTAL, "<drug>", CLONES)),
+    ),
 )
 SWEEP_DESCRIPTION = _table(
     "sweep.json",
