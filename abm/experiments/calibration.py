@@ -93,7 +93,7 @@ from abm.experiments.particles import weighted_quantiles
 from abm.experiments.priors import PRIORS, Prior
 from abm.experiments.sweep.metrics import TARGET_PREFIX
 from abm.experiments.sweep.runner import simulate
-from abm.experiments.trial import Distribution, Trial
+from abm.experiments.trial import Distribution, Trial, with_seed
 from abm.experiments.trial import with_values as trial_with_values
 from abm.experiments.validation import VALIDATION_TRIAL, validation_trial
 from abm.io.errors import InputError
@@ -225,7 +225,7 @@ class TrialModel:
         trial = with_values(self.trial, values)
         if not feasible(trial.parameters):
             return {FEASIBLE: 0.0, **dict.fromkeys(self.targets, math.nan)}
-        trial = trial.model_copy(update={"trial": trial.trial.model_copy(update={"seed": cohort_seed})})
+        trial = with_seed(trial, cohort_seed, "the particle's cohort seed")
         # the sweep runner's evaluation: the trial run on one worker, its target metrics
         measured, _ = simulate(trial, tuple(TARGET_PREFIX + k for k in self.targets), series=False)
         return {FEASIBLE: 1.0, **{k: measured[TARGET_PREFIX + k] for k in self.targets}}
