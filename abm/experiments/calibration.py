@@ -53,16 +53,19 @@ Stopping: at ``max_generations``, when epsilon falls to ``min_epsilon``, or at t
 budget ``max_evaluations`` (a hard bound on the wall time: a generation that would exceed it
 is abandoned, and the posterior is the last complete generation).
 
-Cost, measured on this 2-core machine (load ~1, one worker, the validation trial with the
-prone-subgroup cohort of the exploration's point S5): one particle takes 2.3-2.6 s at 100
-patients per arm and 5.0-5.2 s at 200 (plus ~6 s once per worker process for imports and
-compilation). Presets (``PRESETS``), on 2 workers:
+Cost, measured on this 2-core machine (session 7, the machine otherwise idle, 2 workers, the
+full preset's own run): 1729 evaluations in 2751 s, 1.6 s of wall time per particle at 200
+patients per arm (3.2 CPU-seconds; session 5 measured 5.1 before issue 13's kernel work), plus
+~6 s once per worker process for imports and compilation. Presets (``PRESETS``), on 2 workers:
 
 - ``small``: 40 particles per generation, 100 patients per arm, at most 6 generations,
-  minimum epsilon 0.1, at most 400 evaluations: <= 400 x 2.5 s / 2 = ~8.5 minutes of
-  simulation, under 15 minutes with the machine shared.
+  minimum epsilon 0.1, at most 400 evaluations: <= 400 x 0.8 s = ~6 minutes of simulation,
+  under 15 minutes with the machine shared.
 - ``full``: 100 particles, 200 patients per arm, at most 10 generations, minimum epsilon 0.1,
-  at most 2000 evaluations: <= 2000 x 5.1 s / 2 = ~85 minutes, under 2 hours.
+  at most 3500 evaluations: <= 3500 x 1.6 s = ~95 minutes, under 2 hours on an idle machine
+  (a machine shared with other work is slower: session 6 measured 3.5 s per particle under a
+  second job's load). The budget was 2000 while particles cost 5 s; at 2000 the posterior
+  stopped at epsilon 0.70 with an effective sample size of 12.
 
 Output (``DIR``, default ``calibration/<preset>/``): ``calibration.json`` (priors, the
 weighted posterior median per key as ``point``, the generations, the targets), ``posterior.csv``
@@ -121,7 +124,7 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "small": Preset(particles=40, patients_per_arm=100, max_generations=6, min_epsilon=0.1, max_evaluations=400),
-    "full": Preset(particles=100, patients_per_arm=200, max_generations=10, min_epsilon=0.1, max_evaluations=2000),
+    "full": Preset(particles=100, patients_per_arm=200, max_generations=10, min_epsilon=0.1, max_evaluations=3500),
 }
 
 
