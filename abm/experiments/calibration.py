@@ -29,14 +29,10 @@ one worker. Its summary statistics are ``validation.target_values`` (the metrics
 break the biology the targets do not measure (``objective.feasible``) get an infinite
 distance without running.
 
-Distance (``objective.distance``, ``RangeDistance``): the sum over targets of ((value - nearest
-edge of the reviewed range) / range width)^2 for values outside the range, plus 0.05 x ((value -
-range centre) / width)^2, so that inside every range the central fits are preferred. Durations
-(days, months) are measured on their ratio scale instead: log(value / nearest edge) / log(1.1)
-outside, 0.05 x (log(value / geometric centre) / log(high / low))^2 inside. A value that is NaN
-or infinite (a median PFS not reached) adds ``NOT_FINITE``. Epsilon: the ``alpha`` quantile
-of the previous generation's weighted distances (pyabc QuantileEpsilon); generation 0 accepts
-every feasible prior draw.
+Distance: ``objective.range_distance`` over the targets used (``RangeDistance``; the formula
+is in ``abm.experiments.objective``'s docstring, one place for the ABC and sweeps). Epsilon:
+the ``alpha`` quantile of the previous generation's weighted distances (pyabc
+QuantileEpsilon); generation 0 accepts every feasible prior draw.
 
 Determinism: ``SeededSampler`` runs candidate i of generation t with numpy's global generator
 (which pyabc draws from) seeded from (seed, t, i), in this process, local worker processes or
@@ -81,7 +77,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -91,12 +87,13 @@ import numpy as np
 import pandas as pd
 
 from abm.biology.parameters import Parameters
+from abm.config.paths import PathLike
 from abm.experiments.objective import DISTANCE, Ranges, feasible, range_distance, target_ranges
 from abm.experiments.particles import weighted_quantiles
 from abm.experiments.priors import PRIORS, Prior
 from abm.experiments.sweep.metrics import TARGET_PREFIX
 from abm.experiments.sweep.runner import simulate
-from abm.experiments.trial import Distribution, Trial, with_seed
+from abm.experiments.trial import Distribution, Trial
 from abm.experiments.trial import with_values as trial_with_values
 from abm.experiments.validation import VALIDATION_TRIAL, validation_trial
 from abm.io.errors import InputError
@@ -140,7 +137,7 @@ class RangeDistance:
         return range_distance(x, self.targets)
 
 
-def with_values(trial: Trial, values: dict[str, float], source: str = "the calibration's values") -> Trial:
+def with_values(trial: Trial, values: Mapping[PathLike, Any], source: str = "the calibration's values") -> Trial:
     """The trial with fitted quantities set: parameters (``division_rate``) and fields of cohort
     distributions (``cohort.division_rate.sigma``), paths of ``abm.config.paths``, validated as a
     trial file is (a value out of its range is an InputError)."""
@@ -225,10 +222,10 @@ class TrialModel:
         values = decode(pars, self.priors)
         cohort_seed = int(np.random.randint(0, 2**31 - 1))  # the candidate's own seeded stream
         release_global_rng()  # the rest draws from the cohort seed: other threads' candidates may go on
-        trial = with_values(self.trial, values)
+        # one validated trial: the particle's values and its cohort seed (which feasible does not read)
+        trial = with_values(self.trial, {**values, ("trial", "seed"): cohort_seed})
         if not feasible(trial.parameters):
             return {FEASIBLE: 0.0, **dict.fromkeys(self.targets, math.nan)}
-        trial = with_seed(trial, cohort_seed, "the particle's cohort seed")
         # the sweep runner's evaluation: the trial run on one worker, its target metrics
         measured, _ = simulate(trial, tuple(TARGET_PREFIX + k for k in self.targets), series=False)
         return {FEASIBLE: 1.0, **{k: measured[TARGET_PREFIX + k] for k in self.targets}}
