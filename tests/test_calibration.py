@@ -31,7 +31,7 @@ from abm.experiments.calibration import (
     check_priors,
     with_values,
 )
-from abm.experiments.objective import DURATION_UNITS, NOT_FINITE, distance, feasible
+from abm.experiments.objective import DURATION_UNITS, NOT_FINITE, OUTSIDE_COST, distance, feasible
 from abm.experiments.priors import PRIORS
 from abm.experiments.trial import Distribution
 from abm.experiments.validation import TRIAL_TARGETS, validation_trial
@@ -133,7 +133,11 @@ def test_distance_is_least_at_the_centres_and_grows_outside() -> None:
     outside = [{**r, "simulated": r["high"] + (r["high"] - r["low"])} for r in centre]
     # inside a range only the small centre term counts: 0.05 x 0.25 per target at an edge
     assert 0 < distance(inside) < distance(edge) == pytest.approx(0.0125 * len(centre))
-    assert distance(outside) == pytest.approx(len(centre) * (1.0 + 0.05 * 1.5**2))
+    # a width outside: the squared miss, the cost of being outside, the centre term
+    assert distance(outside) == pytest.approx(len(centre) * (1.0 + OUTSIDE_COST + 0.05 * 1.5**2))
+    # any miss at all costs OUTSIDE_COST: a tenth of a width outside is not 0.01 (session 7)
+    just_outside = [{**r, "simulated": r["high"] + 0.1 * (r["high"] - r["low"])} for r in centre]
+    assert distance(just_outside) == pytest.approx(len(centre) * (0.01 + OUTSIDE_COST + 0.05 * 0.6**2))
     assert distance([{"simulated": math.inf, "low": 12, "high": 24}]) == NOT_FINITE
     ranges = {t.key: (t.low, t.high, t.unit) for t in TRIAL_TARGETS}
     d = RangeDistance(ranges)
@@ -155,15 +159,18 @@ def test_durations_are_judged_on_their_ratio_scale() -> None:
     centre = math.sqrt(vdt.low * vdt.high)  # the geometric centre, 200 d
     assert distance(row(centre)) == 0.0
     assert distance(row(vdt.low)) == pytest.approx(0.05 * 0.25)  # an edge: half the log width off centre
-    # 10% under (or over) the range counts 1 plus the centre term, on either side alike
-    assert distance(row(vdt.low / 1.1)) == pytest.approx(1.0 + 0.05 * (0.5 + math.log(1.1) / math.log(4)) ** 2)
+    # 10% under (or over) the range counts 1, the cost of being outside and the centre term, on either side alike
+    assert distance(row(vdt.low / 1.1)) == pytest.approx(
+        1.0 + OUTSIDE_COST + 0.05 * (0.5 + math.log(1.1) / math.log(4)) ** 2
+    )
     assert distance(row(vdt.high * 1.1)) == pytest.approx(distance(row(vdt.low / 1.1)))
     assert distance(row(96.0)) > 0.15  # the point of the first fit
-    assert distance(row(96.0, unit="share")) < 0.02  # what the range-width scale made of it
+    # what the range-width scale made of it: the cost of being outside, and 0.0002 more
+    assert distance(row(96.0, unit="share")) < OUTSIDE_COST + 0.02
     assert distance(row(0.0)) == NOT_FINITE  # no positive duration is no duration
     # months alike: a median PFS of 10.9 months (12 / 1.1) against 12-24
     assert distance(row(12 / 1.1, 12, 24, "months")) == pytest.approx(
-        1.0 + 0.05 * (0.5 + math.log(1.1) / math.log(2)) ** 2
+        1.0 + OUTSIDE_COST + 0.05 * (0.5 + math.log(1.1) / math.log(2)) ** 2
     )
 
 

@@ -109,7 +109,9 @@ PRIORS: dict[str, Prior] = {
     "cohort.egfr_tki_insensitivity.present": Prior(
         "uniform",
         0.0,
-        0.15,
-        "003 §1 (4-10% primary resistance, 'other non-sensitive mutations in the target gene')",
+        0.3,
+        "003 §1 (4-10% primary resistance, 'other non-sensitive mutations in the target gene'); "
+        "upper end an assumption: at the cohort's growth rates ~43% of the insensitive tumours "
+        "progress inside the 6-month window (issue 14 notes, session 8), so 10% needs ~0.23",
     ),
 }
