@@ -54,6 +54,9 @@ class _Track:
     last_due: int | None = None
 
 
+IDLE = _Track()  # a drug never given: the very object, so it is recognised at no cost
+
+
 class Dosing:
     """One course's administrations, missed doses and (with ``pk``) concentrations; see the module."""
 
@@ -64,7 +67,7 @@ class Dosing:
         self._days = days
         self._kinetics: list[Pharmacokinetics] = [DRUGS[name].pk for name in DRUG_NAMES]
         self._models = [DayModel(pk) for pk in self._kinetics]
-        self._tracks = [_Track() for _ in DRUG_NAMES]
+        self._tracks = [IDLE] * len(DRUG_NAMES)
         self._draws: dict[int, np.ndarray] = {}
         self._day = -1  # the last day processed
         self._standing: tuple[float, ...] = (0.0,) * len(DRUG_NAMES)  # its relative doses
@@ -86,8 +89,8 @@ class Dosing:
     def _pattern(self, drug: int, track: _Track, day: int, relative: float) -> tuple[_Track, Pattern]:
         """The day's administrations taken as (hour, mg), and the drug's track with its due day."""
         pk = self._kinetics[drug]
-        if relative <= 0.0:
-            return replace(track, last_due=None), ()  # stopped: a restart gives its first dose at once
+        if relative <= 0.0:  # stopped: a restart gives its first dose at once
+            return (track if track.last_due is None else replace(track, last_due=None)), ()
         mg = relative * pk.standard_dose_mg
         if pk.interval_days > 1:  # every few days: due on the first day on, then each interval
             if track.last_due is not None and day - track.last_due < pk.interval_days:
@@ -124,6 +127,9 @@ class Dosing:
         dose taken, a daily drug's pattern is the same each day."""
         key: list[float] = []
         for drug, (track, relative) in enumerate(zip(tracks, doses, strict=True)):
+            if relative <= 0.0 and track is IDLE:  # never given (most drugs of most courses)
+                key.append(0.0)
+                continue
             pk = self._kinetics[drug]
             steady = self.adherence >= 1.0 and (pk.interval_days == 1 or relative <= 0.0)
             for day in range(last if steady else first, last + 1):
@@ -162,7 +168,7 @@ class Dosing:
         if not self.pk:
             return all(self._kinetics[d].interval_days == 1 for d in range(len(tracks)))
         for drug, (track, exposure) in enumerate(zip(tracks, self.key, strict=True)):
-            if not track.pattern and track.start == EMPTY:
+            if track is IDLE or (not track.pattern and track.start == EMPTY):
                 continue  # never given
             pk, model = self._kinetics[drug], self._models[drug]
             if pk.interval_days > 1 and self._standing[drug] > 0.0:
