@@ -166,7 +166,7 @@ class Dosing:
         if self.adherence < 1.0:
             return False  # a missed dose may come any day
         if not self.pk:
-            return all(self._kinetics[d].interval_days == 1 for d in range(len(tracks)))
+            return True  # every dose taken: the dose of the day, which stands
         for drug, (track, exposure) in enumerate(zip(tracks, self.key, strict=True)):
             if track is IDLE or (not track.pattern and track.start == EMPTY):
                 continue  # never given
