@@ -50,20 +50,6 @@ def _drug(name: str, drug_class: str, source: str, pk: Pharmacokinetics, **block
 
 
 # --- pharmacokinetics: one row per drug, values from labels and published PK studies -------
-# Exposure-response. EC50 is a share of the standard regimen's Css,avg (Hill 1). For the EGFR TKIs
-# it lies well below the standard exposure: osimertinib showed no exposure-efficacy relationship
-# over 20-240 mg, 0.25-3x the standard exposure (TAGRISSO SmPC 5.1; Brown 2017 Br J Clin Pharmacol
-# 83:1216), so the block is near its top at a quarter of the exposure; erlotinib at 25 mg/day
-# (1/6 of the dose) kept responses in EGFR-mutant NSCLC (Yeo 2010 J Thorac Oncol 5:1048) and the
-# trough linked to PFS was >= 0.17-0.30 ug/mL against 1.28 at 150 mg (Takeda 2020 Clin Transl Sci
-# 13:1015). EC50 = 0.1 Css,avg meets both (x = 0.73 at a quarter of the exposure). The other drugs
-# take the same value: an assumption, no exposure-response of theirs is published.
-EC50_SOURCE = (
-    "assumption: EC50 = 0.1 x the standard Css,avg, Hill 1; constrained by osimertinib's flat "
-    "exposure-efficacy over 0.25-3x the standard exposure (TAGRISSO SmPC 5.1; Brown 2017) and erlotinib's "
-    "activity at 1/6 of its dose (Yeo 2010; Takeda 2020)"
-)
-
 GEFITINIB_PK = Pharmacokinetics(
     regimen="250 mg once daily",
     standard_dose_mg=250.0,
@@ -82,7 +68,6 @@ GEFITINIB_PK = Pharmacokinetics(
         half_life_h=48.0,
         cmin=200.0,
     ),
-    exposure_source=EC50_SOURCE,
 )
 ERLOTINIB_PK = Pharmacokinetics(
     regimen="150 mg once daily",
@@ -99,7 +84,6 @@ ERLOTINIB_PK = Pharmacokinetics(
         half_life_h=36.2,
         cmin=1280.0,
     ),
-    exposure_source=EC50_SOURCE,
 )
 AFATINIB_PK = Pharmacokinetics(
     regimen="40 mg once daily",
@@ -116,7 +100,6 @@ AFATINIB_PK = Pharmacokinetics(
         auc_tau=900.0,
         accumulation=2.77,
     ),
-    exposure_source=EC50_SOURCE,
 )
 OSIMERTINIB_PK = Pharmacokinetics(
     regimen="80 mg once daily",
@@ -141,7 +124,6 @@ OSIMERTINIB_PK = Pharmacokinetics(
             ),
         ),
     ),
-    exposure_source=EC50_SOURCE,
 )
 BEMCENTINIB_PK = Pharmacokinetics(
     regimen="200 mg once daily (after 400 mg on days 1-3)",
@@ -156,7 +138,6 @@ BEMCENTINIB_PK = Pharmacokinetics(
     source="assumption: t1/2 ~90 h, constrained by the 400 mg x 3 days then 200 mg daily regimen (Loges 2025 "
     "Nat Commun 16:2846; Bhalla 2023 Lung Cancer); V/F and ka assumptions (no human PK published)",
     reference=Reference(source="none published; the half-life is the assumption above", half_life_h=90.0),
-    exposure_source=EC50_SOURCE,
 )
 SAVOLITINIB_PK = Pharmacokinetics(
     regimen="600 mg once daily",
@@ -174,7 +155,6 @@ SAVOLITINIB_PK = Pharmacokinetics(
         cmax=2414.8,
         auc_tau=17053.9,
     ),
-    exposure_source=EC50_SOURCE,
 )
 TRASTUZUMAB_PK = Pharmacokinetics(
     regimen="6 mg/kg every 3 weeks intravenously (after 8 mg/kg): 408 mg at the typical 68 kg",
@@ -204,7 +184,6 @@ TRASTUZUMAB_PK = Pharmacokinetics(
             ),
         ),
     ),
-    exposure_source=EC50_SOURCE,
 )
 LINSITINIB_PK = Pharmacokinetics(
     regimen="150 mg twice daily",
@@ -216,7 +195,6 @@ LINSITINIB_PK = Pharmacokinetics(
     source="regimen: Fassnacht 2015 Lancet Oncol 16:426 (phase 3), Macaulay 2016 Clin Cancer Res 22:2897 (with "
     "erlotinib); assumption: t1/2 ~3 h (constrained by twice-daily dosing), V/F and ka (values not found)",
     reference=Reference(source="none found; the half-life is the assumption above", half_life_h=3.0),
-    exposure_source=EC50_SOURCE,
 )
 
 

@@ -48,6 +48,21 @@ EXPOSURE_DIGITS = 2  # relative exposure is rounded to 0.01 (1% of the standard 
 NG_PER_ML_PER_MG_PER_L = 1000.0
 
 
+# Exposure-response. EC50 is a share of the standard regimen's Css,avg (Hill 1). For the EGFR TKIs
+# it lies well below the standard exposure: osimertinib showed no exposure-efficacy relationship
+# over 20-240 mg, 0.25-3x the standard exposure (TAGRISSO SmPC 5.1; Brown 2017 Br J Clin Pharmacol
+# 83:1216), so the block is near its top at a quarter of the exposure; erlotinib at 25 mg/day
+# (1/6 of the dose) kept responses in EGFR-mutant NSCLC (Yeo 2010 J Thorac Oncol 5:1048) and the
+# trough linked to PFS was >= 0.17-0.30 ug/mL against 1.28 at 150 mg (Takeda 2020 Clin Transl Sci
+# 13:1015). EC50 = 0.1 Css,avg meets both (x = 0.79 at a quarter of the exposure). The other drugs
+# take the same value: an assumption, no exposure-response of theirs is published.
+EC50_SOURCE = (  # the exposure-response of every drug in the table
+    "assumption: EC50 = 0.1 x the standard Css,avg, Hill 1; constrained by osimertinib's flat "
+    "exposure-efficacy over 0.25-3x the standard exposure (TAGRISSO SmPC 5.1; Brown 2017) and erlotinib's "
+    "activity at 1/6 of its dose (Yeo 2010; Takeda 2020)"
+)
+
+
 @dataclass(frozen=True)
 class Reference:
     """Published steady-state values of a drug's standard regimen, to check the model against.
@@ -86,7 +101,7 @@ class Pharmacokinetics:
     reference: Reference
     ec50_fraction: float = 0.1
     hill: float = 1.0
-    exposure_source: str = ""
+    exposure_source: str = EC50_SOURCE
 
     def __post_init__(self) -> None:
         checks = {
