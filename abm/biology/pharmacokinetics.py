@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where concentrations are summed: not for `abm drugs`
+    import numpy as np
 
 HOURS_PER_DAY = 24.0
 EXPOSURE_DIGITS = 2  # relative exposure is rounded to 0.01 (1% of the standard exposure)
@@ -178,6 +180,8 @@ def quantised(exposure: float) -> float:
 def concentration(pk: Pharmacokinetics, dose_times_h: np.ndarray, doses_mg: np.ndarray, t_h: np.ndarray) -> np.ndarray:
     """Plasma concentration (mg/L) at times ``t_h`` after doses of ``doses_mg`` at ``dose_times_h``:
     the closed form per dose, summed (a dose counts from its time on)."""
+    import numpy as np
+
     t = np.asarray(t_h, dtype=float)[:, None]
     since = t - np.asarray(dose_times_h, dtype=float)[None, :]
     given = since >= 0.0
