@@ -150,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--method", choices=["morris", "sobol"], help="default: the sweep's design")
 
     commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
-    commands.add_parser("drugs", help="list the drugs and the routes they block")
+    commands.add_parser("drugs", help="list the drugs, the routes they block, their regimens and half-lives")
     kinetics = commands.add_parser(
         "kinetics", help="untreated volume doubling time and cell-loss factor, beside the reported ranges"
     )
@@ -577,7 +577,10 @@ def _drugs() -> int:
 
     for drug in DRUGS.values():
         blocks = ", ".join(f"{route.value} {strength:.0%}" for route, strength in drug.blocks.items())
+        pk = drug.pk
+        half_life = f"{pk.half_life_h:g} h" if pk.half_life_h < 240 else f"{pk.half_life_h / 24:.1f} days"
         print(f"{drug.name:12s} {drug.drug_class:26s} blocks {blocks}  ({drug.source})")
+        print(f"{'':12s} regimen {pk.regimen}; half-life {half_life}  ({pk.source})")
     return 0
 
 

@@ -369,7 +369,7 @@ class RuleTables:
 
     @cached_property
     def _daughter_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return daughter_columns(self.params, self.blocks)
+        return _daughters(self.params, self.blocks[Route.AXL])[0]
 
     @cached_property
     def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
@@ -389,18 +389,17 @@ class RuleTables:
     @cached_property
     def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """What a mutant daughter becomes (``compact_moves``)."""
-        return compact_moves(*self._daughter_columns, MUTATION_TARGETS)
+        return _daughters(self.params, self.blocks[Route.AXL])[1]
 
     @cached_property
     def likeliest_first(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """The rescue, switch and daughter moves with each row's likeliest outcome first, so that
         a chain of binomials over them (the clone engines' draws) ends after a few draws."""
-        rows = STATES[:, None]
-        out = []
-        for targets, probs in (self.rescue_moves, self.switch_moves, self.daughter_moves):
-            order = np.argsort(-probs, axis=1, kind="stable")
-            out.append((targets[rows, order], probs[rows, order]))
-        return tuple(out)
+        return (
+            _likeliest_first(*self.rescue_moves),
+            _likeliest_first(*self.switch_moves),
+            _daughters(self.params, self.blocks[Route.AXL])[2],
+        )
 
     @cached_property
     def switch_any(self) -> np.ndarray:
@@ -416,6 +415,28 @@ class RuleTables:
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
+
+
+def _likeliest_first(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Moves with each row's likeliest outcome first (a stable sort: ties keep their order)."""
+    rows = STATES[:, None]
+    order = np.argsort(-probs, axis=1, kind="stable")
+    return targets[rows, order], probs[rows, order]
+
+
+@lru_cache(maxsize=256)
+def _daughters(p: Parameters, axl_block: float) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """A daughter's columns, moves and moves likeliest first. The doses reach them only through the
+    AXL block (``mutability``), so tables at other doses of the same parameters share them: with
+    pharmacokinetics a course meets a new exposure of its TKI on each day of build-up or washout.
+    Read-only: shared between tables."""
+    columns = daughter_columns(p, {Route.AXL: axl_block})  # mutation_probabilities reads only the AXL block
+    parts = (columns, compact_moves(*columns, MUTATION_TARGETS))
+    parts = (*parts, _likeliest_first(*parts[1]))
+    for pair in parts:
+        for array in pair:
+            array.setflags(write=False)
+    return parts
 
 
 # Most states a cell can change to in one switch (any non-empty subset of the reversible bits

@@ -1,4 +1,4 @@
-"""Drug schedules: which drug, at what relative dose, on which day.
+"""Drug schedules: which drug, at what dose, on which day.
 
 A schedule is a list of dosing blocks. Each block gives one drug at one dose from a start
 to a stop, optionally intermittently (days on / days off) or adaptively (paused while the
@@ -11,15 +11,21 @@ day its condition holds and stays fired, so "add savolitinib when MET is detecte
 Every user-facing form (the 'Schedules users want to compare' of biology.md) is a few
 blocks: continuous, intermittent, switch at a day, add a drug for a window, upfront
 combination, adaptive.
+
+A dose is a number, relative to the drug's standard dose (1.0), or a text in mg per
+administration at the drug's standard interval (``dose = "80 mg"``; ``abm drugs`` lists the
+regimens); either way the schedule hands models relative doses.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.clinic.readouts import DAILY_READOUTS, READOUT_NAMES
@@ -76,13 +82,43 @@ class Adaptive(BaseModel):
         return self
 
 
+# A dose in mg: a number (no sign: a negative amount is refused with the number's words below), "mg".
+MG_DOSE = re.compile(r"\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*mg\s*")
+DOSE_WORDS = 'a number greater than or equal to 0 (relative to the standard dose, 1.0), or a dose in mg such as "80 mg"'
+
+
+def mg_of(text: str) -> float | None:
+    """The mg of a dose text such as "80 mg" (None when it is not one)."""
+    match = MG_DOSE.fullmatch(text)
+    return float(match.group(1)) if match else None
+
+
+def _dose(value: Any) -> Any:
+    """A dose as a file gives it: a finite number >= 0, or "<number> mg" with a number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{value!r} is not allowed; allowed: {DOSE_WORDS}")
+    amount = mg_of(value) if isinstance(value, str) else value
+    if amount is None:
+        raise ValueError(f"{value!r} is not allowed; allowed: {DOSE_WORDS}")
+    if not math.isfinite(amount):
+        raise ValueError(f"{value!r} is not allowed; allowed: a finite number")
+    if amount < 0:
+        raise ValueError(f"{value!r} is not allowed; allowed: {DOSE_WORDS}")
+    return value
+
+
+Dose = Annotated[float | str, BeforeValidator(_dose)]
+
+
 class DosingBlock(BaseModel):
-    """One drug at one relative dose over a window of days (``stop`` is exclusive)."""
+    """One drug at one dose over a window of days (``stop`` is exclusive)."""
 
     model_config = USER_FILE
 
     drug: str
-    dose: float = Field(1.0, ge=0.0, description="relative dose: 1.0 is the standard dose")
+    dose: Dose = Field(
+        1.0, description='relative dose (1.0 is the standard dose) or mg per administration, e.g. "80 mg"'
+    )
     start: int | Trigger = Field(0, description="first day, or a trigger")
     stop: int | Trigger | None = Field(None, description="first day off, or a trigger; none: never")
     on_days: int | None = Field(None, ge=1, description="intermittent: days on per cycle")
@@ -102,6 +138,15 @@ class DosingBlock(BaseModel):
         if isinstance(value, int) and value < 0:
             raise ValueError("a day must be 0 or more")
         return value
+
+    @property
+    def relative_dose(self) -> float:
+        """The dose relative to the drug's standard dose (mg over the standard mg for a dose in mg).
+
+        Not cached: a copy with another dose (``model_copy``) would carry a cached value along."""
+        if isinstance(self.dose, str):
+            return mg_of(self.dose) / DRUGS[self.drug].pk.standard_dose_mg  # type: ignore[operator]
+        return self.dose
 
     @model_validator(mode="after")
     def _window(self) -> DosingBlock:
@@ -232,4 +277,4 @@ def _block_dose(block: DosingBlock, state: _BlockState, day: int, readouts: Mapp
         cycle = block.on_days + block.off_days
         if (day - state.start_day) % cycle >= block.on_days:
             return 0.0
-    return block.dose
+    return block.relative_dose

@@ -113,6 +113,20 @@ class ClinicalSettings(BaseModel):
     tissue_detection_limit: float = Field(
         0.1, ge=0.0, le=1.0, description="share of cells that must be AXL-high for a rebiopsy to call it (assumption)"
     )
+    pk: bool = Field(
+        False,
+        description="true: doses go through each drug's pharmacokinetics (abm drugs): concentrations build up, "
+        "a short holiday keeps most of the block, a stop washes out over half-lives, and the day's exposure "
+        "(equal to the standard dose's at its steady state) acts; false: a relative dose acts the day it is "
+        "given and is gone the next (the calibrated model)",
+    )
+    adherence: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="probability that each scheduled administration is taken (missed doses drawn per patient; "
+        "a [cohort] characteristic in trials); 1: every dose",
+    )
     residual_lesion_fraction: float = Field(
         0.15,
         ge=0.0,

@@ -64,6 +64,10 @@ from abm.io.schema import (
 from abm.models.cohort import found_tumours, run_cohort
 from abm.models.course import Course
 
+# Cohort characteristics that are not parameters: the tumour's size at diagnosis, and how
+# faithfully the patient takes its doses ([clinical] adherence, per patient).
+CLINICAL_CHARACTERISTICS = ("initial_cells", "adherence")
+
 
 class Distribution(BaseModel):
     """How one patient characteristic varies across the cohort; draws are clipped to [low, high]."""
@@ -180,7 +184,7 @@ class Trial(BaseModel):
     @field_validator("cohort")
     @classmethod
     def _known_characteristics(cls, cohort: dict[str, CohortValue]) -> dict[str, CohortValue]:
-        allowed = ("initial_cells", *Parameters.model_fields)
+        allowed = (*CLINICAL_CHARACTERISTICS, *Parameters.model_fields)
         for name in cohort:
             if name not in allowed:
                 raise ValueError(f"unknown characteristic {name!r}; allowed: {', '.join(allowed)}")
@@ -267,12 +271,15 @@ def validate_trial(data: dict[str, Any], source: str) -> Trial:
 
 # initial_cells is not a parameter: its bounds are those of [trial] initial_cells.
 INITIAL_CELLS_RANGE = ("cells, 1 to 10^13", 1.0, float(10**13))
+ADHERENCE_RANGE = ("probability that a dose is taken, 0 to 1", 0.0, 1.0)  # as [clinical] adherence
 
 
 def characteristic_range(name: str) -> tuple[str, float, float | None]:
     """What a cohort characteristic may be: (words, low, high); high None is unbounded."""
     if name == "initial_cells":
         return INITIAL_CELLS_RANGE
+    if name == "adherence":
+        return ADHERENCE_RANGE
     kind = (Parameters.model_fields[name].json_schema_extra or {})["kind"]
     return KINDS[kind]  # type: ignore[index,return-value]
 
@@ -319,7 +326,8 @@ def patient_seeds(trial: Trial) -> list[np.random.SeedSequence]:
 def _child(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
     """The k-th child of a patient's seed, the same on every call (``spawn`` would count on).
 
-    Child 0 draws the patient's characteristics, child 1 is its tumour's random stream."""
+    Child 0 draws the patient's characteristics, child 1 is its tumour's random stream, child 2
+    its missed doses (``abm.clinic.dosing``: the same on every arm)."""
     return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, k))
 
 
@@ -328,7 +336,9 @@ def patient_characteristics(trial: Trial, seed: np.random.SeedSequence) -> dict[
     rng = np.random.default_rng(_child(seed, 0))
     values: dict[str, float] = {}
     for name, spec in trial.cohort.items():  # file order: stable across runs
-        center = trial.trial.initial_cells if name == "initial_cells" else getattr(trial.parameters, name)
+        center = {"initial_cells": trial.trial.initial_cells, "adherence": trial.clinical.adherence}.get(name)
+        if center is None:
+            center = getattr(trial.parameters, name)
         value = spec.draw(rng, center) if isinstance(spec, Distribution) else float(spec)
         _, low, high = characteristic_range(name)
         # clipped to finite bounds: an extreme tail (or an overflow to inf) is the largest allowed value
@@ -338,8 +348,11 @@ def patient_characteristics(trial: Trial, seed: np.random.SeedSequence) -> dict[
 
 def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) -> ScenarioConfig:
     """The clone-model scenario of one patient on one arm."""
-    params = {k: v for k, v in characteristics.items() if k != "initial_cells"}
+    params = {k: v for k, v in characteristics.items() if k not in CLINICAL_CHARACTERISTICS}
     initial = int(characteristics.get("initial_cells", trial.trial.initial_cells))
+    clinical = trial.clinical
+    if "adherence" in characteristics:  # the patient's own; validated (~10 us) as the parameters below
+        clinical = ClinicalSettings.model_validate({**clinical.model_dump(), "adherence": characteristics["adherence"]})
     return ScenarioConfig(
         name=arm.name,
         model={  # type: ignore[arg-type]
@@ -351,7 +364,7 @@ def patient_scenario(trial: Trial, arm: Arm, characteristics: dict[str, float]) 
         # validated (~15 us, once per patient and arm): the draws are clipped into range, so this
         # only catches a bug, which model_copy(update=...) would pass silently
         parameters=Parameters.model_validate({**trial.parameters.model_dump(exclude_unset=True), **params}),
-        clinical=trial.clinical,
+        clinical=clinical,
         schedule=arm.schedule,
     )
 
@@ -392,7 +405,10 @@ def simulate_courses(
         shared["characteristics"] = [patient_characteristics(trial, seed) for seed in seeds]
     characteristics = shared["characteristics"]
     endpoints = min(arm.lines_of_therapy(), 2)  # PFS, and PFS2 when a later line follows progression
-    courses = [Course(patient_scenario(trial, arm, c), stop_after_progressions=endpoints) for c in characteristics]
+    courses = [
+        Course(patient_scenario(trial, arm, c), stop_after_progressions=endpoints, dosing_seed=_child(seed, 2))
+        for c, seed in zip(characteristics, seeds, strict=True)
+    ]
     tumour_seeds = [_child(seed, 1) for seed in seeds]
     if "founded" not in shared:
         shared["founded"] = found_tumours(courses, tumour_seeds)

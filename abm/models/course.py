@@ -12,8 +12,10 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS, count_matrix
 from abm.biology.rules import RuleTables, doses_key, rule_tables
+from abm.clinic.dosing import Dosing
 from abm.clinic.readouts import READOUT_NAMES, liquid_biopsy, readout, readouts, shares
 from abm.clinic.recist import Recist
 from abm.clinic.schedule import ScheduleRun
@@ -30,9 +32,17 @@ class Course:
 
     ``stop_after_progressions``: the course is over once this many progressions were seen
     (virtual trials stop a patient when its endpoints are known).
+
+    ``dosing_seed``: the patient's stream of missed doses (``abm.clinic.dosing``; used only when
+    ``[clinical] adherence`` < 1); default: spawned from ``model.seed``.
     """
 
-    def __init__(self, config: ScenarioConfig, stop_after_progressions: int | None = None) -> None:
+    def __init__(
+        self,
+        config: ScenarioConfig,
+        stop_after_progressions: int | None = None,
+        dosing_seed: np.random.SeedSequence | None = None,
+    ) -> None:
         self.config = config
         self.params = config.parameters
         self.schedule = ScheduleRun(config.schedule)
@@ -51,6 +61,12 @@ class Course:
         self.tables: RuleTables | None = None
         self._doses_key: tuple[float, ...] | None = None
         self.active = True
+        # Doses reach the tumour as given (the calibrated model) unless pk or missed doses say otherwise.
+        clinical = config.clinical
+        self.dosing: Dosing | None = None
+        if clinical.pk or clinical.adherence < 1.0:
+            seed = np.random.SeedSequence(config.model.seed, spawn_key=(2,)) if dosing_seed is None else dosing_seed
+            self.dosing = Dosing(clinical.pk, clinical.adherence, seed, config.model.days)
         # Liquid-biopsy results matter between scans only to a schedule that reads them.
         self._reads_ctdna = any(name.startswith("ctdna_") for name in self.schedule.readouts_read)
 
@@ -66,7 +82,7 @@ class Course:
             self.at_baseline = shares(self.counts)  # what a diagnostic biopsy would find
         self._visit()
         self.doses = self.schedule.doses(day, _Readouts(self))
-        key = doses_key(self.doses)
+        key = doses_key(self.doses) if self.dosing is None else self.dosing.today(day, self.doses)
         if key != self._doses_key:  # doses change rarely: look the tables up only then
             self._doses_key, self.tables = key, rule_tables(self.params, key)
         self._check_finished()
@@ -83,7 +99,16 @@ class Course:
         change, watches = self.schedule.next_change(day)
         if change is not None:
             days.append(change)
-        return min(days), watches
+        look = min(days)
+        if self.dosing is not None:  # a concentration still changing is a change too
+            look = self.dosing.next_change(look) or look
+        return look, watches
+
+    @property
+    def exposure(self) -> dict[str, float]:
+        """Today's effective relative dose of each drug: the dose (pk off, every dose taken), the
+        share of it taken (missed doses), or the quantised relative exposure (pk on)."""
+        return dict(zip(DRUG_NAMES, self._doses_key or (), strict=False))
 
     @property
     def counts(self) -> dict[str, int]:

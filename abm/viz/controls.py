@@ -166,9 +166,11 @@ def BlockControls(
     with solara.Card(margin=0, elevation=1, classes=[f"abm-block-{index}"]):
         with solara.Row():
             solara.Select("drug", values=list(DRUG_NAMES), value=block["drug"], on_value=edit((*here, "drug")))
-            solara.InputFloat(
-                "dose", value=block.get("dose", 1.0), on_value=edit((*here, "dose")), style="max-width: 70px"
-            )
+            dose = block.get("dose", 1.0)
+            if isinstance(dose, str):  # a dose in mg ("80 mg") stays text
+                solara.InputText("dose", value=dose, on_value=edit((*here, "dose")), style="max-width: 70px")
+            else:
+                solara.InputFloat("dose", value=dose, on_value=edit((*here, "dose")), style="max-width: 70px")
             solara.Button(icon_name="mdi-delete", icon=True, on_click=lambda: remove(index), classes=["abm-remove"])
         WhenControls("start", block.get("start", 0), edit((*here, "start")), optional=False)
         WhenControls("stop", block.get("stop"), edit((*here, "stop")), optional=True)

@@ -45,7 +45,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from abm.config.paths import ShortNames, dotted, set_in
-from abm.config.scenario import SCENARIO_NAMES, ScenarioConfig, read_toml, validate
+from abm.config.scenario import SCENARIO_NAMES, ClinicalSettings, ScenarioConfig, read_toml, validate
 from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, check_trial_metric
 from abm.io.errors import InputError, from_validation_error
 from abm.io.inputs import USER_FILE
@@ -252,9 +252,16 @@ class Sweep:
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the results, to refuse resuming a different sweep."""
+        base = self.base.model_dump(mode="json")
+        # Settings added since (issue 17) leave a sweep's fingerprint as it was while at the
+        # defaults that change nothing, so a sweep folder from before them still resumes.
+        clinical = base.get("clinical", {})
+        for name in NEUTRAL_CLINICAL:
+            if clinical.get(name) == ClinicalSettings.model_fields[name].default:
+                del clinical[name]
         content = {
             "kind": self.kind,
-            "base": self.base.model_dump(mode="json"),
+            "base": base,
             "points": self.points,
             "vary": {name: spec.model_dump() for name, spec in self.file.vary.items()},  # paths included
             "replicates": self.file.replicates,
@@ -264,6 +271,10 @@ class Sweep:
             "series": self.file.series,
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# [clinical] settings whose defaults reproduce the model from before they existed.
+NEUTRAL_CLINICAL = ("pk", "adherence")
 
 
 def with_seed(config: ScenarioConfig | Trial, seed: int) -> ScenarioConfig | Trial:
