@@ -17,12 +17,6 @@ from tests.conftest import ROOT, documented_targets
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: at the shipped posterior point (session 7) 20 of 21 targets pass on 1000 patients per arm "
-    "(primary resistance 3.4%, range 4-10%); on this 400-patient cohort primary resistance 3.3%, C797S after "
-    "osimertinib 15.5% (7-15%) and HER2 after osimertinib 5.1% (1-5%) fail",
-)
 def test_smaller_validation_passes_every_target() -> None:
     rows, table = validate(validation_trial(patients=400, seed=1), workers=2, progress=False, dish=True)
     targets = [r for r in rows if r["kind"] == "target"]

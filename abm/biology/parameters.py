@@ -58,7 +58,7 @@ class Parameters(BaseModel):
     # 100-400, median ~190) with a cell-loss factor (cells lost / cells produced) of ~0.94
     # (biology.md 'Dynamics'; abm.biology.kinetics.untreated_growth).
     division_rate: float = param(
-        0.081,
+        0.0941,
         "probability",
         "assumption constrained by the untreated volume doubling time (median ~190 days, Mackintosh 2014 "
         "Respirology 19:755) and the cell-loss factor (>70%, >=90% in two thirds, Br J Cancer 1984;50:343): "
@@ -77,7 +77,7 @@ class Parameters(BaseModel):
         "Cell-loss probability per day of an untreated cycling cell in an uncrowded tumour; crowding adds to it.",
     )
     carrying_capacity_factor: float = param(
-        4.94,
+        3.67,
         "factor",
         "assumption: tumours are found late in their Gompertzian growth (Norton 1988 Cancer Res 48:7067), "
         "so each tumour's plateau is a small multiple of its size at diagnosis; with the division rate it sets "
@@ -305,7 +305,7 @@ class Parameters(BaseModel):
     )
     # --- how much survival signalling a bypass route carries alone (003 §2, §3) --------
     axl_bypass_capacity: float = param(
-        0.913,
+        0.919,
         "fraction",
         fitted(
             "AXL-high in 10-30% of 1st-gen TKI resistance (003 §3.3.2): AXL-high cells grow on a TKI in some "

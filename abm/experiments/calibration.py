@@ -49,10 +49,11 @@ Stopping: at ``max_generations``, when epsilon falls to ``min_epsilon``, or at t
 budget ``max_evaluations`` (a hard bound on the wall time: a generation that would exceed it
 is abandoned, and the posterior is the last complete generation).
 
-Cost, measured on this 2-core machine (session 7, the machine otherwise idle, 2 workers, the
-full preset's own run): 1729 evaluations in 2751 s, 1.6 s of wall time per particle at 200
-patients per arm (3.2 CPU-seconds; session 5 measured 5.1 before issue 13's kernel work), plus
-~6 s once per worker process for imports and compilation. Presets (``PRESETS``), on 2 workers:
+Cost, measured on this 2-core machine (2 workers, the machine otherwise idle, the full preset's
+own runs): session 7, 1729 evaluations in 2751 s, 1.6 s of wall time per particle at 200 patients
+per arm (3.2 CPU-seconds; session 5 measured 5.1 before issue 13's kernel work); session 8 (the
+shipped posterior), 2917 evaluations in 3781 s, 1.3 s per particle; plus ~6 s once per worker
+process for imports and compilation. Presets (``PRESETS``), on 2 workers:
 
 - ``small``: 40 particles per generation, 100 patients per arm, at most 6 generations,
   minimum epsilon 0.1, at most 400 evaluations: <= 400 x 0.8 s = ~6 minutes of simulation,
