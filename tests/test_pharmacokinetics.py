@@ -84,9 +84,13 @@ def test_every_drug_has_its_regimen_and_a_checked_value() -> None:
         pk = drug.pk
         assert pk.regimen and pk.source and pk.reference.source and pk.exposure_source, name
         assert pk.standard_dose_mg > 0 and pk.interval_h > 0, name
-    # the approved EGFR TKIs have a cited steady-state concentration or AUC to be checked against
-    for name in ("gefitinib", "erlotinib", "afatinib", "osimertinib", "savolitinib", "trastuzumab"):
+    # the approved drugs have a cited steady-state concentration or AUC to be checked against
+    # (amivantamab: only its accumulation, below; no concentration was found in the sources reached)
+    approved = ("gefitinib", "erlotinib", "afatinib", "osimertinib", "savolitinib", "trastuzumab", "dacomitinib")
+    approved += ("lazertinib", "capmatinib", "tepotinib", "crizotinib")
+    for name in approved:
         assert any(getattr(DRUGS[name].pk.reference, q) is not None for q in ("cmax", "cmin", "auc_tau")), name
+    assert DRUGS["amivantamab"].pk.reference.accumulation is not None
 
 
 @pytest.mark.parametrize(("name", "quantity"), cases("half_life"))

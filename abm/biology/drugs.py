@@ -46,6 +46,8 @@ class Drug:
 
 
 def _drug(name: str, drug_class: str, source: str, pk: Pharmacokinetics, **blocks: float) -> Drug:
+    if not all(0.0 < b <= 1.0 for b in blocks.values()):
+        raise ValueError(f"{name}: strengths are fractions")
     return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source, pk)
 
 
@@ -197,6 +199,142 @@ LINSITINIB_PK = Pharmacokinetics(
     reference=Reference(source="none found; the half-life is the assumption above", half_life_h=3.0),
 )
 
+# --- issue 17: the other drugs the seeds name ------------------------------------------------
+DACOMITINIB_PK = Pharmacokinetics(
+    regimen="45 mg once daily",
+    standard_dose_mg=45.0,
+    interval_h=24.0,
+    half_life_h=70.0,
+    volume_l=2054.0,  # CL/F 20.3 L/h = 45 mg / AUCss 2213 ng*h/mL; V/F = CL/F x t1/2 / ln 2
+    absorption_per_h=0.7,  # a single dose peaks at 6 h (median tmax 6 h, range 2-24)
+    source="VIZIMPRO label 12.3 (45 mg daily: steady state within 14 days, t1/2 70 h, median tmax 6 h, "
+    "F 80%, Vss 1889 L after IV); V/F from the label's steady-state AUC",
+    reference=Reference(
+        source="VIZIMPRO label 12.3: steady-state geometric mean Cmax 108 ng/mL and AUC0-24h 2213 ng*h/mL at "
+        "45 mg daily, AUC accumulation 5.7; t1/2 70 h",
+        half_life_h=70.0,
+        cmax=108.0,
+        auc_tau=2213.0,
+        accumulation=5.7,
+    ),
+)
+LAZERTINIB_PK = Pharmacokinetics(
+    regimen="240 mg once daily",
+    standard_dose_mg=240.0,
+    interval_h=24.0,
+    half_life_h=3.7 * 24.0,
+    volume_l=4663.0,  # V/F = CL/F 36.4 L/h x t1/2 / ln 2
+    absorption_per_h=1.5,  # assumption: a single dose peaks at ~3.5 h
+    source="LAZCLUZE label 12.3 (240 mg daily: mean terminal t1/2 3.7 days, CL/F 36.4 L/h); ka an assumption",
+    reference=Reference(
+        source="LAZCLUZE label 12.3: CL/F 36.4 L/h (so AUCss = 240 mg / 36.4 L/h = 6593 ng*h/mL), terminal "
+        "t1/2 3.7 days",
+        half_life_h=3.7 * 24.0,
+        auc_tau=6593.0,
+    ),
+)
+CAPMATINIB_PK = Pharmacokinetics(
+    regimen="400 mg twice daily",
+    standard_dose_mg=400.0,
+    interval_h=12.0,
+    half_life_h=6.5,
+    volume_l=225.0,  # V/F = CL/F 24 L/h x t1/2 / ln 2 (the label's Vss/F: 164 L)
+    absorption_per_h=2.0,  # a single dose peaks at 1.5 h (tmax 1-2 h)
+    source="TABRECTA label 12.3 (400 mg twice daily: steady state by day 3, tmax 1-2 h, t1/2 6.5 h, CL/F 24 L/h, "
+    "Vss/F 164 L)",
+    reference=Reference(
+        source="TABRECTA label 12.3: AUC accumulation 1.5 at 400 mg twice daily; CL/F 24 L/h (so AUC0-12h,ss = "
+        "400 mg / 24 L/h = 16667 ng*h/mL); t1/2 6.5 h",
+        half_life_h=6.5,
+        auc_tau=16667.0,
+        accumulation=1.5,
+    ),
+)
+TEPOTINIB_PK = Pharmacokinetics(
+    regimen="450 mg once daily with food",
+    standard_dose_mg=450.0,
+    interval_h=24.0,
+    half_life_h=32.0,
+    volume_l=802.0,  # V/F = Vz after an IV tracer (574 L) / F (0.716)
+    absorption_per_h=0.4,  # a single dose peaks at 8 h (median tmax 8 h, range 6-12)
+    source="TEPMETKO label 12.3 / SmPC 5.2 (450 mg daily with food: median tmax 8 h, absolute F 71.6%, Vz 574 L "
+    "after an IV tracer dose, t1/2 32 h); V/F = Vz / F",
+    reference=Reference(
+        source="TEPMETKO label 12.3: steady-state geometric mean Cmax 1291 ng/mL and AUC0-24h 27438 ng*h/mL at "
+        "450 mg daily; t1/2 32 h",
+        half_life_h=32.0,
+        cmax=1291.0,
+        auc_tau=27438.0,
+    ),
+)
+CRIZOTINIB_PK = Pharmacokinetics(
+    regimen="250 mg twice daily",
+    standard_dose_mg=250.0,
+    interval_h=12.0,
+    half_life_h=42.0,
+    volume_l=3636.0,  # V/F = the steady-state CL/F 60 L/h x t1/2 / ln 2
+    absorption_per_h=0.8,  # a single dose peaks at 5 h (tmax 4-6 h)
+    source="XALKORI label 12.3 (250 mg twice daily: tmax 4-6 h, F 43%, terminal t1/2 42 h, CL/F 60 L/h at steady "
+    "state, 100 L/h after one dose: crizotinib inhibits its own CYP3A clearance)",
+    reference=Reference(
+        source="XALKORI label 12.3: CL/F 60 L/h at steady state (so AUC0-12h,ss = 250 mg / 60 L/h = 4167 "
+        "ng*h/mL); terminal t1/2 42 h",
+        half_life_h=42.0,
+        auc_tau=4167.0,
+    ),
+)
+ONO7475_PK = Pharmacokinetics(
+    regimen="10 mg once daily (the highest dose of the phase 1, tolerated)",
+    standard_dose_mg=10.0,
+    interval_h=24.0,
+    half_life_h=24.0,  # assumption: once-daily dosing implies a half-life of about a day
+    volume_l=500.0,  # assumption: sets the reported concentrations only, not the effect
+    absorption_per_h=1.0,  # assumption
+    source="regimen: tamnorzatinib (ONO-7475) phase 1 in Japanese patients, 3-10 mg once daily, tolerated up to "
+    "10 mg alone and with nivolumab (AACR 2023 abstract CT062); assumption: t1/2 ~24 h (constrained only by "
+    "once-daily dosing), V/F and ka (no human PK values published)",
+    reference=Reference(source="none published; the half-life is the assumption above", half_life_h=24.0),
+)
+SITRAVATINIB_PK = Pharmacokinetics(
+    regimen="120 mg once daily",
+    standard_dose_mg=120.0,
+    interval_h=24.0,
+    half_life_h=47.0,  # the middle of the reported 42.1-51.5 h
+    volume_l=1000.0,  # assumption: sets the reported concentrations only, not the effect
+    absorption_per_h=0.5,  # assumption
+    source="Bauer 2022 Invest New Drugs 40(5) (first-in-human phase 1/1b, 193 patients: 120 mg daily the "
+    "recommended dose, terminal t1/2 42.1-51.5 h); V/F and ka assumptions (no concentrations taken from it)",
+    reference=Reference(source="Bauer 2022: terminal t1/2 42.1-51.5 h (47 h taken)", half_life_h=47.0),
+)
+DS1205C_PK = Pharmacokinetics(
+    regimen="twice daily; no recommended dose published (100 mg a placeholder: give it as a relative dose)",
+    standard_dose_mg=100.0,  # assumption: a placeholder, the mg of a dose has no effect (EC50 is relative)
+    interval_h=12.0,
+    half_life_h=12.0,  # assumption: twice-daily dosing implies a half-life of about half a day
+    volume_l=100.0,  # assumption: sets the reported concentrations only, not the effect
+    absorption_per_h=1.0,  # assumption
+    source="phase 1 with gefitinib in EGFR-mutant NSCLC progressing on TKIs (Daiichi Sankyo, first patient dosed "
+    "2018); no dose or PK published that was found: regimen, t1/2 ~12 h, V/F and ka are assumptions",
+    reference=Reference(source="none found; the half-life is the assumption above", half_life_h=12.0),
+)
+AMIVANTAMAB_PK = Pharmacokinetics(
+    regimen="1050 mg every 2 weeks intravenously (<80 kg), after 1050 mg weekly for 4 weeks",
+    standard_dose_mg=1050.0,
+    interval_h=336.0,
+    # One compartment: the total volume of distribution and the half-life of the linear clearance
+    # (target-mediated clearance, saturated at this dose, is left out).
+    half_life_h=13.7 * 24.0,
+    volume_l=5.12,
+    absorption_per_h=None,
+    source="RYBREVANT SmPC 5.2 (population PK: total Vd 5.12 L, t1/2 of the linear clearance 13.7 days, "
+    "steady state by week 13); the 4 weekly loading doses are not part of the standard regimen",
+    reference=Reference(
+        source="RYBREVANT SmPC 5.2: systemic accumulation 1.9-fold at steady state; t1/2 13.7 days",
+        half_life_h=13.7 * 24.0,
+        accumulation=1.9,
+    ),
+)
+
 
 DRUGS: dict[str, Drug] = {
     d.name: d
@@ -259,6 +397,76 @@ DRUGS: dict[str, Drug] = {
         # IGF-1R kinase inhibitor taken to phase 2-3 (with erlotinib in NSCLC); IGF-1R inhibition
         # restores TKI sensitivity (003 §3.4) and prevents AXL-low persisters (003 §5.2, Wang et al.).
         _drug("linsitinib", "IGF-1R inhibitor", "003 §3.4, §5.2", LINSITINIB_PK, igf1r=0.9),
+        # --- issue 17: the other drugs the seeds name, after the first eight (a drug's place in the
+        # table keys its dosing stream, so earlier drugs keep theirs). Strengths are assumptions,
+        # the existing rows' values for the same kind of drug: no potencies are published to compare.
+        # Dacomitinib: 2nd-generation irreversible pan-HER inhibitor (VIZIMPRO label 12.1: EGFR, HER2,
+        # HER4), blocking as afatinib does: the driver and C797S alone, HER2 partly, not T790M at
+        # clinical doses (003 §1).
+        _drug(
+            "dacomitinib",
+            "EGFR TKI, 2nd generation",
+            "VIZIMPRO label 12.1; as afatinib (003 §1, §4.2; Niederst 2015)",
+            DACOMITINIB_PK,
+            egfr_sensitive=0.95,
+            egfr_c797s=0.95,
+            her2=0.5,
+        ),
+        # Lazertinib: 3rd-generation, mutant-selective (the driver and T790M, sparing wild-type EGFR:
+        # Yun 2019 Clin Cancer Res 25:2575), blocking as osimertinib does; C797S escapes it. No HER2
+        # inhibition is reported for it (assumption: none).
+        _drug(
+            "lazertinib",
+            "EGFR TKI, 3rd generation",
+            "Yun 2019 Clin Cancer Res 25:2575; LASER301 (Cho 2023 J Clin Oncol 41:4208); as osimertinib",
+            LAZERTINIB_PK,
+            egfr_sensitive=0.97,
+            egfr_t790m=0.97,
+        ),
+        # MET kinase inhibitors (approved for MET exon 14 skipping; given with EGFR TKIs against MET-driven
+        # resistance), each as savolitinib: a standard dose nearly silences MET.
+        _drug("capmatinib", "MET inhibitor", "TABRECTA label 12.1; as savolitinib", CAPMATINIB_PK, met=0.9),
+        _drug("tepotinib", "MET inhibitor", "TEPMETKO label 12.1; as savolitinib", TEPOTINIB_PK, met=0.9),
+        _drug(
+            "crizotinib", "MET inhibitor (also ALK, ROS1)", "XALKORI label 12.1; as savolitinib", CRIZOTINIB_PK, met=0.9
+        ),
+        # AXL inhibitors, each as bemcentinib. ONO-7475 (AXL/MER) suppresses the AXL-mediated adaptive
+        # resistance to EGFR TKIs (Okura 2020 Clin Cancer Res 26:2244); DS-1205 blocks resistance to
+        # EGFR TKIs in xenografts (Jimbo 2019 Oncotarget 10:5152).
+        _drug(
+            "ono-7475",
+            "AXL inhibitor (AXL/MER)",
+            "Okura 2020 Clin Cancer Res 26:2244; as bemcentinib",
+            ONO7475_PK,
+            axl=0.9,
+        ),
+        # Sitravatinib is multi-kinase (TAM, VEGFR, KIT, MET): AXL as bemcentinib; MET ~13-fold less
+        # potently (biochemical IC50 AXL 1.5 nM, MET 20 nM: Patwardhan 2016 Oncotarget 7:4093), so a
+        # partial block (assumption).
+        _drug(
+            "sitravatinib",
+            "multi-kinase inhibitor (AXL, MET)",
+            "Patwardhan 2016 Oncotarget 7:4093; as bemcentinib (AXL)",
+            SITRAVATINIB_PK,
+            axl=0.9,
+            met=0.6,
+        ),
+        _drug("ds-1205c", "AXL inhibitor", "Jimbo 2019 Oncotarget 10:5152; as bemcentinib", DS1205C_PK, axl=0.9),
+        # Amivantamab binds the extracellular domains of EGFR and MET (RYBREVANT SmPC 5.1), so it acts
+        # on every EGFR allele whatever its kinase-domain mutation (it is active on exon 20 insertions,
+        # which the TKIs miss: Park 2021 J Clin Oncol 39:3391), and on MET. Strength: assumption, an
+        # antibody's partial block as trastuzumab's (0.8), weaker than a TKI's on its target.
+        _drug(
+            "amivantamab",
+            "EGFR-MET bispecific antibody",
+            "RYBREVANT SmPC 5.1; Park 2021 J Clin Oncol 39:3391; as trastuzumab (strength)",
+            AMIVANTAMAB_PK,
+            egfr_sensitive=0.8,
+            egfr_t790m=0.8,
+            egfr_c797s=0.8,
+            egfr_t790m_c797s=0.8,
+            met=0.8,
+        ),
     )
 }
 DRUG_NAMES: tuple[str, ...] = tuple(DRUGS)
