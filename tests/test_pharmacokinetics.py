@@ -87,7 +87,7 @@ def test_every_drug_has_its_regimen_and_a_checked_value() -> None:
     # the approved drugs have a cited steady-state concentration or AUC to be checked against
     # (amivantamab: only its accumulation, below; no concentration was found in the sources reached)
     approved = ("gefitinib", "erlotinib", "afatinib", "osimertinib", "savolitinib", "trastuzumab", "dacomitinib")
-    approved += ("lazertinib", "capmatinib", "tepotinib", "crizotinib")
+    approved += ("lazertinib", "capmatinib", "tepotinib", "crizotinib", "carboplatin", "pemetrexed")
     for name in approved:
         assert any(getattr(DRUGS[name].pk.reference, q) is not None for q in ("cmax", "cmin", "auc_tau")), name
     assert DRUGS["amivantamab"].pk.reference.accumulation is not None

@@ -3,6 +3,10 @@
 A new drug is one new row in ``DRUGS``. Nothing elsewhere names a drug: models, schedules
 and outputs read this table.
 
+Two kinds of action. A targeted drug blocks signalling routes (``blocks``). A cytotoxic drug
+(chemotherapy) blocks none: it kills cells in proportion to how often they divide, whatever
+their routes (``cytotoxic``, applied in ``abm.biology.rules.cytotoxic_kill``).
+
 ``blocks[route]`` is the fraction of that route's signalling a standard dose (relative
 dose 1.0) shuts off. The seeds give which drug hits which route (biology.md 'Drugs',
 003 §1, §4.1-§4.3) but no potencies; the strengths are modelling assumptions: a standard
@@ -11,6 +15,10 @@ dose nearly silences its target.
 Dose response and combinations follow one rule, Bliss independence: a relative dose x of a
 drug with strength b blocks 1 - (1 - b)**x of the route, and drugs hitting the same route
 act independently, so the unblocked fractions multiply.
+
+``cytotoxic``: the share of a day's dividing cells that a day at the standard exposure kills, so a
+cell dividing with probability d per day dies of it with probability f x d; at relative exposure
+x the cell survives with (1 - f d)^x, and cytotoxic drugs act independently (survivals multiply).
 
 ``pk``: the drug's standard regimen, one-compartment pharmacokinetics and exposure-response
 (``abm.biology.pharmacokinetics``), with the published steady-state values it is checked
@@ -24,7 +32,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from abm.biology.mechanisms import Route
-from abm.biology.pharmacokinetics import Pharmacokinetics, Reference
+from abm.biology.pharmacokinetics import LINEAR_SOURCE, Pharmacokinetics, Reference
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Drug:
     blocks: MappingProxyType[Route, float]
     source: str
     pk: Pharmacokinetics
+    cytotoxic: float = 0.0  # share of the day's dividing cells killed at the standard exposure
 
     def block(self, route: Route, dose: float) -> float:
         """Fraction of ``route`` blocked at relative ``dose`` (Bliss: 1 - (1 - b)**dose)."""
@@ -45,10 +54,12 @@ class Drug:
         return 1.0 - (1.0 - strength) ** dose
 
 
-def _drug(name: str, drug_class: str, source: str, pk: Pharmacokinetics, **blocks: float) -> Drug:
-    if not all(0.0 < b <= 1.0 for b in blocks.values()):
+def _drug(
+    name: str, drug_class: str, source: str, pk: Pharmacokinetics, cytotoxic: float = 0.0, **blocks: float
+) -> Drug:
+    if not 0.0 <= cytotoxic <= 1.0 or not all(0.0 < b <= 1.0 for b in blocks.values()):
         raise ValueError(f"{name}: strengths are fractions")
-    return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source, pk)
+    return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source, pk, cytotoxic)
 
 
 # --- pharmacokinetics: one row per drug, values from labels and published PK studies -------
@@ -334,6 +345,42 @@ AMIVANTAMAB_PK = Pharmacokinetics(
         accumulation=1.9,
     ),
 )
+# Chemotherapy: a short-lived drug given every 3 weeks, so its exposure is linear (LINEAR_SOURCE):
+# nearly all of a cycle's exposure falls on the day of the dose.
+CARBOPLATIN_PK = Pharmacokinetics(
+    regimen="AUC 5 mg/mL*min every 3 weeks intravenously (625 mg at GFR 100 mL/min, Calvert)",
+    standard_dose_mg=625.0,  # Calvert: AUC x (GFR + 25) = 5 x (100 + 25)
+    interval_h=504.0,
+    half_life_h=4.0,  # the middle of the label's post-distribution 2.6-5.9 h
+    volume_l=43.3,  # V = CL (GFR + 25 = 125 mL/min, 7.5 L/h) x t1/2 / ln 2
+    absorption_per_h=None,
+    source="Calvert 1989 J Clin Oncol 7:1748 (clearance = GFR + 25 mL/min, dose = AUC x (GFR + 25)); PARAPLATIN "
+    "label 12.3 (post-distribution t1/2 of the ultrafilterable platinum 2.6-5.9 h)",
+    reference=Reference(
+        source="the target AUC 5 mg/mL*min = 83333 ng*h/mL (Calvert 1989); t1/2 2.6-5.9 h (PARAPLATIN label)",
+        half_life_h=4.0,
+        auc_tau=83333.0,
+    ),
+    ec50_fraction=None,
+    exposure_source=LINEAR_SOURCE,
+)
+PEMETREXED_PK = Pharmacokinetics(
+    regimen="500 mg/m2 every 3 weeks intravenously: 900 mg at the typical 1.8 m2",
+    standard_dose_mg=900.0,
+    interval_h=504.0,
+    half_life_h=3.5,
+    volume_l=27.8,  # one compartment keeps the clearance (5.51 L/h) and t1/2: V = CL x t1/2 / ln 2
+    absorption_per_h=None,
+    source="ALIMTA label 12.3 (CL 91.8 mL/min and t1/2 3.5 h at CrCl 90 mL/min; Vss 16.1 L, a second compartment "
+    "left out)",
+    reference=Reference(
+        source="ALIMTA label 12.3: CL 91.8 mL/min (so AUC = 900 mg / 5.51 L/h = 163400 ng*h/mL); t1/2 3.5 h",
+        half_life_h=3.5,
+        auc_tau=163400.0,
+    ),
+    ec50_fraction=None,
+    exposure_source=LINEAR_SOURCE,
+)
 
 
 DRUGS: dict[str, Drug] = {
@@ -467,6 +514,29 @@ DRUGS: dict[str, Drug] = {
             egfr_t790m_c797s=0.8,
             met=0.8,
         ),
+        # Platinum-pemetrexed chemotherapy (4 cycles, then pemetrexed maintenance): no route block; it
+        # kills dividing cells whatever their routes (``cytotoxic``). Magnitudes: assumptions, constrained
+        # by the model's cell-loss factor (~0.94 at diagnosis: a kill of ~7% of divisions stops a
+        # tumour's growth) and two trials: pemetrexed alone in 2nd line about stops growth (ORR 9.1%,
+        # median PFS 2.9 months: Hanna 2004 J Clin Oncol 22:1589), so 0.08; with carboplatin,
+        # 1 - (1 - 0.13)(1 - 0.08) = 0.20 of divisions, a tumour at diagnosis loses about half its
+        # cells over 4 cycles, and some reach a partial response, as platinum-pemetrexed after
+        # gefitinib did in about a third (IMPRESS: ORR ~34%, median PFS 5.4 months; Soria 2015 Lancet
+        # Oncol 16:990).
+        _drug(
+            "carboplatin",
+            "chemotherapy (platinum)",
+            "assumption constrained by IMPRESS (Soria 2015 Lancet Oncol 16:990) with pemetrexed",
+            CARBOPLATIN_PK,
+            cytotoxic=0.13,
+        ),
+        _drug(
+            "pemetrexed",
+            "chemotherapy (antifolate)",
+            "assumption constrained by Hanna 2004 J Clin Oncol 22:1589 (2nd-line pemetrexed alone)",
+            PEMETREXED_PK,
+            cytotoxic=0.08,
+        ),
     )
 }
 DRUG_NAMES: tuple[str, ...] = tuple(DRUGS)
@@ -480,3 +550,10 @@ def route_blocks(doses: dict[str, float]) -> dict[Route, float]:
         for route in drug.blocks:
             open_fraction[route] *= 1.0 - drug.block(route, dose)
     return {route: 1.0 - f for route, f in open_fraction.items()}
+
+
+def cytotoxic_exposures(doses: dict[str, float]) -> tuple[tuple[float, float], ...]:
+    """(cytotoxic strength, relative dose or exposure) of each cytotoxic drug given, in table order."""
+    return tuple(
+        (DRUGS[name].cytotoxic, dose) for name, dose in doses.items() if dose > 0.0 and DRUGS[name].cytotoxic > 0.0
+    )
