@@ -59,6 +59,8 @@ def _drug(
 ) -> Drug:
     if not 0.0 <= cytotoxic <= 1.0 or not all(0.0 < b <= 1.0 for b in blocks.values()):
         raise ValueError(f"{name}: strengths are fractions")
+    if not blocks and not cytotoxic:
+        raise ValueError(f"{name}: a drug blocks a route or kills dividing cells")
     return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source, pk, cytotoxic)
 
 
