@@ -376,9 +376,19 @@ PEMETREXED_PK = Pharmacokinetics(
     source="ALIMTA label 12.3 (CL 91.8 mL/min and t1/2 3.5 h at CrCl 90 mL/min; Vss 16.1 L, a second compartment "
     "left out)",
     reference=Reference(
-        source="ALIMTA label 12.3: CL 91.8 mL/min (so AUC = 900 mg / 5.51 L/h = 163400 ng*h/mL); t1/2 3.5 h",
+        source="Nakagawa 2006 Br J Cancer 95:677 (phase I, 500 mg/m2 = 783 mg: Cmax 115 ug/mL, AUC 158 ug*h/mL; "
+        "scaled to 900 mg, dose-proportional by the label: Cmax 132 ug/mL, AUC 182 ug*h/mL); t1/2 3.5 h (ALIMTA "
+        "label 12.3)",
         half_life_h=3.5,
-        auc_tau=163400.0,
+        cmax=132_200.0,
+        auc_tau=181_600.0,
+        misfit=(
+            (
+                "cmax",
+                "a bolus into the one compartment that keeps the clearance and half-life (27.8 L) peaks at 32 ug/mL; "
+                "the measured peak after a 10-minute infusion is that of a smaller central compartment",
+            ),
+        ),
     ),
     ec50_fraction=None,
     exposure_source=LINEAR_SOURCE,
