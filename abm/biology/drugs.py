@@ -287,13 +287,22 @@ CRIZOTINIB_PK = Pharmacokinetics(
     half_life_h=42.0,
     volume_l=3636.0,  # V/F = the steady-state CL/F 60 L/h x t1/2 / ln 2
     absorption_per_h=0.8,  # a single dose peaks at 5 h (tmax 4-6 h)
-    source="XALKORI label 12.3 (250 mg twice daily: tmax 4-6 h, F 43%, terminal t1/2 42 h, CL/F 60 L/h at steady "
-    "state, 100 L/h after one dose: crizotinib inhibits its own CYP3A clearance)",
+    source="XALKORI label 12.3 (250 mg twice daily: tmax 4-6 h, F 43%, steady state within 15 days); phase I PK, "
+    "167 patients (J Clin Oncol 28:15s, 2010, abstract e13065: terminal t1/2 42 h after one dose, CL/F 100 L/h "
+    "after one dose, 64.5 and 60.1 L/h on days 15 and 28: crizotinib slows its own clearance)",
     reference=Reference(
-        source="XALKORI label 12.3: CL/F 60 L/h at steady state (so AUC0-12h,ss = 250 mg / 60 L/h = 4167 "
-        "ng*h/mL); terminal t1/2 42 h",
+        source="XALKORI label 12.3: median accumulation ratio 4.8 at 250 mg twice daily; CL/F 60 L/h at steady "
+        "state (so AUC0-12h,ss = 250 mg / 60 L/h = 4167 ng*h/mL) and t1/2 42 h (abstract e13065)",
         half_life_h=42.0,
         auc_tau=4167.0,
+        accumulation=4.8,
+        misfit=(
+            (
+                "accumulation",
+                "one compartment with the single-dose half-life (42 h) and a 4-6 h peak accumulates 6.2-fold; the "
+                "label's 4.8 (a median over patients whose clearance changes with time) is not reached",
+            ),
+        ),
     ),
 )
 ONO7475_PK = Pharmacokinetics(
