@@ -150,7 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--method", choices=["morris", "sobol"], help="default: the sweep's design")
 
     commands.add_parser("parameters", help="list every parameter with its default, allowed range and source")
-    commands.add_parser("drugs", help="list the drugs, the routes they block, their regimens and half-lives")
+    commands.add_parser(
+        "drugs", help="list the drugs: regimen, half-life, routes blocked and how strongly at steady state, sources"
+    )
     kinetics = commands.add_parser(
         "kinetics", help="untreated volume doubling time and cell-loss factor, beside the reported ranges"
     )
@@ -574,13 +576,44 @@ def _parameters() -> int:
 
 def _drugs() -> int:
     from abm.biology.drugs import DRUGS
+    from abm.biology.pharmacokinetics import EC50_SOURCE, steady_exposures
 
+    print(f"Exposure-response, unless a drug says otherwise: {EC50_SOURCE}")
     for drug in DRUGS.values():
-        blocks = ", ".join(f"{route.value} {strength:.0%}" for route, strength in drug.blocks.items())
         pk = drug.pk
         half_life = f"{pk.half_life_h:g} h" if pk.half_life_h < 240 else f"{pk.half_life_h / 24:.1f} days"
-        print(f"{drug.name:12s} {drug.drug_class:26s} blocks {blocks}  ({drug.source})")
-        print(f"{'':12s} regimen {pk.regimen}; half-life {half_life}  ({pk.source})")
+        route = "intravenous bolus" if pk.absorption_per_h is None else f"oral, ka {pk.absorption_per_h:g}/h"
+        volume = "V" if pk.absorption_per_h is None else "V/F"
+        # the day's exposure at steady state: 1.0 every day, or its swing over a cycle of a few days
+        exposures = steady_exposures(pk)
+        low, high = min(exposures), max(exposures)
+        print(f"{drug.name}: {drug.drug_class}")
+        print(f"    regimen     {pk.regimen}")
+        average = pk.standard_average_mg_l * 1000.0  # ng/mL
+        average_text = f"{average:.4g} ng/mL" if average < 1e4 else f"{average / 1000:.4g} ug/mL"
+        print(
+            f"    kinetics    half-life {half_life}; one compartment, {route}, {volume} {pk.volume_l:g} L; "
+            f"Css,avg {average_text}"
+        )
+        if drug.blocks:
+            swing = ""
+            if len(exposures) > 1:  # the range of each distinct strength over the cycle
+                strengths = dict.fromkeys(drug.blocks.values())
+                ranges = ", ".join(f"{1 - (1 - b) ** low:.0%}-{1 - (1 - b) ** high:.0%}" for b in strengths)
+                swing = f" (with pk, each day of its {len(exposures)}-day cycle: {ranges})"
+            blocks = ", ".join(f"{route.value} {strength:.0%}" for route, strength in drug.blocks.items())
+            print(f"    steady state  blocks {blocks}{swing}")
+        if drug.cytotoxic:
+            print(
+                f"    steady state  blocks no route; kills {drug.cytotoxic:.0%} of the cells dividing in a day at the "
+                f"standard exposure (with pk: exposure {high:.1f} on the day of a dose, {sorted(exposures)[-2]:.2f} "
+                f"or less on the other {len(exposures) - 1} days of the cycle)"
+            )
+        print(f"    sources     action: {drug.source}")
+        print(f"                pharmacokinetics: {pk.source}")
+        print(f"                checked against: {pk.reference.source}")
+        if pk.exposure_source != EC50_SOURCE:
+            print(f"                exposure-response: {pk.exposure_source}")
     return 0
 
 

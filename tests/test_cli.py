@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from abm.biology.drugs import DRUG_NAMES
+from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.cli import main
 from tests.conftest import ROOT, SCENARIOS
@@ -78,6 +78,34 @@ def test_same_scenario_and_seed_give_byte_identical_timeseries(tmp_path: Path, r
     a, b, c = ((tmp_path / n / "timeseries.csv").read_bytes() for n in "abc")
     assert a == b
     assert a != c
+
+
+def test_drugs_shows_regimen_half_life_blocks_at_steady_state_and_sources(capsys) -> None:
+    """`abm drugs`: each drug's regimen, half-life, the routes it blocks and how strongly at steady
+    state (over the cycle for a drug given every few days), or its kill for a cytotoxic one, and
+    the sources of each."""
+    assert main(["drugs"]) == 0
+    out = capsys.readouterr().out
+    sections = {}
+    for block in out.split("\n")[1:]:
+        if block and not block.startswith(" "):
+            name = block.split(":")[0]
+            sections[name] = []
+        if block:
+            sections[name].append(block)
+    assert list(sections) == list(DRUG_NAMES)
+    for name, drug in DRUGS.items():
+        text = "\n".join(sections[name])
+        pk = drug.pk
+        assert f"regimen     {pk.regimen}" in text and "half-life" in text, name
+        for route, strength in drug.blocks.items():
+            assert f"{route.value} {strength:.0%}" in text, name
+        assert pk.source in text and pk.reference.source in text and drug.source in text, name
+        if drug.cytotoxic:
+            assert f"blocks no route; kills {drug.cytotoxic:.0%} of the cells dividing" in text, name
+        if pk.interval_days > 1 and drug.blocks:
+            assert f"each day of its {pk.interval_days}-day cycle" in text, name
+    assert "egfr_t790m_c797s 80%" in "\n".join(sections["amivantamab"])
 
 
 @pytest.mark.slow

@@ -57,6 +57,7 @@ def test_one_colour_per_mechanism_and_drug() -> None:
     assert set(MECHANISM_COLOURS) == set(COUNT_COLUMNS)
     assert len(set(MECHANISM_COLOURS.values())) == len(COUNT_COLUMNS)
     assert set(DRUG_COLOURS) == set(DRUG_NAMES)
+    assert len(set(DRUG_COLOURS.values())) == len(DRUG_NAMES)
     assert not set(DRUG_COLOURS.values()) & set(MECHANISM_COLOURS.values())
 
 

@@ -3,6 +3,10 @@
 A new drug is one new row in ``DRUGS``. Nothing elsewhere names a drug: models, schedules
 and outputs read this table.
 
+Two kinds of action. A targeted drug blocks signalling routes (``blocks``). A cytotoxic drug
+(chemotherapy) blocks none: it kills cells in proportion to how often they divide, whatever
+their routes (``cytotoxic``, applied in ``abm.biology.rules.cytotoxic_kill``).
+
 ``blocks[route]`` is the fraction of that route's signalling a standard dose (relative
 dose 1.0) shuts off. The seeds give which drug hits which route (biology.md 'Drugs',
 003 §1, §4.1-§4.3) but no potencies; the strengths are modelling assumptions: a standard
@@ -11,6 +15,10 @@ dose nearly silences its target.
 Dose response and combinations follow one rule, Bliss independence: a relative dose x of a
 drug with strength b blocks 1 - (1 - b)**x of the route, and drugs hitting the same route
 act independently, so the unblocked fractions multiply.
+
+``cytotoxic``: the share of a day's dividing cells that a day at the standard exposure kills, so a
+cell dividing with probability d per day dies of it with probability f x d; at relative exposure
+x the cell survives with (1 - f d)^x, and cytotoxic drugs act independently (survivals multiply).
 
 ``pk``: the drug's standard regimen, one-compartment pharmacokinetics and exposure-response
 (``abm.biology.pharmacokinetics``), with the published steady-state values it is checked
@@ -24,7 +32,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from abm.biology.mechanisms import Route
-from abm.biology.pharmacokinetics import Pharmacokinetics, Reference
+from abm.biology.pharmacokinetics import LINEAR_SOURCE, Pharmacokinetics, Reference
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Drug:
     blocks: MappingProxyType[Route, float]
     source: str
     pk: Pharmacokinetics
+    cytotoxic: float = 0.0  # share of the day's dividing cells killed at the standard exposure
 
     def block(self, route: Route, dose: float) -> float:
         """Fraction of ``route`` blocked at relative ``dose`` (Bliss: 1 - (1 - b)**dose)."""
@@ -45,8 +54,14 @@ class Drug:
         return 1.0 - (1.0 - strength) ** dose
 
 
-def _drug(name: str, drug_class: str, source: str, pk: Pharmacokinetics, **blocks: float) -> Drug:
-    return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source, pk)
+def _drug(
+    name: str, drug_class: str, source: str, pk: Pharmacokinetics, cytotoxic: float = 0.0, **blocks: float
+) -> Drug:
+    if not 0.0 <= cytotoxic <= 1.0 or not all(0.0 < b <= 1.0 for b in blocks.values()):
+        raise ValueError(f"{name}: strengths are fractions")
+    if not blocks and not cytotoxic:
+        raise ValueError(f"{name}: a drug blocks a route or kills dividing cells")
+    return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source, pk, cytotoxic)
 
 
 # --- pharmacokinetics: one row per drug, values from labels and published PK studies -------
@@ -197,6 +212,197 @@ LINSITINIB_PK = Pharmacokinetics(
     reference=Reference(source="none found; the half-life is the assumption above", half_life_h=3.0),
 )
 
+# --- issue 17: the other drugs the seeds name ------------------------------------------------
+DACOMITINIB_PK = Pharmacokinetics(
+    regimen="45 mg once daily",
+    standard_dose_mg=45.0,
+    interval_h=24.0,
+    half_life_h=70.0,
+    volume_l=2054.0,  # CL/F 20.3 L/h = 45 mg / AUCss 2213 ng*h/mL; V/F = CL/F x t1/2 / ln 2
+    absorption_per_h=0.7,  # a single dose peaks at 6 h (median tmax 6 h, range 2-24)
+    source="VIZIMPRO label 12.3 (45 mg daily: steady state within 14 days, t1/2 70 h, median tmax 6 h, "
+    "F 80%, Vss 1889 L after IV); V/F from the label's steady-state AUC",
+    reference=Reference(
+        source="VIZIMPRO label 12.3: steady-state geometric mean Cmax 108 ng/mL and AUC0-24h 2213 ng*h/mL at "
+        "45 mg daily, AUC accumulation 5.7; t1/2 70 h",
+        half_life_h=70.0,
+        cmax=108.0,
+        auc_tau=2213.0,
+        accumulation=5.7,
+    ),
+)
+LAZERTINIB_PK = Pharmacokinetics(
+    regimen="240 mg once daily",
+    standard_dose_mg=240.0,
+    interval_h=24.0,
+    half_life_h=3.7 * 24.0,
+    volume_l=4663.0,  # V/F = CL/F 36.4 L/h x t1/2 / ln 2
+    absorption_per_h=1.5,  # assumption: a single dose peaks at ~3.5 h
+    source="LAZCLUZE label 12.3 (240 mg daily: mean terminal t1/2 3.7 days, CL/F 36.4 L/h); ka an assumption",
+    reference=Reference(
+        source="LAZCLUZE label 12.3: CL/F 36.4 L/h (so AUCss = 240 mg / 36.4 L/h = 6593 ng*h/mL), terminal "
+        "t1/2 3.7 days",
+        half_life_h=3.7 * 24.0,
+        auc_tau=6593.0,
+    ),
+)
+CAPMATINIB_PK = Pharmacokinetics(
+    regimen="400 mg twice daily",
+    standard_dose_mg=400.0,
+    interval_h=12.0,
+    half_life_h=6.5,
+    volume_l=225.0,  # V/F = CL/F 24 L/h x t1/2 / ln 2 (the label's Vss/F: 164 L)
+    absorption_per_h=2.0,  # a single dose peaks at 1.5 h (tmax 1-2 h)
+    source="TABRECTA label 12.3 (400 mg twice daily: steady state by day 3, tmax 1-2 h, t1/2 6.5 h, CL/F 24 L/h, "
+    "Vss/F 164 L)",
+    reference=Reference(
+        source="TABRECTA label 12.3: AUC accumulation 1.5 at 400 mg twice daily; CL/F 24 L/h (so AUC0-12h,ss = "
+        "400 mg / 24 L/h = 16667 ng*h/mL); t1/2 6.5 h",
+        half_life_h=6.5,
+        auc_tau=16667.0,
+        accumulation=1.5,
+    ),
+)
+TEPOTINIB_PK = Pharmacokinetics(
+    regimen="450 mg once daily with food",
+    standard_dose_mg=450.0,
+    interval_h=24.0,
+    half_life_h=32.0,
+    volume_l=802.0,  # V/F = Vz after an IV tracer (574 L) / F (0.716)
+    absorption_per_h=0.4,  # a single dose peaks at 8 h (median tmax 8 h, range 6-12)
+    source="TEPMETKO label 12.3 / SmPC 5.2 (450 mg daily with food: median tmax 8 h, absolute F 71.6%, Vz 574 L "
+    "after an IV tracer dose, t1/2 32 h); V/F = Vz / F",
+    reference=Reference(
+        source="TEPMETKO label 12.3: steady-state geometric mean Cmax 1291 ng/mL and AUC0-24h 27438 ng*h/mL at "
+        "450 mg daily; t1/2 32 h",
+        half_life_h=32.0,
+        cmax=1291.0,
+        auc_tau=27438.0,
+    ),
+)
+CRIZOTINIB_PK = Pharmacokinetics(
+    regimen="250 mg twice daily",
+    standard_dose_mg=250.0,
+    interval_h=12.0,
+    half_life_h=42.0,
+    volume_l=3636.0,  # V/F = the steady-state CL/F 60 L/h x t1/2 / ln 2
+    absorption_per_h=0.8,  # a single dose peaks at 5 h (tmax 4-6 h)
+    source="XALKORI label 12.3 (250 mg twice daily: tmax 4-6 h, F 43%, steady state within 15 days); phase I PK, "
+    "167 patients (J Clin Oncol 28:15s, 2010, abstract e13065: terminal t1/2 42 h after one dose, CL/F 100 L/h "
+    "after one dose, 64.5 and 60.1 L/h on days 15 and 28: crizotinib slows its own clearance)",
+    reference=Reference(
+        source="XALKORI label 12.3: median accumulation ratio 4.8 at 250 mg twice daily; CL/F 60 L/h at steady "
+        "state (so AUC0-12h,ss = 250 mg / 60 L/h = 4167 ng*h/mL) and t1/2 42 h (abstract e13065)",
+        half_life_h=42.0,
+        auc_tau=4167.0,
+        accumulation=4.8,
+        misfit=(
+            (
+                "accumulation",
+                "one compartment with the single-dose half-life (42 h) and a 4-6 h peak accumulates 6.2-fold; the "
+                "label's 4.8 (a median over patients whose clearance changes with time) is not reached",
+            ),
+        ),
+    ),
+)
+ONO7475_PK = Pharmacokinetics(
+    regimen="10 mg once daily (the highest dose of the phase 1, tolerated)",
+    standard_dose_mg=10.0,
+    interval_h=24.0,
+    half_life_h=24.0,  # assumption: once-daily dosing implies a half-life of about a day
+    volume_l=500.0,  # assumption: sets the reported concentrations only, not the effect
+    absorption_per_h=1.0,  # assumption
+    source="regimen: tamnorzatinib (ONO-7475) phase 1 in Japanese patients, 3-10 mg once daily, tolerated up to "
+    "10 mg alone and with nivolumab (AACR 2023 abstract CT062); assumption: t1/2 ~24 h (constrained only by "
+    "once-daily dosing), V/F and ka (no human PK values published)",
+    reference=Reference(source="none published; the half-life is the assumption above", half_life_h=24.0),
+)
+SITRAVATINIB_PK = Pharmacokinetics(
+    regimen="120 mg once daily",
+    standard_dose_mg=120.0,
+    interval_h=24.0,
+    half_life_h=47.0,  # the middle of the reported 42.1-51.5 h
+    volume_l=1000.0,  # assumption: sets the reported concentrations only, not the effect
+    absorption_per_h=0.5,  # assumption
+    source="Bauer 2022 Invest New Drugs 40(5) (first-in-human phase 1/1b, 193 patients: 120 mg daily the "
+    "recommended dose, terminal t1/2 42.1-51.5 h); V/F and ka assumptions (no concentrations taken from it)",
+    reference=Reference(source="Bauer 2022: terminal t1/2 42.1-51.5 h (47 h taken)", half_life_h=47.0),
+)
+DS1205C_PK = Pharmacokinetics(
+    regimen="twice daily; no recommended dose published (100 mg a placeholder: give it as a relative dose)",
+    standard_dose_mg=100.0,  # assumption: a placeholder, the mg of a dose has no effect (EC50 is relative)
+    interval_h=12.0,
+    half_life_h=12.0,  # assumption: twice-daily dosing implies a half-life of about half a day
+    volume_l=100.0,  # assumption: sets the reported concentrations only, not the effect
+    absorption_per_h=1.0,  # assumption
+    source="phase 1 with gefitinib in EGFR-mutant NSCLC progressing on TKIs (Daiichi Sankyo, first patient dosed "
+    "2018); no dose or PK published that was found: regimen, t1/2 ~12 h, V/F and ka are assumptions",
+    reference=Reference(source="none found; the half-life is the assumption above", half_life_h=12.0),
+)
+AMIVANTAMAB_PK = Pharmacokinetics(
+    regimen="1050 mg every 2 weeks intravenously (<80 kg), after 1050 mg weekly for 4 weeks",
+    standard_dose_mg=1050.0,
+    interval_h=336.0,
+    # One compartment: the total volume of distribution and the half-life of the linear clearance
+    # (target-mediated clearance, saturated at this dose, is left out).
+    half_life_h=13.7 * 24.0,
+    volume_l=5.12,
+    absorption_per_h=None,
+    source="RYBREVANT SmPC 5.2 (population PK: total Vd 5.12 L, t1/2 of the linear clearance 13.7 days, "
+    "steady state by week 13); the 4 weekly loading doses are not part of the standard regimen",
+    reference=Reference(
+        source="RYBREVANT SmPC 5.2: systemic accumulation 1.9-fold at steady state; t1/2 13.7 days",
+        half_life_h=13.7 * 24.0,
+        accumulation=1.9,
+    ),
+)
+# Chemotherapy: a short-lived drug given every 3 weeks, so its exposure is linear (LINEAR_SOURCE):
+# nearly all of a cycle's exposure falls on the day of the dose.
+CARBOPLATIN_PK = Pharmacokinetics(
+    regimen="AUC 5 mg/mL*min every 3 weeks intravenously (625 mg at GFR 100 mL/min, Calvert)",
+    standard_dose_mg=625.0,  # Calvert: AUC x (GFR + 25) = 5 x (100 + 25)
+    interval_h=504.0,
+    half_life_h=4.0,  # the middle of the label's post-distribution 2.6-5.9 h
+    volume_l=43.3,  # V = CL (GFR + 25 = 125 mL/min, 7.5 L/h) x t1/2 / ln 2
+    absorption_per_h=None,
+    source="Calvert 1989 J Clin Oncol 7:1748 (clearance = GFR + 25 mL/min, dose = AUC x (GFR + 25)); PARAPLATIN "
+    "label 12.3 (post-distribution t1/2 of the ultrafilterable platinum 2.6-5.9 h)",
+    reference=Reference(
+        source="the target AUC 5 mg/mL*min = 83333 ng*h/mL (Calvert 1989); t1/2 2.6-5.9 h (PARAPLATIN label)",
+        half_life_h=4.0,
+        auc_tau=83333.0,
+    ),
+    ec50_fraction=None,
+    exposure_source=LINEAR_SOURCE,
+)
+PEMETREXED_PK = Pharmacokinetics(
+    regimen="500 mg/m2 every 3 weeks intravenously: 900 mg at the typical 1.8 m2",
+    standard_dose_mg=900.0,
+    interval_h=504.0,
+    half_life_h=3.5,
+    volume_l=27.8,  # one compartment keeps the clearance (5.51 L/h) and t1/2: V = CL x t1/2 / ln 2
+    absorption_per_h=None,
+    source="ALIMTA label 12.3 (CL 91.8 mL/min and t1/2 3.5 h at CrCl 90 mL/min; Vss 16.1 L, a second compartment "
+    "left out)",
+    reference=Reference(
+        source="Nakagawa 2006 Br J Cancer 95:677 (phase I, 500 mg/m2 = 783 mg: Cmax 115 ug/mL, AUC 158 ug*h/mL; "
+        "scaled to 900 mg, dose-proportional by the label: Cmax 132 ug/mL, AUC 182 ug*h/mL); t1/2 3.5 h (ALIMTA "
+        "label 12.3)",
+        half_life_h=3.5,
+        cmax=132_200.0,
+        auc_tau=181_600.0,
+        misfit=(
+            (
+                "cmax",
+                "a bolus into the one compartment that keeps the clearance and half-life (27.8 L) peaks at 32 ug/mL; "
+                "the measured peak after a 10-minute infusion is that of a smaller central compartment",
+            ),
+        ),
+    ),
+    ec50_fraction=None,
+    exposure_source=LINEAR_SOURCE,
+)
+
 
 DRUGS: dict[str, Drug] = {
     d.name: d
@@ -259,6 +465,99 @@ DRUGS: dict[str, Drug] = {
         # IGF-1R kinase inhibitor taken to phase 2-3 (with erlotinib in NSCLC); IGF-1R inhibition
         # restores TKI sensitivity (003 §3.4) and prevents AXL-low persisters (003 §5.2, Wang et al.).
         _drug("linsitinib", "IGF-1R inhibitor", "003 §3.4, §5.2", LINSITINIB_PK, igf1r=0.9),
+        # --- issue 17: the other drugs the seeds name, after the first eight (a drug's place in the
+        # table keys its dosing stream, so earlier drugs keep theirs). Strengths are assumptions,
+        # the existing rows' values for the same kind of drug: no potencies are published to compare.
+        # Dacomitinib: 2nd-generation irreversible pan-HER inhibitor (VIZIMPRO label 12.1: EGFR, HER2,
+        # HER4), blocking as afatinib does: the driver and C797S alone, HER2 partly, not T790M at
+        # clinical doses (003 §1).
+        _drug(
+            "dacomitinib",
+            "EGFR TKI, 2nd generation",
+            "VIZIMPRO label 12.1; as afatinib (003 §1, §4.2; Niederst 2015)",
+            DACOMITINIB_PK,
+            egfr_sensitive=0.95,
+            egfr_c797s=0.95,
+            her2=0.5,
+        ),
+        # Lazertinib: 3rd-generation, mutant-selective (the driver and T790M, sparing wild-type EGFR:
+        # Yun 2019 Clin Cancer Res 25:2575), blocking as osimertinib does; C797S escapes it. No HER2
+        # inhibition is reported for it (assumption: none).
+        _drug(
+            "lazertinib",
+            "EGFR TKI, 3rd generation",
+            "Yun 2019 Clin Cancer Res 25:2575; LASER301 (Cho 2023 J Clin Oncol 41:4208); as osimertinib",
+            LAZERTINIB_PK,
+            egfr_sensitive=0.97,
+            egfr_t790m=0.97,
+        ),
+        # MET kinase inhibitors (approved for MET exon 14 skipping; given with EGFR TKIs against MET-driven
+        # resistance), each as savolitinib: a standard dose nearly silences MET.
+        _drug("capmatinib", "MET inhibitor", "TABRECTA label 12.1; as savolitinib", CAPMATINIB_PK, met=0.9),
+        _drug("tepotinib", "MET inhibitor", "TEPMETKO label 12.1; as savolitinib", TEPOTINIB_PK, met=0.9),
+        _drug(
+            "crizotinib", "MET inhibitor (also ALK, ROS1)", "XALKORI label 12.1; as savolitinib", CRIZOTINIB_PK, met=0.9
+        ),
+        # AXL inhibitors, each as bemcentinib. ONO-7475 (AXL/MER) suppresses the AXL-mediated adaptive
+        # resistance to EGFR TKIs (Okura 2020 Clin Cancer Res 26:2244); DS-1205 blocks resistance to
+        # EGFR TKIs in xenografts (Jimbo 2019 Oncotarget 10:5152).
+        _drug(
+            "ono-7475",
+            "AXL inhibitor (AXL/MER)",
+            "Okura 2020 Clin Cancer Res 26:2244; as bemcentinib",
+            ONO7475_PK,
+            axl=0.9,
+        ),
+        # Sitravatinib is multi-kinase (TAM, VEGFR, KIT, MET): AXL as bemcentinib; MET ~13-fold less
+        # potently (biochemical IC50 AXL 1.5 nM, MET 20 nM: Patwardhan 2016 Oncotarget 7:4093), so a
+        # partial block (assumption).
+        _drug(
+            "sitravatinib",
+            "multi-kinase inhibitor (AXL, MET)",
+            "Patwardhan 2016 Oncotarget 7:4093; as bemcentinib (AXL)",
+            SITRAVATINIB_PK,
+            axl=0.9,
+            met=0.6,
+        ),
+        _drug("ds-1205c", "AXL inhibitor", "Jimbo 2019 Oncotarget 10:5152; as bemcentinib", DS1205C_PK, axl=0.9),
+        # Amivantamab binds the extracellular domains of EGFR and MET (RYBREVANT SmPC 5.1), so it acts
+        # on every EGFR allele whatever its kinase-domain mutation (it is active on exon 20 insertions,
+        # which the TKIs miss: Park 2021 J Clin Oncol 39:3391), and on MET. Strength: assumption, an
+        # antibody's partial block as trastuzumab's (0.8), weaker than a TKI's on its target.
+        _drug(
+            "amivantamab",
+            "EGFR-MET bispecific antibody",
+            "RYBREVANT SmPC 5.1; Park 2021 J Clin Oncol 39:3391; as trastuzumab (strength)",
+            AMIVANTAMAB_PK,
+            egfr_sensitive=0.8,
+            egfr_t790m=0.8,
+            egfr_c797s=0.8,
+            egfr_t790m_c797s=0.8,
+            met=0.8,
+        ),
+        # Platinum-pemetrexed chemotherapy (4 cycles, then pemetrexed maintenance): no route block; it
+        # kills dividing cells whatever their routes (``cytotoxic``). Magnitudes: assumptions, constrained
+        # by the model's cell-loss factor (~0.94 at diagnosis: a kill of ~7% of divisions stops a
+        # tumour's growth) and two trials: pemetrexed alone in 2nd line about stops growth (ORR 9.1%,
+        # median PFS 2.9 months: Hanna 2004 J Clin Oncol 22:1589), so 0.08; with carboplatin,
+        # 1 - (1 - 0.13)(1 - 0.08) = 0.20 of divisions, a tumour at diagnosis loses about half its
+        # cells over 4 cycles, and some reach a partial response, as platinum-pemetrexed after
+        # gefitinib did in about a third (IMPRESS: ORR ~34%, median PFS 5.4 months; Soria 2015 Lancet
+        # Oncol 16:990).
+        _drug(
+            "carboplatin",
+            "chemotherapy (platinum)",
+            "assumption constrained by IMPRESS (Soria 2015 Lancet Oncol 16:990) with pemetrexed",
+            CARBOPLATIN_PK,
+            cytotoxic=0.13,
+        ),
+        _drug(
+            "pemetrexed",
+            "chemotherapy (antifolate)",
+            "assumption constrained by Hanna 2004 J Clin Oncol 22:1589 (2nd-line pemetrexed alone)",
+            PEMETREXED_PK,
+            cytotoxic=0.08,
+        ),
     )
 }
 DRUG_NAMES: tuple[str, ...] = tuple(DRUGS)
@@ -272,3 +571,10 @@ def route_blocks(doses: dict[str, float]) -> dict[Route, float]:
         for route in drug.blocks:
             open_fraction[route] *= 1.0 - drug.block(route, dose)
     return {route: 1.0 - f for route, f in open_fraction.items()}
+
+
+def cytotoxic_exposures(doses: dict[str, float]) -> tuple[tuple[float, float], ...]:
+    """(cytotoxic strength, relative dose or exposure) of each cytotoxic drug given, in table order."""
+    return tuple(
+        (DRUGS[name].cytotoxic, dose) for name, dose in doses.items() if dose > 0.0 and DRUGS[name].cytotoxic > 0.0
+    )

@@ -31,6 +31,11 @@ does. EC50 is given as a share of the standard regimen's Css,avg, so x depends o
 concentration relative to the standard regimen's: a drug's V/F sets the concentrations reported
 and tested against the literature, never its effect.
 
+**Linear exposure** (``ec50_fraction = None``, the cytotoxic drugs): x(C) = C / Css,avg, without
+saturation, so a day's effect is proportional to the day's share of the regimen's AUC and a whole
+cycle's effect is the same however its AUC is spread over the days (a short-lived drug given every
+3 weeks puts nearly all of it on the day of the dose).
+
 **Quantised**: x is rounded to 0.01 of the standard exposure (``EXPOSURE_DIGITS``), so that rule
 tables, cached by doses (``abm.biology.rules.rule_tables``), are reused across days and
 patients, and a concentration near steady state stops changing the tables (``settled``).
@@ -58,10 +63,16 @@ NG_PER_ML_PER_MG_PER_L = 1000.0
 # trough linked to PFS was >= 0.17-0.30 ug/mL against 1.28 at 150 mg (Takeda 2020 Clin Transl Sci
 # 13:1015). EC50 = 0.1 Css,avg meets both (x = 0.79 at a quarter of the exposure). The other drugs
 # take the same value: an assumption, no exposure-response of theirs is published.
-EC50_SOURCE = (  # the exposure-response of every drug in the table
+EC50_SOURCE = (  # the exposure-response of every targeted drug in the table
     "assumption: EC50 = 0.1 x the standard Css,avg, Hill 1; constrained by osimertinib's flat "
     "exposure-efficacy over 0.25-3x the standard exposure (TAGRISSO SmPC 5.1; Brown 2017) and erlotinib's "
     "activity at 1/6 of its dose (Yeo 2010; Takeda 2020)"
+)
+# The cytotoxic drugs: a cycle's kill follows its AUC, the premise of dosing carboplatin to a
+# target AUC (Calvert 1989 J Clin Oncol 7:1748); no saturation within the range a schedule gives.
+LINEAR_SOURCE = (
+    "assumption: linear in the day's AUC (x = C / Css,avg, no saturation): a cycle kills by its AUC however "
+    "the AUC is spread over the days (AUC-based carboplatin dosing, Calvert 1989 J Clin Oncol 7:1748)"
 )
 
 
@@ -90,7 +101,8 @@ class Pharmacokinetics:
 
     ``volume_l`` is V/F for an oral drug (V for an intravenous one); ``absorption_per_h`` is ka,
     or None for an intravenous bolus. ``ec50_fraction``: EC50 as a share of the standard
-    regimen's steady-state average concentration; ``hill``: the Hill coefficient.
+    regimen's steady-state average concentration, or None for a linear exposure (x = C / Css,avg);
+    ``hill``: the Hill coefficient.
     """
 
     regimen: str  # in words, e.g. "80 mg once daily"
@@ -101,7 +113,7 @@ class Pharmacokinetics:
     absorption_per_h: float | None
     source: str
     reference: Reference
-    ec50_fraction: float = 0.1
+    ec50_fraction: float | None = 0.1
     hill: float = 1.0
     exposure_source: str = EC50_SOURCE
 
@@ -110,7 +122,7 @@ class Pharmacokinetics:
             "standard_dose_mg": self.standard_dose_mg > 0,
             "half_life_h": self.half_life_h > 0,
             "volume_l": self.volume_l > 0,
-            "ec50_fraction": self.ec50_fraction > 0,
+            "ec50_fraction": self.ec50_fraction is None or self.ec50_fraction > 0,
             "hill": self.hill > 0,
             # a day holds a whole number of administrations, or an administration spans whole days
             "interval_h": self.interval_h > 0
@@ -154,6 +166,8 @@ class Pharmacokinetics:
         """x(C) = E(C) / E(Css,avg of the standard regimen), E the Emax/Hill curve (1 at the standard)."""
         if concentration_mg_l <= 0.0:
             return 0.0
+        if self.ec50_fraction is None:
+            return concentration_mg_l / self.standard_average_mg_l
         ratio = (concentration_mg_l / self.standard_average_mg_l) ** self.hill
         ec50 = self.ec50_fraction**self.hill
         return ratio / (ec50 + ratio) * (ec50 + 1.0)
@@ -163,6 +177,8 @@ class Pharmacokinetics:
         above the saturation 1 + (EC50/Css,avg)^h)."""
         if exposure <= 0.0:
             return 0.0
+        if self.ec50_fraction is None:
+            return exposure * self.standard_average_mg_l
         ec50 = self.ec50_fraction**self.hill
         top = ec50 + 1.0
         if exposure >= top:
@@ -297,3 +313,23 @@ def settled(pk: Pharmacokinetics, model: DayModel, start: Compartments, pattern:
     average, gap = model.bound(start, pattern)
     low = quantised(pk.relative_exposure(max(average - gap, 0.0)))
     return low == exposure == quantised(pk.relative_exposure(average + gap))
+
+
+def steady_exposures(pk: Pharmacokinetics) -> list[float]:
+    """The day's relative exposure on each day of one dosing interval, the standard regimen at
+    steady state (``pk = true``): one value, 1.0, for a drug taken every day; one per day of the
+    cycle for a drug given every few days (its exposure swings within the cycle around a mean of 1).
+    """
+    model = DayModel(pk)
+    if pk.interval_days == 1:
+        pattern = tuple((k * pk.interval_h, pk.standard_dose_mg) for k in range(pk.doses_per_day))
+        _, average = model.day(model.steady(pattern), pattern)
+        return [pk.relative_exposure(average)]
+    dose: Pattern = ((0.0, pk.standard_dose_mg),)
+    state, averages = Compartments(), []
+    for _ in range(math.ceil(40.0 * pk.half_life_h / pk.interval_h) + 1):  # cycles to steady state
+        averages = []
+        for day in range(pk.interval_days):
+            state, average = model.day(state, dose if day == 0 else ())
+            averages.append(average)
+    return [pk.relative_exposure(a) for a in averages]

@@ -7,6 +7,8 @@ the daughter matrix of a division (mutations), and motility. States are the bit 
 
 Control of a cell is the bypass logic of 003 §2, §4, §5.1: the product over the routes it
 has of how much of each route the drugs block. A cell with one open route is uncontrolled.
+Chemotherapy is the other kind of drug action: it blocks no route and kills cells in proportion
+to how often they divide (``cytotoxic_kill``), part of every state's death probability.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from itertools import product
 
 import numpy as np
 
-from abm.biology.drugs import DRUG_NAMES, route_blocks
+from abm.biology.drugs import DRUG_NAMES, cytotoxic_exposures, route_blocks
 from abm.biology.mechanisms import (
     AXL_HIGH,
     C797S,
@@ -163,14 +165,37 @@ def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     return p.drug_kill_rate * control(p, blocks)
 
 
-def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+def cytotoxic_kill(division: np.ndarray, exposures: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Per state: probability per day that the cytotoxic drugs kill a cell that divides with
+    probability ``division`` per day, whatever its routes.
+
+    Each drug (strength f, relative exposure x: ``drugs.cytotoxic_exposures``) kills f of the
+    day's dividing cells at the standard exposure, so a cell survives it with (1 - f x division)^x
+    (x repeated independent hits: a cycle's kill follows its AUC, however the AUC falls over the
+    days), and survivals multiply across drugs. A cell that does not divide (a persister barely
+    divides; a cell whose every route is blocked does not) is spared.
+    """
+    survival = np.ones_like(division)
+    for strength, exposure in exposures:
+        survival = survival * (1.0 - strength * division) ** exposure
+    return 1.0 - survival
+
+
+def death_probability(
+    p: Parameters, blocks: dict[Route, float], cytotoxic: tuple[tuple[float, float], ...] = ()
+) -> np.ndarray:
     """Per state: probability per day that a cell is hit: lost, or killed by the drugs.
 
     A hit cell dies unless it is rescued as a persister (``rescue_matrix``). A persister's
     survival leans on its AXL or IGF-1R route (003 §5.2): blocking it kills the persister.
+    Chemotherapy (``cytotoxic``: ``drugs.cytotoxic_exposures``) adds its kill of dividing cells
+    (``cytotoxic_kill``) to every state's; its dead are not rescued.
     """
     persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * persister_support_block(blocks))
-    return np.where(CARRIES[PERSISTER], persister, np.minimum(1.0, p.death_rate + drug_kill(p, blocks)))
+    death = np.where(CARRIES[PERSISTER], persister, np.minimum(1.0, p.death_rate + drug_kill(p, blocks)))
+    if not cytotoxic:  # no chemotherapy: the very numbers of before it was added
+        return death
+    return np.minimum(1.0, death + cytotoxic_kill(division_probability(p, blocks), cytotoxic))
 
 
 def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -456,12 +481,13 @@ def doses_key(doses: dict[str, float]) -> tuple[float, ...]:
 @lru_cache(maxsize=256)
 def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
     """The rule tables for parameters ``p`` and doses in ``DRUG_NAMES`` order."""
-    blocks = route_blocks(dict(zip(DRUG_NAMES, doses, strict=True)))
+    given = dict(zip(DRUG_NAMES, doses, strict=True))
+    blocks = route_blocks(given)
     # An EGFR allele less sensitive to TKIs (003 §1) escapes part of every EGFR-route block.
     blocks = {r: b * (1.0 - p.egfr_tki_insensitivity) if r in EGFR_ROUTES else b for r, b in blocks.items()}
     tables = RuleTables(
         division=division_probability(p, blocks),
-        death=death_probability(p, blocks),
+        death=death_probability(p, blocks, cytotoxic_exposures(given)),
         motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
         control=control(p, blocks),
         params=p,

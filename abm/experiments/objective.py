@@ -58,7 +58,13 @@ def feasible(p: Parameters) -> bool:
 
     Judged in a tumour of 10^9 cells at the default carrying capacity, crowding loss included.
     """
-    egfr_tkis = [name for name, drug in DRUGS.items() if Route.EGFR_SENSITIVE in drug.blocks]
+    # the drugs that block the driver and neither of the two bypass routes judged here (an EGFR-MET
+    # antibody blocks MET-amplified cells by design)
+    egfr_tkis = [
+        name
+        for name, drug in DRUGS.items()
+        if Route.EGFR_SENSITIVE in drug.blocks and not drug.blocks.keys() & {Route.AXL, Route.MET}
+    ]
     capacity = plateau(p, CloneSettings.model_fields["initial_cells"].default)
     crowding = crowding_loss(p.division_rate, p.death_rate, 1e9, capacity)
     for tki in egfr_tkis:

@@ -8,7 +8,7 @@
 - ``sensitive``: cells with no resistance mechanism and not persisters.
 - ``persister``, ``axl_high``, ``met_amplified``, ``t790m``, ``c797s``, ``her2_amplified``:
   cells carrying that mechanism (a cell with two mechanisms counts in both).
-- one column per drug (``gefitinib`` ... ``trastuzumab``): relative dose that day, 1.0 =
+- one column per drug (``gefitinib`` ... ``pemetrexed``, in ``DRUG_NAMES`` order): relative dose that day, 1.0 =
   standard dose.
 
 Alongside it (see README 'Output'): ``states.csv`` (cells in each state, the partition the

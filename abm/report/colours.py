@@ -24,13 +24,15 @@ MECHANISM_COLOURS: dict[str, str] = {
 }
 assert tuple(MECHANISM_COLOURS) == COUNT_COLUMNS, "one colour per count column, in column order"
 
-DRUG_COLOURS: dict[str, str] = dict(
-    zip(
-        DRUG_NAMES,
-        ("#8C564B", "#BCBD22", "#17BECF", "#1F77B4", "#FF7F0E", "#D62728", "#9467BD", "#E377C2"),
-        strict=True,
-    )
-)
+# By the drug's place in the table (a new drug takes the next colour): tab10 without its grey and
+# green, then tab20's light tones, tab10's green and tab20b's dark tones; none is a mechanism's colour.
+DRUG_PALETTE = (
+    "#8C564B", "#BCBD22", "#17BECF", "#1F77B4", "#FF7F0E", "#D62728", "#9467BD", "#E377C2",
+    "#AEC7E8", "#FFBB78", "#98DF8A", "#FF9896", "#C5B0D5", "#C49C94", "#F7B6D2", "#DBDB8D",
+    "#9EDAE5", "#2CA02C", "#393B79", "#843C39", "#637939", "#7B4173",
+)  # fmt: skip
+assert len(DRUG_PALETTE) >= len(DRUG_NAMES), "one colour per drug: add colours to DRUG_PALETTE"
+DRUG_COLOURS: dict[str, str] = dict(zip(DRUG_NAMES, DRUG_PALETTE, strict=False))
 
 EMPTY_COLOUR = "#FFFFFF"
 
