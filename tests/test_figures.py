@@ -13,6 +13,7 @@ from matplotlib.image import AxesImage
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import COUNT_COLUMNS, N_STATES, describe
+from abm.biology.pharmacokinetics import daily_concentrations
 from abm.config.scenario import ScenarioConfig
 from abm.experiments.run import run_scenario, write_run
 from abm.experiments.trial_stats import summarise_trial
@@ -338,3 +339,17 @@ def test_sensitivity_bars_are_ranked(method: str, order: list[float], tmp_path: 
     assert [b.get_width() for b in bars] == pytest.approx(order)  # bottom to top: least to most
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[-1] == "division_rate"
+
+
+def test_burden_figure_marks_the_doses_of_a_drug_given_every_three_weeks(tmp_path: Path) -> None:
+    """Carboplatin on for 50 days: doses on days 0, 21 and 42, marked on the concentration panel."""
+    days = np.arange(61)
+    ts = pd.DataFrame({"day": days, "total": 100, **dict.fromkeys(COUNT_COLUMNS, 0)})
+    for drug in DRUG_NAMES:
+        ts[drug] = (days < 50).astype(float) if drug == "carboplatin" else 0.0
+    for drug in DRUG_NAMES:
+        ts[f"concentration_{drug}"] = daily_concentrations(DRUGS[drug].pk, ts[drug].tolist())
+    ts.to_csv(tmp_path / "timeseries.csv", index=False)
+    _, levels, _ = run_figures.burden_figure(tmp_path).axes
+    marks = next(line for line in levels.lines if line.get_gid() == "administration:carboplatin")
+    assert list(marks.get_xdata()) == [0, 21, 42]

@@ -336,18 +336,16 @@ def steady_exposures(pk: Pharmacokinetics) -> list[float]:
     return [pk.relative_exposure(a) for a in averages]
 
 
-def daily_concentrations(
+def administrations(
     pk: Pharmacokinetics, relative_doses: Sequence[float], taken: Callable[[int, int], bool] | None = None
-) -> list[float]:
-    """The day's average plasma concentration (ng/mL) on each day of a course, the drug given on
-    each day at that day's relative dose (0: not given), at the standard regimen's times, as
-    ``abm.clinic.dosing`` gives them: ``doses_per_day`` administrations a day, or, for a drug given
-    every few days, one on the first day on and then one each interval while it stays on (a stop
-    resets the interval). ``taken(day, k)``: whether administration ``k`` of ``day`` was taken
-    (default: every one). With ``[clinical] pk = true`` the day's relative exposure is this average
-    through ``relative_exposure``, quantised."""
-    model, state, last_due = DayModel(pk), Compartments(), None
-    averages: list[float] = []
+) -> list[Pattern]:
+    """Each day's administrations taken, as (hour, mg), the drug given on each day at that day's
+    relative dose (0: not given) at the standard regimen's times, as ``abm.clinic.dosing`` gives
+    them: ``doses_per_day`` a day, or, for a drug given every few days, one on the first day on and
+    then one each interval while it stays on (a stop resets the interval). ``taken(day, k)``:
+    whether administration ``k`` of ``day`` was taken (default: every one)."""
+    days: list[Pattern] = []
+    last_due = None
     for day, relative in enumerate(relative_doses):
         pattern: Pattern = ()
         if relative <= 0.0:
@@ -363,6 +361,19 @@ def daily_concentrations(
                 for k in range(pk.doses_per_day)
                 if taken is None or taken(day, k)
             )
+        days.append(pattern)
+    return days
+
+
+def daily_concentrations(
+    pk: Pharmacokinetics, relative_doses: Sequence[float], taken: Callable[[int, int], bool] | None = None
+) -> list[float]:
+    """The day's average plasma concentration (ng/mL) on each day of a course under the
+    ``administrations`` of its daily relative doses. With ``[clinical] pk = true`` the day's
+    relative exposure is this average through ``relative_exposure``, quantised."""
+    model, state = DayModel(pk), Compartments()
+    averages: list[float] = []
+    for pattern in administrations(pk, relative_doses, taken):
         state, average = model.day(state, pattern)
         averages.append(average * NG_PER_ML_PER_MG_PER_L)
     return averages

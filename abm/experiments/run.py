@@ -13,7 +13,8 @@
 - (clone runs) ``clones``: living clones.
 - ``concentration_<drug>``, one per drug in the same order: the day's average plasma concentration
   (ng/mL) the doses taken give (``abm.biology.pharmacokinetics.daily_concentrations``); what the
-  model acts on when ``[clinical] pk = true``, a readout only when it is false; 0 for a drug never given.
+  model acts on when ``[clinical] pk = true``, a readout only when it is false; 0 for a drug never
+  given or washed out (below a millionth of its standard steady state: ``TRACE``).
 
 Alongside it (see README 'Output'): ``states.csv`` (cells in each state, the partition the
 mechanism columns overlap over), for clone runs ``lineage.csv`` (one row per clone, with its
@@ -36,7 +37,7 @@ from tqdm import tqdm
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import COUNT_COLUMNS, describe
-from abm.biology.pharmacokinetics import daily_concentrations
+from abm.biology.pharmacokinetics import NG_PER_ML_PER_MG_PER_L, daily_concentrations
 from abm.config.scenario import ScenarioConfig
 from abm.io.schema import CELLS, CLONE, CONCENTRATION_PREFIX, DAY, DAYS_SIMULATED
 from abm.models.clone import CloneTumour
@@ -95,10 +96,16 @@ def run_scenario(
     return RunResult(df, summary, model=model, **(recorder.results() if recorder is not None else {}))
 
 
+# A concentration below this share of the standard regimen's steady-state average is written as 0:
+# a washed-out drug (a millionth is ~20 half-lives), far below any assay, not a 1e-300 ng/mL.
+TRACE = 1e-6
+
+
 def with_concentrations(df: pd.DataFrame, model: SpatialTumour | CloneTumour) -> pd.DataFrame:
     """The daily table with ``concentration_<drug>`` columns appended: each day's average plasma
-    concentration (ng/mL, 4 significant digits) from the dose columns, the patient's missed doses
-    left out (``[clinical] adherence``)."""
+    concentration (ng/mL, 4 significant digits; 0 below ``TRACE`` of the standard regimen's
+    steady-state average) from the dose columns, the patient's missed doses left out
+    (``[clinical] adherence``)."""
     dosing = model.course.dosing
     missed = dosing is not None and dosing.adherence < 1.0
     columns = {}
@@ -110,7 +117,8 @@ def with_concentrations(df: pd.DataFrame, model: SpatialTumour | CloneTumour) ->
         # the very draws the course took its doses by (one per drug, day and administration)
         taken = (lambda day, k, n=number: dosing._taken(n, day, k)) if missed else None  # type: ignore[union-attr]
         levels = daily_concentrations(DRUGS[name].pk, doses.tolist(), taken)
-        columns[CONCENTRATION_PREFIX + name] = [float(f"{c:.4g}") for c in levels]
+        floor = TRACE * DRUGS[name].pk.standard_average_mg_l * NG_PER_ML_PER_MG_PER_L
+        columns[CONCENTRATION_PREFIX + name] = [float(f"{c:.4g}") if c >= floor else 0.0 for c in levels]
     return pd.concat([df, pd.DataFrame(columns, index=df.index)], axis=1)
 
 

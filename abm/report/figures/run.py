@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, PercentFor
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import COUNT_COLUMNS, MECHANISMS, describe, mechanisms_of
-from abm.biology.pharmacokinetics import NG_PER_ML_PER_MG_PER_L
+from abm.biology.pharmacokinetics import NG_PER_ML_PER_MG_PER_L, administrations
 from abm.io.schema import CONCENTRATION_PREFIX, DAY, PATIENT
 from abm.report.figures.style import LABELS, PRIORITY, drug_colour, figure, lead_mechanism, mechanism_colour, rc
 from abm.report.results import has
@@ -231,10 +231,13 @@ def burden_figure(folder: Path) -> Figure:
 
 
 def _concentration_panel(ax: Axes, ts: pd.DataFrame, drugs: list[str]) -> None:
-    """Each drug's day-average plasma concentration over its standard regimen's Css,avg (log axis)."""
+    """Each drug's day-average plasma concentration over its standard regimen's Css,avg (log axis),
+    with the dose days of the drugs given every few days marked along the top."""
     day = ts[DAY].to_numpy()
+    spaced = 0  # drugs given every few days so far: their marks are stacked down from the top
     for drug in drugs:
-        steady = DRUGS[drug].pk.standard_average_mg_l * NG_PER_ML_PER_MG_PER_L
+        pk = DRUGS[drug].pk
+        steady = pk.standard_average_mg_l * NG_PER_ML_PER_MG_PER_L
         relative = ts[CONCENTRATION_PREFIX + drug].to_numpy(dtype=float) / steady
         ax.plot(
             day,
@@ -244,6 +247,18 @@ def _concentration_panel(ax: Axes, ts: pd.DataFrame, drugs: list[str]) -> None:
             label=f"{drug} (1 = {steady:,.3g} ng/mL)",
             gid=f"concentration:{drug}",
         )
+        if pk.interval_days > 1:
+            due = [d for d, given in zip(day, administrations(pk, ts[drug].tolist()), strict=True) if given]
+            ax.plot(
+                due,
+                [0.97 - 0.09 * spaced] * len(due),
+                "v",
+                transform=ax.get_xaxis_transform(),
+                color=drug_colour(drug),
+                ms=3.5,
+                gid=f"administration:{drug}",
+            )
+            spaced += 1
     ax.axhline(1.0, color="grey", lw=0.6, ls="--", gid="steady state")
     ax.set_yscale("log")
     ax.set_ylim(CONCENTRATION_FLOOR, None)
@@ -251,8 +266,8 @@ def _concentration_panel(ax: Axes, ts: pd.DataFrame, drugs: list[str]) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylabel("plasma level /\nsteady state")
     ax.set_title(
-        "plasma concentration, day's average, over the standard regimen's steady-state average "
-        "(acts on the tumour with [clinical] pk = true)",
+        "plasma level (day's average) over the standard steady state; acts with [clinical] pk = true; "
+        "\u25bc: doses of a drug given every few days",
         loc="left",
         fontsize=7,
     )
