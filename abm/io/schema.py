@@ -24,6 +24,7 @@ from dataclasses import dataclass
 DAY = "day"
 TOTAL = "total"
 CLONES = "clones"
+CONCENTRATION_PREFIX = "concentration_"  # + a drug: its plasma concentration, ng/mL
 CLONE = "clone"
 CELLS = "cells"
 PATIENT = "patient"
@@ -184,6 +185,7 @@ TIMESERIES = _table(
     <count column> | int | cells | cells carrying that mechanism (sensitive: none, not persisters)
     <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
     {CLONES} | int | clones | living clones | clone runs
+    {CONCENTRATION_PREFIX}<drug> | float | ng/mL | each drug's mean plasma level that day (acts only with pk = true)
 """,
 )
 STATES = _table(
