@@ -18,6 +18,7 @@ from abm.clinic.readouts import BIOPSY_COLUMNS
 from abm.io.schema import (
     ARM,
     ARMS,
+    BEST_RESPONSE2,
     CI,
     HAZARD_RATIOS,
     HR,
@@ -27,6 +28,8 @@ from abm.io.schema import (
     MEDIAN_PFS_CI,
     MEDIAN_PFS_DAYS,
     ORR,
+    ORR2,
+    ORR2_BY_FINDING,
     PATIENTS,
     PFS2_DAYS,
     PFS_DAYS,
@@ -35,6 +38,7 @@ from abm.io.schema import (
     PROGRESSED2,
     REFERENCE,
     RESPONDED,
+    RESPONDED2,
 )
 
 
@@ -62,6 +66,23 @@ def primary_resistant(rows: pd.DataFrame) -> pd.Series:
     return rows[PROGRESSED] & (rows[PFS_DAYS] <= PRIMARY_RESISTANCE_DAYS) & ~rows[RESPONDED]
 
 
+def second_line_response(rows: pd.DataFrame) -> tuple[float | None, dict[str, dict[str, Any]]]:
+    """Second-line ORR among patients with a second-line scan (None: no such patient), and the
+    same per mechanism the first progression's rebiopsy found (a trial enrolling by finding)."""
+    if BEST_RESPONSE2 not in rows:
+        return None, {}
+    evaluable = rows[rows[BEST_RESPONSE2] != "NE"]
+    if evaluable.empty:
+        return None, {}
+    found = evaluable[MECHANISMS_AT_PROGRESSION].fillna("").str.split(";")
+    by_finding = {}
+    for m in BIOPSY_COLUMNS:
+        with_m = evaluable[found.map(lambda ms, m=m: m in ms)]
+        if len(with_m):
+            by_finding[m] = {PATIENTS: len(with_m), ORR: float(with_m[RESPONDED2].mean())}
+    return float(evaluable[RESPONDED2].mean()), by_finding
+
+
 def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     """One arm's figures."""
     median, ci = median_pfs(rows[PFS_DAYS], rows[PROGRESSED])
@@ -69,6 +90,7 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     progressed = rows[rows[PROGRESSED]]
     found = progressed[MECHANISMS_AT_PROGRESSION].fillna("").str.split(";")
     shares = {m: float(found.map(lambda ms, m=m: m in ms).mean()) if len(found) else 0.0 for m in BIOPSY_COLUMNS}
+    orr2, by_finding = second_line_response(rows)
     return {
         PATIENTS: len(rows),
         PROGRESSED: int(rows[PROGRESSED].sum()),
@@ -79,6 +101,8 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
         MECHANISMS_AT_PROGRESSION: shares,
         MEDIAN_PFS2_DAYS: median2,
         MEDIAN_PFS2_CI: ci2,
+        ORR2: orr2,
+        ORR2_BY_FINDING: by_finding,
     }
 
 
@@ -130,6 +154,11 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
         ]
         if s[MEDIAN_PFS2_DAYS] is not None:
             lines.append(f"    median PFS2 {days(s[MEDIAN_PFS2_DAYS])} days")
+        if s.get(ORR2) is not None:
+            findings = ", ".join(f"{m} {v[ORR]:.0%} (n={v[PATIENTS]})" for m, v in s[ORR2_BY_FINDING].items())
+            lines.append(
+                f"    second line from the progression scan: ORR {s[ORR2]:.0%}; by finding: {findings or 'none'}"
+            )
     for hr in summary[HAZARD_RATIOS]:
         if hr[HR] is None:
             lines.append(f"  HR {hr[ARM]} vs {hr[REFERENCE]}: not estimable")
