@@ -21,6 +21,7 @@ from abm.io.schema import (
     BEST_RESPONSE2,
     CI,
     HAZARD_RATIOS,
+    HAZARD_RATIOS_PFS2,
     HR,
     MECHANISMS_AT_PROGRESSION,
     MEDIAN_PFS2_CI,
@@ -106,13 +107,16 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any]:
-    """Cox hazard ratio of ``arm`` against ``reference`` for PFS, with its 95% CI."""
+def hazard_ratio(
+    table: pd.DataFrame, arm: str, reference: str, days: str = PFS_DAYS, event: str = PROGRESSED
+) -> dict[str, Any]:
+    """Cox hazard ratio of ``arm`` against ``reference`` for PFS (or, with ``days`` and ``event``
+    the PFS2 columns, PFS2), with its 95% CI."""
     two = table[table[ARM].isin([arm, reference])]
     data = pd.DataFrame(
         {
-            PFS_DAYS: two[PFS_DAYS].astype(float),
-            PROGRESSED: two[PROGRESSED].astype(int),
+            PFS_DAYS: two[days].astype(float),
+            PROGRESSED: two[event].astype(int),
             "treated": (two[ARM] == arm).astype(int),
         }
     )
@@ -128,11 +132,22 @@ def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any
     return result
 
 
+def has_second_line(rows: pd.DataFrame) -> bool:
+    """Whether the arm followed patients past a first progression (a scan of a second line)."""
+    return BEST_RESPONSE2 in rows and bool((rows[BEST_RESPONSE2] != "NE").any())
+
+
 def summarise_trial(table: pd.DataFrame, arms: list[str]) -> dict[str, Any]:
     """Everything ``abm trial --json`` prints: per-arm figures and hazard ratios vs the first arm."""
     return {
         ARMS: {arm: arm_summary(table[table[ARM] == arm]) for arm in arms},
         HAZARD_RATIOS: [hazard_ratio(table, arm, arms[0]) for arm in arms[1:]],
+        # PFS2 only between arms that both have a second line (a one-line arm stops at progression)
+        HAZARD_RATIOS_PFS2: [
+            hazard_ratio(table, arm, arms[0], PFS2_DAYS, PROGRESSED2)
+            for arm in arms[1:]
+            if all(has_second_line(table[table[ARM] == a]) for a in (arm, arms[0]))
+        ],
     }
 
 
@@ -159,10 +174,11 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
             lines.append(
                 f"    second line from the progression scan: ORR {s[ORR2]:.0%}; by finding: {findings or 'none'}"
             )
-    for hr in summary[HAZARD_RATIOS]:
-        if hr[HR] is None:
-            lines.append(f"  HR {hr[ARM]} vs {hr[REFERENCE]}: not estimable")
-        else:
-            lo, hi = hr[CI]
-            lines.append(f"  HR {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f})")
+    for label, key in (("HR", HAZARD_RATIOS), ("HR for PFS2", HAZARD_RATIOS_PFS2)):
+        for hr in summary.get(key, []):
+            if hr[HR] is None:
+                lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: not estimable")
+            else:
+                lo, hi = hr[CI]
+                lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f})")
     return "\n".join(lines)

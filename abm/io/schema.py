@@ -82,6 +82,7 @@ ORR2_BY_FINDING = "orr2_by_finding"
 # trial summary.json, top level (TRIAL, SEED, POSTERIOR below), and each of its hazard ratios
 ARMS = "arms"
 HAZARD_RATIOS = "hazard_ratios"
+HAZARD_RATIOS_PFS2 = "hazard_ratios_pfs2"
 CALIBRATION = "calibration"
 REFERENCE = "reference"
 HR = "hr"
@@ -293,6 +294,7 @@ TRIAL_SUMMARY = _table(
     {SEED} | int |  | its root seed
     {ARMS} | dict |  | per arm, its figures (ARM_SUMMARY)
     {HAZARD_RATIOS} | list |  | each arm but the first against the first (HAZARD_RATIO)
+    {HAZARD_RATIOS_PFS2} | list |  | the same for PFS2, between arms that both have a second line
     {CALIBRATION} | dict |  | the calibration folder and the point applied | --calibration or --posterior
     {POSTERIOR} | dict |  | the draws, their seed and parameters; per arm each metric's median [interval] | --posterior
 """,
