@@ -270,7 +270,7 @@ def validate_trial(data: dict[str, Any], source: str) -> Trial:
     try:
         trial = Trial.model_validate(data)
     except ValidationError as error:
-        raise file_error(error, source) from None
+        raise file_error(error, source, root=Trial) from None
     check_cohort(trial, source)
     return trial
 
