@@ -136,7 +136,7 @@ BAD_SCENARIOS = {
         "schedule[0].drug",
         "unknown drug 'aspirin'; allowed: gefitinib",
     ),
-    "unknown key": ("[model]\nwidht = 10\n", "model.widht", "unknown key; allowed: kind, width"),
+    "unknown key": ("[model]\nwidht = 10\n", "model.widht", "unknown key; did you mean 'width'?"),
     "wrong type": ('[model]\nwidth = "wide"\n', "model.width", "integer"),
     "probability above 1": (
         "[parameters]\npersister_reversion_rate = 1.5\n",
@@ -210,7 +210,7 @@ def test_bad_input_from_the_real_entry_point_is_one_line_without_traceback(tmp_p
         ),
         (["--set", "nonsense=1"], "--set: nonsense: unknown name"),
         (["--set", "no-equals-sign"], "expected NAME=VALUE"),
-        (["--days", "-3"], "model.days"),
+        (["--days", "-3"], "--days: -3 is not allowed; allowed: greater than or equal to 0"),
         (["does-not-exist.toml"], "no such scenario file"),
     ],
 )
