@@ -252,11 +252,11 @@ def _run(args: argparse.Namespace) -> int:
     from abm.io.outdir import output_folder
 
     overrides = dict(scenarios.parse_assignment(text) for text in args.set)
-    if args.seed is not None:
-        overrides["model.seed"] = args.seed
-    if args.days is not None:
-        overrides["model.days"] = args.days
-    scenario = scenarios.load(args.scenario, overrides, {"model.seed": "--seed", "model.days": "--days"})
+    options = {}  # a value given by an option, not by --set, is reported as that option's
+    for key, option, value in (("model.seed", "--seed", args.seed), ("model.days", "--days", args.days)):
+        if value is not None:
+            overrides[key], options[key] = value, option
+    scenario = scenarios.load(args.scenario, overrides, options)
     out = args.out or Path("results") / (Path(args.scenario).stem if args.scenario else "default")
     snapshots = tuple(args.snapshots) if args.snapshots else None
     if snapshots and min(snapshots) < 0:
@@ -510,13 +510,14 @@ def _sweep(args: argparse.Namespace) -> int:
         start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     from abm.experiments.sweep.design import load_sweep
     from abm.experiments.sweep.runner import run_sweep
+    from abm.experiments.sweep.summary import summarise_sweep
 
     sweep = load_sweep(args.sweep, args.max_runs)
     out = args.out or Path("results") / args.sweep.stem
     workers = worker_count(args.workers, args.force_workers)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
     shape = f"{len(sweep.points)} points x {sweep.file.replicates} replicates"
-    summary, _ = run_sweep(
+    summary, table = run_sweep(
         sweep,
         out,
         workers=workers,
@@ -543,6 +544,8 @@ def _sweep(args: argparse.Namespace) -> int:
         )
         print(f"{why}: {left} runs not run; run the same command again to resume", file=sys.stderr)
     print(f"wrote {out / 'runs.parquet'}" + (f" and {out / 'series.parquet'}" if sweep.file.series else ""))
+    if not summary.interrupted:
+        print("\n".join(summarise_sweep(table, sweep.parameters, list(sweep.metrics), sweep.file.design.method)))
     if args.report and not summary.interrupted:
         _report(out, quiet=args.quiet)
     if summary.interrupted:

@@ -34,20 +34,9 @@ def abm(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``abm ARGS`` in this process (``abm.cli.main``), its status and output as a finished process's."""
-
-    def call(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        argv = [str(a) for a in args]
-        try:
-            status = main(argv)
-        except SystemExit as stop:  # argparse's usage errors
-            status = int(stop.code or 0)
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(["abm", *argv], status, out, err)
-
-    return call
+def run(cli: Callable[..., subprocess.CompletedProcess[str]]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``abm ARGS`` in this process (conftest's ``cli``)."""
+    return cli
 
 
 def test_run_default_scenario_writes_documented_outputs(tmp_path: Path, run) -> None:

@@ -204,9 +204,10 @@ def headline(summary: dict[str, Any]) -> str | None:
     if best == reference or arms[best][MEDIAN_PFS_DAYS] == arms[reference][MEDIAN_PFS_DAYS]:
         return f"no arm had a longer median PFS than the reference arm {reference}"
     hr = next((h for h in summary[HAZARD_RATIOS] if h[ARM] == best), None)
-    median = median_months(arms[best][MEDIAN_PFS_DAYS], arms[best][MEDIAN_PFS_CI]).split(" (")[0]
-    text = f"longest median PFS on {best} ({median} vs {reference}'s"
-    text += f" {median_months(arms[reference][MEDIAN_PFS_DAYS], [None, None])})"
+    best_median, reference_median = (
+        median_months(arms[a][MEDIAN_PFS_DAYS], [None, None]).split(" (")[0] for a in (best, reference)
+    )
+    text = f"longest median PFS on {best} ({best_median} vs {reference}'s {reference_median})"
     if hr is None or hr[HR] is None or None in hr[CI]:
         return text + "; hazard ratio not estimable"
     lo, hi = hr[CI]
