@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from abm.io.errors import InputError
+from abm.version import __version__
 
 OVERWRITE_HELP = "replace an output folder that holds another kind of result (a trial's, a sweep's, ...)"
 FORCE_WORKERS_HELP = "run more worker processes than this machine has CPUs"
@@ -31,8 +32,6 @@ def _parser() -> argparse.ArgumentParser:
         prog="abm",
         description="Simulate EGFR-mutant lung cancer evolving resistance under TKI, AXL- and MET-inhibitor schedules.",
     )
-    from abm.version import __version__
-
     parser.add_argument("--version", action="version", version=f"abm {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -128,11 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser(
         "calibrate", help="fit a posterior of the rates to the reviewed frequencies (ABC-SMC, resumable)"
     )
-    calibrate.add_argument(
-        "--preset",
-        default="small",
-        help="small (~15 min on 2 cores) or full (~2 h); default small",
-    )
+    calibrate.add_argument("--preset", default="small", help="small (~15 min on 2 cores) or full (~2 h); default small")
     calibrate.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     calibrate.add_argument("--workers", type=int, help=WORKERS_HELP)
     calibrate.add_argument(
