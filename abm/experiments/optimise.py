@@ -178,7 +178,7 @@ class FamilyFile(BaseModel):
         if isinstance(data, dict) and "objective" in data:
             if "objectives" in data:
                 raise ValueError("give objective or objectives, not both")
-            data = {**data, "objectives": [data.pop("objective")]}
+            data = {**{k: v for k, v in data.items() if k != "objective"}, "objectives": [data["objective"]]}
         return data
 
     @field_validator("objectives")
@@ -402,7 +402,7 @@ def simulate_arm(trial: Trial) -> pd.DataFrame:
 
 
 def arm_statistics(
-    table: pd.DataFrame, reference: pd.DataFrame, follow_up: int, names: tuple[str, ...]
+    table: pd.DataFrame, reference: pd.DataFrame | None, follow_up: int, names: tuple[str, ...]
 ) -> dict[str, float]:
     """The trial statistics of a candidate's table (a median not reached counts as follow-up)."""
     from abm.experiments.trial_stats import hazard_ratio, median_pfs
@@ -417,7 +417,7 @@ def arm_statistics(
             value = float(table[PFS_DAYS].clip(upper=follow_up).mean())
         elif name == "mean_pfs2_days":
             value = float(table[PFS2_DAYS].clip(upper=follow_up).mean())
-        elif name == "hazard_ratio":
+        elif name == "hazard_ratio" and reference is not None:
             both = pd.concat([reference.assign(**{ARM: "reference"}), table.assign(**{ARM: "candidate"})])
             hr = hazard_ratio(both, "candidate", "reference")["hr"]
             value = math.nan if hr is None else hr
@@ -501,8 +501,8 @@ def score(
     attrs: dict[str, Any] = {f"planned_{EXPOSURE_PREFIX}{d}": exposure[d] for d in sorted({b.drug for b in schedule})}
     stats: dict[str, float] = {}
     if table is not None:
-        ref = reference if reference is not None else table
-        stats = arm_statistics(table, ref, family.follow_up, tuple(STATISTICS))
+        names = tuple(n for n in STATISTICS if reference is not None or n != "hazard_ratio")
+        stats = arm_statistics(table, reference, family.follow_up, names)
         attrs.update(stats, status="done")
     else:
         attrs["status"] = INFEASIBLE
