@@ -563,7 +563,7 @@ def _optimise(args: argparse.Namespace) -> int:
         load_family,
         optimise,
         reevaluate,
-        trials_table,
+        write_results,
     )
 
     family = load_family(args.family)
@@ -576,13 +576,15 @@ def _optimise(args: argparse.Namespace) -> int:
     study = optimise(
         family, out, args.trials, workers=workers, scheduler=args.scheduler, log=lambda m: print(m, file=sys.stderr)
     )
-    table = trials_table(family, study)
-    table.to_csv(out / TRIALS_FILE, index=False)
+    table = write_results(family, study, out)
     searched = time.perf_counter() - started
     print(
         f"{len(table)} trials ({(table['state'] == 'complete').sum()} complete, {int(table['feasible'].sum())} "
         f"feasible); search {searched:.0f} s; wrote {out / TRIALS_FILE}"
     )
+    if reference := study.user_attrs.get("reference"):
+        figures = ", ".join(f"{o} {reference[o]:.0f}" for o in family.objectives if o in reference)
+        print(f"reference {family.reference_name!r} on the search cohort: {figures}")
     best = best_trials(family, study, family.file.reevaluate.best)
     if not best:
         print("no feasible trial: nothing to re-evaluate", file=sys.stderr)

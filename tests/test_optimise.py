@@ -162,3 +162,20 @@ def test_folder_of_another_family_is_refused(tmp_path: Path) -> None:
     other = family_file(tmp_path, FAMILY.replace("seed = 3", "seed = 5"))
     assert_one_line_error(cli("optimise", other, "--out", tmp_path / "out"), "--out", "different family")
     assert_one_line_error(cli("optimise", other, "--trials", "0"), "--trials", "allowed: 1 or more")
+
+
+def test_report_of_a_study_draws_history_slices_importance(tmp_path: Path) -> None:
+    from abm.report.build import build_report
+
+    family = opt.load_family(family_file(tmp_path))
+    out = tmp_path / "out"
+    study = opt.optimise(family, out, 16, evaluator=toy)
+    table = opt.write_results(family, study, out)
+    assert list(table["trial"]) == list(range(16))
+    importance = pd.read_csv(out / opt.IMPORTANCE_FILE)
+    assert set(importance["parameter"]) == set(family.names)
+    assert importance["importance"].sum() == pytest.approx(1.0)
+    html = build_report(out).read_text()
+    assert "Schedule optimisation: toy window" in html
+    for name in ("optimise-history", "optimise-slices", "optimise-importance"):
+        assert (out / "figures" / f"{name}.png").is_file()

@@ -89,6 +89,7 @@ DESCRIPTION_FILE = "optimise.json"
 TRIALS_FILE = "trials.csv"
 REEVALUATION_FILE = "reevaluation.csv"
 REEVALUATED_PATIENTS_FILE = "reevaluated_patients.csv"
+IMPORTANCE_FILE = "importance.csv"
 FAILED = "failed"
 INFEASIBLE = "infeasible"
 
@@ -598,6 +599,8 @@ def optimise(
         log(f"resuming: {done} trials already in {out / STUDY_FILE}")
     # the reference arm on the search cohort, once: every candidate's hazard ratio is against it
     reference = simulate_arm(family.reference()) if evaluator is None and done < trials else None
+    if reference is not None and "reference" not in study.user_attrs:  # for the figures: a line to beat
+        study.set_user_attr("reference", arm_statistics(reference, None, family.follow_up, tuple(STATISTICS)))
     started = time.perf_counter()
     with executor(1 if evaluator else workers, None if evaluator else scheduler, log) as (pool, _, _alive):
         while (number := len(study.trials)) < trials:
@@ -651,6 +654,17 @@ def is_feasible(trial: optuna.trial.FrozenTrial) -> bool:
     return trial.values is not None and all(c <= 0 for c in trial.constraints.values())
 
 
+def write_results(family: Family, study: optuna.Study, out: Path) -> pd.DataFrame:
+    """DIR/trials.csv, DIR/importance.csv, and the reference's search-cohort figures in
+    DIR/optimise.json (for the figures); returns the trials table."""
+    table = trials_table(family, study)
+    table.to_csv(out / TRIALS_FILE, index=False)
+    importances(family, study).to_csv(out / IMPORTANCE_FILE, index=False)
+    description = {**family.description(), "reference_search": study.user_attrs.get("reference", {})}
+    (out / DESCRIPTION_FILE).write_text(json.dumps(description, indent=2) + "\n")
+    return table
+
+
 def best_trials(family: Family, study: optuna.Study, k: int) -> list[optuna.trial.FrozenTrial]:
     """Up to ``k`` best feasible trials with distinct settings: by the first objective, or, with
     two objectives, the Pareto front of the feasible trials (spread along the first objective)."""
@@ -669,6 +683,26 @@ def best_trials(family: Family, study: optuna.Study, k: int) -> list[optuna.tria
         picks = np.unique(np.round(np.linspace(0, len(chosen) - 1, k)).astype(int))
         return [chosen[i] for i in picks]
     return chosen[:k]
+
+
+def importances(family: Family, study: optuna.Study) -> pd.DataFrame:
+    """fANOVA importance of each free setting for each objective, over the feasible trials
+    (the infeasible ones' placeholder values would make the constraint look important)."""
+    import optuna
+    from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+
+    feasible = [t for t in study.get_trials(deepcopy=False) if is_feasible(t)]
+    rows = []
+    if len(feasible) < 2:
+        return pd.DataFrame(columns=["objective", "parameter", "importance"])
+    scratch = optuna.create_study(directions=family.directions)
+    scratch.add_trials(feasible)
+    for k, objective in enumerate(family.objectives):
+        found = get_param_importances(
+            scratch, evaluator=FanovaImportanceEvaluator(seed=0), target=lambda t, k=k: t.values[k]
+        )
+        rows += [{"objective": objective, "parameter": p, "importance": v} for p, v in found.items()]
+    return pd.DataFrame(rows)
 
 
 def pareto_front(trials: list[optuna.trial.FrozenTrial], signs: list[float]) -> list[optuna.trial.FrozenTrial]:
@@ -690,20 +724,22 @@ def reevaluate(
     arms[0]["name"] = f"reference: {family.reference_name}"
     for t in best:
         arm = family.candidate(t.params, cohort).arms[0].model_dump(mode="json", exclude_defaults=True)
-        arms.append({**arm, "name": f"trial {t.number}"})
+        arms.append({**arm, "name": arm_label(t)})
     data = copy.deepcopy(family.base_data)
     data["arms"] = arms
     data.setdefault("trial", {}).update(patients=cohort.patients, seed=cohort.seed)
     table = run_trial(validate_trial(data, str(family.path)), workers=workers, scheduler=scheduler, progress=False)
     rows = []
     follow_up = family.follow_up
-    for arm in arms:
+    for k, arm in enumerate(arms):
         rows_of = table[table[ARM] == arm["name"]]
         median, (low, high) = median_pfs(rows_of[PFS_DAYS], rows_of[PROGRESSED])
         capped = rows_of[PFS_DAYS].clip(upper=follow_up)
         half = 1.96 * float(capped.std(ddof=1)) / math.sqrt(len(capped)) if len(capped) > 1 else math.nan
         row = {
             ARM: arm["name"],
+            "trial": best[k - 1].number if k else None,
+            **{n: best[k - 1].params.get(n) if k else None for n in family.names},
             "median_pfs_days": median,
             "median_pfs_low": low,
             "median_pfs_high": high,
@@ -711,11 +747,17 @@ def reevaluate(
             "mean_pfs_low": float(capped.mean()) - half,
             "mean_pfs_high": float(capped.mean()) + half,
         }
-        if arm is not arms[0]:
+        if k:
             hr = hazard_ratio(table, arm["name"], arms[0]["name"])
             row.update(hazard_ratio=hr["hr"], hazard_ratio_low=hr["ci"][0], hazard_ratio_high=hr["ci"][1])
         rows.append(row)
     return table, pd.DataFrame(rows)
+
+
+def arm_label(trial: optuna.trial.FrozenTrial) -> str:
+    """A re-evaluated arm's name: the trial and its settings by their last word ("start 32, ...")."""
+    settings = ", ".join(f"{name.rsplit('.', 1)[-1]} {_short(v)}" for name, v in trial.params.items())
+    return f"trial {trial.number} ({settings})"
 
 
 def format_best(family: Family, best: list[optuna.trial.FrozenTrial], summary: pd.DataFrame) -> str:
