@@ -13,6 +13,7 @@ import pytest
 from abm.clinic.schedule import DosingBlock
 from abm.experiments import optimise as opt
 from abm.io.schema import PFS2_DAYS, PFS_DAYS, PROGRESSED, PROGRESSED2
+from tests.conftest import SCENARIOS
 from tests.test_cli import abm, assert_one_line_error
 from tests.test_sweep import cli
 
@@ -179,3 +180,9 @@ def test_report_of_a_study_draws_history_slices_importance(tmp_path: Path) -> No
     assert "Schedule optimisation: toy window" in html
     for name in ("optimise-history", "optimise-slices", "optimise-importance"):
         assert (out / "figures" / f"{name}.png").is_file()
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("optimise-*.toml")), ids=lambda p: p.stem)
+def test_shipped_families_load(path: Path) -> None:
+    family = opt.load_family(path)  # base, arms, names, constraints checked; a candidate validated
+    assert family.names and family.arm_name != family.reference_name
