@@ -764,19 +764,18 @@ def format_best(family: Family, best: list[optuna.trial.FrozenTrial], summary: p
     """The printed answer: each best schedule's settings, its search figures and its re-evaluated ones."""
 
     def days(x: Any) -> str:
-        return "not reached" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0f}"
+        return "not reached" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0f} d"
 
     cohort = family.file.reevaluate
     lines = [f"best schedules, re-evaluated on {cohort.patients} new patients (seed {cohort.seed}):"]
     for k, row in summary.iterrows():
-        median = f"median PFS {days(row['median_pfs_days'])} d (95% CI {days(row['median_pfs_low'])}-"
+        median = f"median PFS {days(row['median_pfs_days'])} (95% CI {days(row['median_pfs_low'])} to "
         median += f"{days(row['median_pfs_high'])})"
         mean = f"mean PFS {row['mean_pfs_days']:.0f} d (95% CI {row['mean_pfs_low']:.0f}-{row['mean_pfs_high']:.0f})"
         if k == 0:
             lines.append(f"  {row[ARM]}: {median}; {mean}")
             continue
         t = best[int(k) - 1]
-        settings = ", ".join(f"{n}={_short(v)}" for n, v in t.params.items())
         search = ", ".join(f"{o}={_short(v)}" for o, v in zip(family.objectives, t.values, strict=True))
         hr = row.get("hazard_ratio")
         hr_text = (
@@ -785,7 +784,7 @@ def format_best(family: Family, best: list[optuna.trial.FrozenTrial], summary: p
             else f"HR {hr:.2f} (95% CI {row['hazard_ratio_low']:.2f}-{row['hazard_ratio_high']:.2f})"
         )
         lines += [
-            f"  {row[ARM]}: {settings}",
+            f"  {row[ARM]}",
             f"    search ({family.file.search.patients} patients): {search}",
             f"    re-evaluated: {median}; {mean}; {hr_text} vs reference",
         ]
@@ -793,4 +792,4 @@ def format_best(family: Family, best: list[optuna.trial.FrozenTrial], summary: p
 
 
 def _short(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
