@@ -554,6 +554,7 @@ def _optimise(args: argparse.Namespace) -> int:
     import time
 
     from abm.experiments.optimise import (
+        EvaluationError,
         REEVALUATED_PATIENTS_FILE,
         REEVALUATION_FILE,
         TRIALS_FILE,
@@ -573,9 +574,16 @@ def _optimise(args: argparse.Namespace) -> int:
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
     started = time.perf_counter()
     print(f"{family.file.name}: {args.trials} trials of {family.arm_name!r} on {where}", flush=True)
-    study = optimise(
-        family, out, args.trials, workers=workers, scheduler=args.scheduler, log=lambda m: print(m, file=sys.stderr)
-    )
+    try:
+        study = optimise(
+            family, out, args.trials, workers=workers, scheduler=args.scheduler, log=lambda m: print(m, file=sys.stderr)
+        )
+    except EvaluationError as error:
+        print(
+            f"abm: error: {error}; the trials before its batch are kept: run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 1
     table = write_results(family, study, out)
     searched = time.perf_counter() - started
     print(

@@ -572,6 +572,10 @@ def check_folder(family: Family, out: Path) -> None:
         raise InputError("--out", str(out), "is not empty and holds no study; allowed: a new or empty folder")
 
 
+class EvaluationError(Exception):
+    """A candidate's simulation raised (or its worker died); the trials stored before it stay."""
+
+
 Evaluator = Callable[[Family, int, dict[str, Any], "pd.DataFrame | None"], Outcome]
 
 
@@ -625,7 +629,10 @@ def optimise(
                     if _feasible(family, candidates[n]):
                         futures[n] = pool.submit(simulate_arm, candidates[n])
                 for n, trial in candidates.items():
-                    table = futures[n].result() if n in futures else None
+                    try:
+                        table = futures[n].result() if n in futures else None
+                    except Exception as error:  # a worker or the cluster lost: nothing of the batch is kept
+                        raise EvaluationError(f"trial {n}: {type(error).__name__}: {error}".splitlines()[0]) from None
                     outcomes[n] = score(family, n, proposals[n], trial, table, reference)
             for n in batch:  # stored in number order, each in its own transaction
                 study.add_trial(_frozen(family, outcomes[n]))
