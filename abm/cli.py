@@ -554,10 +554,10 @@ def _optimise(args: argparse.Namespace) -> int:
     import time
 
     from abm.experiments.optimise import (
-        EvaluationError,
         REEVALUATED_PATIENTS_FILE,
         REEVALUATION_FILE,
         TRIALS_FILE,
+        EvaluationError,
         best_trials,
         check_folder,
         format_best,
