@@ -40,6 +40,9 @@ batch = 4
 startup_trials = 8
 [search]
 patients = 4
+[reevaluate]
+patients = 4
+best = 2
 [vary]
 "schedule[1].start" = { low = 0, high = 60, integer = true }
 "schedule[1].duration" = { low = 7, high = 60, integer = true }
@@ -186,3 +189,22 @@ def test_report_of_a_study_draws_history_slices_importance(tmp_path: Path) -> No
 def test_shipped_families_load(path: Path) -> None:
     family = opt.load_family(path)  # base, arms, names, constraints checked; a candidate validated
     assert family.names and family.arm_name != family.reference_name
+
+
+def test_trials_and_reevaluation_have_the_declared_columns(tmp_path: Path) -> None:
+    from abm.io import schema
+
+    family = opt.load_family(family_file(tmp_path))
+    study = opt.optimise(family, tmp_path / "out", 8, evaluator=toy)
+    table = opt.write_results(family, study, tmp_path / "out")
+    groups = {
+        "<setting>": family.names,
+        "<objective>": list(family.objectives),
+        "<arm drug>": ["bemcentinib", "osimertinib"],
+    }
+    assert list(pd.read_csv(tmp_path / "out" / opt.TRIALS_FILE).columns) == schema.OPTIMISE_TRIALS.names(groups)
+    assert set(table["status"]) == {"done", opt.INFEASIBLE}
+    # the re-evaluation simulates: 4 patients, 1 year, the reference and the two best
+    _, summary = opt.reevaluate(family, opt.best_trials(family, study, 2))
+    assert list(summary.columns) == schema.OPTIMISE_REEVALUATION.names(groups)
+    assert summary["arm"].iloc[0] == "reference: osimertinib" and len(summary) == 3

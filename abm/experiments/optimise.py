@@ -643,7 +643,8 @@ def optimise(
 
 # --- results ----------------------------------------------------------------------------------
 def trials_table(family: Family, study: optuna.Study) -> pd.DataFrame:
-    """One row per trial: number, state, the free settings, the objectives, the statistics."""
+    """One row per trial (``abm.io.schema.OPTIMISE_TRIALS``): number, state, the free settings,
+    the objectives, feasibility, status, planned exposures and the search-cohort statistics."""
     rows = []
     for t in study.trials:
         row: dict[str, Any] = {"trial": t.number, "state": t.state.name.lower()}
@@ -653,7 +654,21 @@ def trials_table(family: Family, study: optuna.Study) -> pd.DataFrame:
         row["feasible"] = is_feasible(t)
         row.update(t.user_attrs)
         rows.append(row)
-    return pd.DataFrame(rows)
+    planned = sorted({k for r in rows for k in r if k.startswith("planned_" + EXPOSURE_PREFIX)})
+    columns = [
+        "trial",
+        "state",
+        *family.names,
+        *(f"objective.{o}" for o in family.objectives),
+        "feasible",
+        "status",
+        "error",
+        *planned,
+        *STATISTICS,
+    ]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    table["error"] = table["error"].fillna("")
+    return table
 
 
 def is_feasible(trial: optuna.trial.FrozenTrial) -> bool:
