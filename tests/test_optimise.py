@@ -208,3 +208,44 @@ def test_trials_and_reevaluation_have_the_declared_columns(tmp_path: Path) -> No
     _, summary = opt.reevaluate(family, opt.best_trials(family, study, 2))
     assert list(summary.columns) == schema.OPTIMISE_REEVALUATION.names(groups)
     assert summary["arm"].iloc[0] == "reference: osimertinib" and len(summary) == 3
+
+
+def test_two_objectives_give_a_pareto_front_of_feasible_trials(tmp_path: Path) -> None:
+    text = FAMILY.replace('objective = "mean_pfs_days"', 'objectives = ["mean_pfs_days", "exposure_bemcentinib"]')
+    family = opt.load_family(family_file(tmp_path, text))
+    study = opt.optimise(family, tmp_path / "out", 24, evaluator=toy)
+    feasible = [t for t in study.trials if opt.is_feasible(t)]
+    front = opt.pareto_front(feasible, [1.0, -1.0])
+    assert front and len(front) < len(feasible)
+    for t in front:  # no feasible trial has more PFS and no more exposure, or less exposure and no less PFS
+        assert not any(
+            (o.values[0] >= t.values[0] and o.values[1] <= t.values[1]) and o.values != t.values for o in feasible
+        )
+        assert t.values[1] == t.params["schedule[1].duration"]  # planned dose-days at dose 1
+    best = opt.best_trials(family, study, 3)
+    assert {t.number for t in best} <= {t.number for t in front} and len(best) == min(3, len(front))
+
+
+def test_a_drug_is_a_choice(tmp_path: Path) -> None:
+    text = FAMILY.replace(
+        '"schedule[1].duration"', '"schedule[1].drug" = ["bemcentinib", "savolitinib"]\n"schedule[1].duration"'
+    )
+    family = opt.load_family(family_file(tmp_path, text))
+    study = opt.optimise(family, tmp_path / "out", 12, evaluator=toy)
+    drugs = {t.params["schedule[1].drug"] for t in study.trials}
+    assert drugs == {"bemcentinib", "savolitinib"}
+    for t in study.trials:  # the budget is on bemcentinib only: a savolitinib window of any length is feasible
+        chosen = family.candidate(t.params).arms[0].schedule[1].drug
+        assert chosen == t.params["schedule[1].drug"]
+        if chosen == "savolitinib":
+            assert opt.is_feasible(t)
+
+
+@pytest.mark.slow
+def test_simulated_study_is_the_same_on_one_and_two_workers(tmp_path: Path) -> None:
+    family = opt.load_family(family_file(tmp_path))
+    one = opt.optimise(family, tmp_path / "one", 8, workers=1)
+    two = opt.optimise(family, tmp_path / "two", 8, workers=2)
+    assert study_content(one) == study_content(two)
+    assert {t.user_attrs["status"] for t in one.trials} == {"done", opt.INFEASIBLE}
+    assert "reference" in one.user_attrs  # the reference arm, simulated once on the search cohort
