@@ -249,3 +249,16 @@ def test_simulated_study_is_the_same_on_one_and_two_workers(tmp_path: Path) -> N
     assert study_content(one) == study_content(two)
     assert {t.user_attrs["status"] for t in one.trials} == {"done", opt.INFEASIBLE}
     assert "reference" in one.user_attrs  # the reference arm, simulated once on the search cohort
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it(tmp_path: Path) -> None:
+    family = opt.load_family(family_file(tmp_path))
+    out = tmp_path / "out"
+    opt.optimise(family, out, 4, evaluator=toy)
+    holder = opt._hold_lock(out)  # as a running process holds it
+    try:
+        with pytest.raises(opt.InputError, match="another abm optimise is running"):
+            opt.optimise(family, out, 8, evaluator=toy)
+    finally:
+        holder.close()
+    assert len(opt.optimise(family, out, 8, evaluator=toy).trials) == 8

@@ -598,6 +598,7 @@ def optimise(
     from abm.experiments.pool import executor
 
     study = open_study(family, out)
+    lock = _hold_lock(out)  # two runs adding trials to one study would each propose from the other's
     done = len(study.trials)
     if log and done:
         log(f"resuming: {done} trials already in {out / STUDY_FILE}")
@@ -638,7 +639,26 @@ def optimise(
                 study.add_trial(_frozen(family, outcomes[n]))
             if log:
                 log(f"trials {batch.start}-{batch.stop - 1} done ({time.perf_counter() - started:.0f} s)")
+    lock.close()
     return study
+
+
+LOCK_FILE = ".optimise.lock"
+
+
+def _hold_lock(out: Path) -> Any:
+    """An exclusive lock on DIR for this process (released when it ends, however it ends)."""
+    handle = open(out / LOCK_FILE, "w")  # noqa: SIM115 - held open until the study is done
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no lock
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise InputError("--out", str(out), "another abm optimise is running on this folder; wait for it") from None
+    return handle
 
 
 # --- results ----------------------------------------------------------------------------------
