@@ -568,7 +568,7 @@ def check_folder(family: Family, out: Path) -> None:
                 "holds a study of a different family (or of an edited family or base file); "
                 "allowed: the folder of this same family, to resume or extend it, or a new folder",
             )
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
         raise InputError("--out", str(out), "is not empty and holds no study; allowed: a new or empty folder")
 
 
@@ -597,8 +597,10 @@ def optimise(
 
     from abm.experiments.pool import executor
 
-    study = open_study(family, out)
+    check_folder(family, out)
+    out.mkdir(parents=True, exist_ok=True)
     lock = _hold_lock(out)  # two runs adding trials to one study would each propose from the other's
+    study = open_study(family, out)
     done = len(study.trials)
     if log and done:
         log(f"resuming: {done} trials already in {out / STUDY_FILE}")
@@ -617,7 +619,11 @@ def optimise(
             if evaluator is not None:
                 outcomes = {n: evaluator(family, n, p, reference) for n, p in proposals.items()}
             elif pool is None:
-                outcomes = {n: evaluate(family, n, p, reference) for n, p in proposals.items()}
+                for n, params in proposals.items():
+                    try:
+                        outcomes[n] = evaluate(family, n, params, reference)
+                    except Exception as error:  # as from a worker: nothing of the batch is kept
+                        raise EvaluationError(f"trial {n}: {type(error).__name__}: {error}".splitlines()[0]) from None
             else:
                 futures: dict[int, Future[pd.DataFrame]] = {}
                 candidates = {}
