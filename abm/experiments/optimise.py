@@ -235,7 +235,10 @@ class Family:
 
     @property
     def follow_up(self) -> int:
-        return int(self.base_data.get("trial", {}).get("follow_up_days", 1825))
+        from abm.experiments.trial import TrialSettings
+
+        default = TrialSettings.model_fields["follow_up_days"].default
+        return int(self.base_data.get("trial", {}).get("follow_up_days", default))
 
     def distributions(self) -> dict[str, Any]:
         """Optuna's distribution of each free setting."""
