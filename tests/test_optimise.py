@@ -242,11 +242,18 @@ def test_a_drug_is_a_choice(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_simulated_study_is_the_same_on_one_and_two_workers(tmp_path: Path) -> None:
+def test_simulated_study_is_the_same_on_one_and_two_workers_and_dask(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
     family = opt.load_family(family_file(tmp_path))
     one = opt.optimise(family, tmp_path / "one", 8, workers=1)
     two = opt.optimise(family, tmp_path / "two", 8, workers=2)
     assert study_content(one) == study_content(two)
+    with LocalCluster(
+        host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        dask = opt.optimise(family, tmp_path / "dask", 8, scheduler=cluster.scheduler_address)
+    assert study_content(dask) == study_content(one)
     assert {t.user_attrs["status"] for t in one.trials} == {"done", opt.INFEASIBLE}
     assert "reference" in one.user_attrs  # the reference arm, simulated once on the search cohort
 
