@@ -51,8 +51,8 @@ max_dose_days = { bemcentinib = 30 }
 """
 
 
-def family_file(tmp_path: Path, text: str = FAMILY) -> Path:
-    (tmp_path / "base.toml").write_text(BASE)
+def family_file(tmp_path: Path, text: str = FAMILY, base: str = BASE) -> Path:
+    (tmp_path / "base.toml").write_text(base)
     path = tmp_path / "family.toml"
     path.write_text(text)
     return path
@@ -254,6 +254,16 @@ def test_simulated_study_is_the_same_on_one_and_two_workers_and_dask(tmp_path: P
     ) as cluster:
         dask = opt.optimise(family, tmp_path / "dask", 8, scheduler=cluster.scheduler_address)
     assert study_content(dask) == study_content(one)
+    # the hazard ratio against the reference arm as the objective (minimised): the Cox HR of each
+    # candidate against the reference simulated once on the same patients
+    text = FAMILY.replace('objective = "mean_pfs_days"', 'objective = "hazard_ratio"\nreference = "osimertinib"')
+    text = text.replace("patients = 4\n[reevaluate]", "patients = 12\n[reevaluate]")
+    longer = BASE.replace("follow_up_days = 365", "follow_up_days = 1000")  # so that patients progress
+    by_hr = opt.load_family(family_file(tmp_path, text, longer))
+    assert by_hr.directions == ["minimize"]
+    hr = opt.optimise(by_hr, tmp_path / "hr", 4, workers=1)
+    done = [t for t in hr.trials if t.user_attrs["status"] == "done"]
+    assert done and all(t.values[0] == t.user_attrs["hazard_ratio"] > 0 for t in done)
     assert {t.user_attrs["status"] for t in one.trials} == {"done", opt.INFEASIBLE}
     assert "reference" in one.user_attrs  # the reference arm, simulated once on the search cohort
 
