@@ -157,6 +157,22 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
     sweep.add_argument("--max-runs", type=int, metavar="N", help="allow a design of more than 100,000 runs")
 
+    optimise = commands.add_parser(
+        "optimise", help="search a schedule family for the schedule that delays progression most (Optuna, resumable)"
+    )
+    optimise.add_argument("family", type=Path, help="schedule family TOML file (see scenarios/optimise-*.toml)")
+    optimise.add_argument("--trials", type=int, default=60, help="trials in the study (default 60); more extends it")
+    optimise.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per CPU; 1 runs in-process)"
+    )
+    optimise.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786"
+    )
+    optimise.add_argument("--out", type=Path, help="output folder (default: results/<family file name>)")
+    optimise.add_argument("--no-reevaluate", action="store_true", help="skip re-running the best on a fresh cohort")
+    optimise.add_argument("--report", action="store_true", help="also write figures and report.html (see abm report)")
+    optimise.add_argument("--force-workers", action="store_true", help=FORCE_WORKERS_HELP)
+
     sensitivity = commands.add_parser("sensitivity", help="Morris or Sobol indices of a finished sweep's metrics")
     sensitivity.add_argument("out", type=Path, metavar="DIR", help="the sweep's output folder")
     sensitivity.add_argument("--metric", action="append", help="metric to analyse (repeatable; default: all)")
@@ -216,6 +232,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sweep(args)
     if args.command == "sensitivity":
         return _sensitivity(args)
+    if args.command == "optimise":
+        return _optimise(args)
     if args.command == "parameters":
         return _parameters()
     if args.command == "drugs":
@@ -546,6 +564,70 @@ def _sweep(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return 130
     return 1 if summary.failed or left else 0
+
+
+def _optimise(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.scheduler:
+        raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
+    if args.trials < 1:
+        raise InputError("--trials", str(args.trials), "allowed: 1 or more")
+    if args.scheduler is None:
+        start_workers(args.workers, args.force_workers)
+    import time
+
+    from abm.experiments.optimise import (
+        REEVALUATED_PATIENTS_FILE,
+        REEVALUATION_FILE,
+        TRIALS_FILE,
+        EvaluationError,
+        best_trials,
+        check_folder,
+        format_best,
+        load_family,
+        optimise,
+        reevaluate,
+        write_results,
+    )
+
+    family = load_family(args.family)
+    out = args.out or Path("results") / args.family.stem
+    check_folder(family, out)
+    workers = worker_count(args.workers, args.force_workers) if args.workers is not None else available_cpus()
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
+    started = time.perf_counter()
+    print(f"{family.file.name}: {args.trials} trials of {family.arm_name!r} on {where}", flush=True)
+    try:
+        study = optimise(
+            family, out, args.trials, workers=workers, scheduler=args.scheduler, log=lambda m: print(m, file=sys.stderr)
+        )
+    except EvaluationError as error:
+        print(
+            f"abm: error: {error}; the trials before its batch are kept: run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 1
+    table = write_results(family, study, out)
+    searched = time.perf_counter() - started
+    print(
+        f"{len(table)} trials ({(table['state'] == 'complete').sum()} complete, {int(table['feasible'].sum())} "
+        f"feasible); search {searched:.0f} s; wrote {out / TRIALS_FILE}"
+    )
+    if reference := study.user_attrs.get("reference"):
+        figures = ", ".join(f"{o} {reference[o]:.0f}" for o in family.objectives if o in reference)
+        print(f"reference {family.reference_name!r} on the search cohort: {figures}")
+    best = best_trials(family, study, family.file.reevaluate.best)
+    if not best:
+        print("no feasible trial: nothing to re-evaluate", file=sys.stderr)
+        return 1
+    if not args.no_reevaluate:
+        patients, summary = reevaluate(family, best, workers=workers, scheduler=args.scheduler)
+        patients.to_csv(out / REEVALUATED_PATIENTS_FILE, index=False)
+        summary.to_csv(out / REEVALUATION_FILE, index=False)
+        print(format_best(family, best, summary))
+    print(f"wall time {time.perf_counter() - started:.0f} s; study in {out / 'study.db'}")
+    if args.report:
+        _report(out)
+    return 0
 
 
 def _sensitivity(args: argparse.Namespace) -> int:

@@ -106,9 +106,11 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     assert abm("drugs").stdout == done.stdout
 
 
-# Not trials, not sweeps (tests/test_sweep.py runs those).
+# Not trials, not sweeps (tests/test_sweep.py runs those), not schedule families (tests/test_optimise.py).
 SCENARIO_FILES = sorted(
-    p for p in SCENARIOS.glob("*.toml") if "[[arms]]" not in p.read_text() and not p.name.startswith("sweep-")
+    p
+    for p in SCENARIOS.glob("*.toml")
+    if "[[arms]]" not in p.read_text() and not p.name.startswith(("sweep-", "optimise-"))
 )
 
 

@@ -207,6 +207,8 @@ README_PLACES: list[tuple[Table, str, str]] = [
     (schema.IDENTIFIABILITY, "| `identifiability.csv` column | meaning |", "table"),
     (schema.MANIFEST_TABLE, "`manifest.json` (`kind`", "text"),
     (schema.MANIFEST_ENTRY, "`manifest.json` (`kind`", "text"),
+    (schema.OPTIMISE_TRIALS, "| `trials.csv` column | meaning |", "table"),
+    (schema.OPTIMISE_REEVALUATION, "| `reevaluation.csv` column | meaning |", "table"),
 ]
 
 

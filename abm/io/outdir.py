@@ -40,9 +40,18 @@ KIND_FILES: dict[str, frozenset[str]] = {
     "sweep": frozenset(
         {"sweep.json", "design.parquet", "runs", "series", "runs.parquet", "series.parquet", "sensitivity.csv"}
     ),
+    "optimise": frozenset(
+        {"optimise.json", "study.db", "trials.csv", "importance.csv", "reevaluation.csv", "reevaluated_patients.csv"}
+    ),
 }
 # The file only that kind writes, for folders written before manifests (as abm.report.results).
-MARKERS = {"run": "timeseries.csv", "trial": "patients.csv", "validation": "validation.json", "sweep": "sweep.json"}
+MARKERS = {
+    "run": "timeseries.csv",
+    "trial": "patients.csv",
+    "validation": "validation.json",
+    "sweep": "sweep.json",
+    "optimise": "optimise.json",
+}
 REPORT_FILES = frozenset({MANIFEST, "report.html", "figures"})
 TAG = ".abm-"  # in the names of the hidden siblings: .<name>.abm-new-<pid>-<random>
 

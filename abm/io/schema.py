@@ -541,6 +541,44 @@ MANIFEST_ENTRY = _table(
 """,
 )
 
+OPTIMISE_TRIALS = _table(
+    "trials.csv",
+    "abm optimise",
+    """
+    trial | int |  | trial number, from 0, in the order proposed
+    state | str |  | complete or fail (Optuna's trial state)
+    <setting> | any |  | one column per free setting, named as in [vary]
+    objective.<objective> | float |  | each objective's value; an infeasible trial's is a placeholder
+    feasible | bool |  | complete and every constraint holds
+    status | str |  | done (simulated), infeasible (not simulated) or failed
+    error | str |  | why a candidate failed; empty otherwise
+    planned_exposure_<arm drug> | float | dose-days | the calendar's dose-days of each drug of the arm
+    median_pfs_days | float | days | on the search cohort; follow-up when not reached
+    mean_pfs_days | float | days | restricted mean PFS over follow-up, search cohort
+    median_pfs2_days | float | days | as median_pfs_days, for PFS2
+    mean_pfs2_days | float | days | as mean_pfs_days, for PFS2
+    hazard_ratio | float |  | Cox hazard ratio for PFS against the reference arm, search cohort
+""",
+)
+OPTIMISE_REEVALUATION = _table(
+    "reevaluation.csv",
+    "abm optimise",
+    """
+    arm | str |  | reference: NAME, or trial N (its settings)
+    trial | float |  | the trial re-evaluated (empty for the reference)
+    <setting> | any |  | one column per free setting (empty for the reference)
+    median_pfs_days | float | days | Kaplan-Meier median PFS on the fresh cohort (empty: not reached)
+    median_pfs_low | float | days | its 95% CI, lower end
+    median_pfs_high | float | days | its 95% CI, upper end
+    mean_pfs_days | float | days | restricted mean PFS over follow-up
+    mean_pfs_low | float | days | its 95% CI (normal approximation), lower end
+    mean_pfs_high | float | days | upper end
+    hazard_ratio | float |  | Cox hazard ratio for PFS against the reference (empty for it)
+    hazard_ratio_low | float |  | its 95% CI, lower end
+    hazard_ratio_high | float |  | upper end
+""",
+)
+
 # Every result table.
 TABLES: tuple[Table, ...] = (
     *(TIMESERIES, STATES, LINEAGE_TABLE, CLONE_COUNTS, RUN_SUMMARY),
@@ -549,4 +587,5 @@ TABLES: tuple[Table, ...] = (
     *(VALIDATION_TABLE, VALIDATION_ROW),
     *(CALIBRATION_POSTERIOR, CALIBRATION_TABLE, CALIBRATION_PRIOR, CALIBRATION_GENERATION, IDENTIFIABILITY),
     *(MANIFEST_TABLE, MANIFEST_ENTRY),
+    *(OPTIMISE_TRIALS, OPTIMISE_REEVALUATION),
 )

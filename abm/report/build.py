@@ -44,6 +44,7 @@ from abm.io.schema import (
     TARGETS,
     UNIT,
 )
+from abm.report.figures import optimise as optimise_figures
 from abm.report.figures import run as run_figures
 from abm.report.figures import sweep as sweep_figures
 from abm.report.figures import trial as trial_figures
@@ -87,6 +88,7 @@ def build_report(folder: Path | str) -> Path:
         "trial": _trial_section,
         "validation": _validation_section,
         "sweep": _sweep_section,
+        "optimise": _optimise_section,
     }
     sections = [_section(builders[kind], folder, kind) for kind in kinds]
     path = folder / "report.html"
@@ -380,6 +382,79 @@ def _sweep_section(folder: Path) -> Section:
         section.items[0].tables.insert(0, ("Sweep", status))
     elif first:
         section.items.append(Item("Sweep", tables=[("Sweep", status)]))
+    return section
+
+
+# --- schedule optimisation ---------------------------------------------------------------------
+def _optimise_section(folder: Path) -> Section:
+    spec = read_json(folder / "optimise.json")
+    trials = read_csv(folder / "trials.csv")
+    section = Section("optimise", f"Schedule optimisation: {spec.get('name', folder.name)}")
+    objectives = list(spec["objectives"])
+    status = pd.DataFrame(
+        {
+            "": ["arm searched", "reference", "objectives", "free settings", "trials", "feasible"],
+            "value": [
+                spec["arm"],
+                spec["reference"],
+                ", ".join(f"{o} ({d})" for o, d in zip(objectives, spec["directions"], strict=True)),
+                ", ".join(spec["parameters"]),
+                len(trials),
+                int(trials["feasible"].sum()),
+            ],
+        }
+    )
+    item = _draw(
+        folder,
+        "optimise-history",
+        "Optimisation history",
+        f"{objectives[0]} of each trial on the search cohort; line: best so far; dashed: the reference arm; "
+        "crosses: infeasible (not simulated) or failed.",
+        lambda: optimise_figures.history_figure(folder),
+    )
+    item.tables.append(("Study", status))
+    section.items.append(item)
+    if len(objectives) == 2:
+        section.items.append(
+            _draw(
+                folder,
+                "optimise-pareto",
+                "Pareto front",
+                f"{objectives[0]} against {objectives[1]} of the feasible trials; "
+                "the front: the trials no other trial beats on both.",
+                lambda: optimise_figures.pareto_figure(folder),
+            )
+        )
+    section.items.append(
+        _draw(
+            folder,
+            "optimise-slices",
+            "Objective against each setting",
+            "Each feasible trial; colour: trial number (later trials cluster where the sampler expects the best).",
+            lambda: optimise_figures.slice_figure(folder),
+        )
+    )
+    if (folder / "importance.csv").is_file():
+        item = _draw(
+            folder,
+            "optimise-importance",
+            "Parameter importance",
+            "fANOVA (Optuna): the share of the objective's variance over the feasible trials each setting explains.",
+            lambda: optimise_figures.importance_figure(folder),
+        )
+        item.tables.append(("Importance", read_csv(folder / "importance.csv").round(3)))
+        section.items.append(item)
+    if (folder / "reevaluated_patients.csv").is_file():
+        item = _draw(
+            folder,
+            "optimise-km",
+            "Best schedules against the reference, on a fresh cohort",
+            "Kaplan-Meier PFS on the re-evaluation cohort (another seed, more patients), 95% CI bands.",
+            lambda: trial_figures.km_figure(folder, "reevaluated_patients.csv"),
+        )
+        if (folder / "reevaluation.csv").is_file():
+            item.tables.append(("Re-evaluated", read_csv(folder / "reevaluation.csv").round(3)))
+        section.items.append(item)
     return section
 
 

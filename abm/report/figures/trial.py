@@ -67,9 +67,9 @@ def km_fitters(patients: pd.DataFrame) -> dict[str, KaplanMeierFitter]:
     }
 
 
-def km_figure(folder: Path) -> Figure:
+def km_figure(folder: Path, patients_file: str = "patients.csv") -> Figure:
     """PFS per arm with 95% confidence bands, median PFS marked, and numbers at risk below."""
-    patients = pd.read_csv(Path(folder) / "patients.csv")
+    patients = pd.read_csv(Path(folder) / patients_file)
     fitters = km_fitters(patients)
     with rc():
         fig = Figure(figsize=(WIDTH * 0.75, 3.2 + 0.18 * len(fitters)), dpi=DPI)
