@@ -19,7 +19,7 @@ from abm.version import __version__
 
 OVERWRITE_HELP = "replace an output folder that holds another kind of result (a trial's, a sweep's, ...)"
 FORCE_WORKERS_HELP = "run more worker processes than this machine has CPUs"
-# One default for every command that runs worker processes (trial, validate, sweep, calibrate).
+# One default for every command that runs worker processes (trial, validate, sweep, calibrate, optimise).
 DEFAULT_WORKERS = 2
 WORKERS_HELP = (
     f"local worker processes (default {DEFAULT_WORKERS}, or 1 on a one-CPU machine; 1 runs in this process); "
@@ -160,11 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     optimise = commands.add_parser(
         "optimise", help="search a schedule family for the schedule that delays progression most (Optuna, resumable)"
     )
-    optimise.add_argument("family", type=Path, help="schedule family TOML file (see scenarios/optimise-*.toml)")
-    optimise.add_argument("--trials", type=int, default=60, help="trials in the study (default 60); more extends it")
     optimise.add_argument(
-        "--workers", type=int, help="local worker processes (default: one per CPU; 1 runs in-process)"
+        "family", type=Path, help="schedule family TOML file, or its name in scenarios/ (e.g. optimise-axl-window)"
     )
+    optimise.add_argument("--trials", type=int, default=60, help="trials in the study (default 60); more extends it")
+    optimise.add_argument("--workers", type=int, help=WORKERS_HELP)
     optimise.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786"
     )
@@ -592,7 +592,7 @@ def _optimise(args: argparse.Namespace) -> int:
     family = load_family(args.family)
     out = args.out or Path("results") / args.family.stem
     check_folder(family, out)
-    workers = worker_count(args.workers, args.force_workers) if args.workers is not None else available_cpus()
+    workers = worker_count(args.workers, args.force_workers)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
     started = time.perf_counter()
     print(f"{family.file.name}: {args.trials} trials of {family.arm_name!r} on {where}", flush=True)

@@ -106,6 +106,7 @@ def test_a_misspelt_scenario_name_gets_a_suggestion(tmp_path: Path, cli) -> None
     one_line(cli("run", "osimertinib-continuos"), "osimertinib-continuos: no such scenario file; did you mean")
     one_line(cli("trial", "trial-axl-timin"), "no such trial file; did you mean 'trial-axl-timing'?")
     one_line(cli("sweep", "sweep-axl-timin"), "no such sweep file; did you mean 'sweep-axl-timing'?")
+    one_line(cli("optimise", "optimise-axl-windo"), "no such schedule family file; did you mean 'optimise-axl-window'?")
     one_line(cli("run", tmp_path / "nowhere" / "x.toml"), "no such scenario file", absent=("did you mean",))
 
 
@@ -133,7 +134,7 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def test_one_workers_default_everywhere() -> None:
     commands = _subcommands()
-    for name in ("trial", "validate", "sweep", "calibrate"):
+    for name in ("trial", "validate", "sweep", "calibrate", "optimise"):
         workers = next(a for a in commands[name]._actions if "--workers" in a.option_strings)
         assert workers.default is None and workers.help == WORKERS_HELP, name
     assert f"default {DEFAULT_WORKERS}" in WORKERS_HELP
