@@ -15,9 +15,16 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from abm.io.errors import InputError
+from abm.version import __version__
 
 OVERWRITE_HELP = "replace an output folder that holds another kind of result (a trial's, a sweep's, ...)"
 FORCE_WORKERS_HELP = "run more worker processes than this machine has CPUs"
+# One default for every command that runs worker processes (trial, validate, sweep, calibrate, optimise).
+DEFAULT_WORKERS = 2
+WORKERS_HELP = (
+    f"local worker processes (default {DEFAULT_WORKERS}, or 1 on a one-CPU machine; 1 runs in this process); "
+    "results are the same on any number"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,10 +32,16 @@ def _parser() -> argparse.ArgumentParser:
         prog="abm",
         description="Simulate EGFR-mutant lung cancer evolving resistance under TKI, AXL- and MET-inhibitor schedules.",
     )
+    parser.add_argument("--version", action="version", version=f"abm {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run one scenario on the spatial model")
-    run.add_argument("scenario", nargs="?", help="scenario TOML file (default: built-in osimertinib continuous)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        help="scenario TOML file, or its name in scenarios/ (e.g. osimertinib-continuous; default: built-in "
+        "osimertinib continuous)",
+    )
     run.add_argument("--seed", type=int, help="random seed (overrides model.seed)")
     run.add_argument("--days", type=int, help="days to simulate (overrides model.days)")
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario file name>)")
@@ -51,10 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
     trial = commands.add_parser("trial", help="run a virtual trial: every arm on the same virtual patients")
-    trial.add_argument("trial", type=Path, help="trial TOML file (see scenarios/trial-*.toml)")
+    trial.add_argument("trial", type=Path, help="trial TOML file, or its name in scenarios/ (e.g. trial-axl-timing)")
     trial.add_argument("--patients", type=int, help="patients (overrides trial.patients)")
     trial.add_argument("--seed", type=int, help="root seed (overrides trial.seed)")
-    trial.add_argument("--workers", type=int, help="worker processes (default 1)")
+    trial.add_argument("--workers", type=int, help=WORKERS_HELP)
     trial.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786")
     trial.add_argument("--out", type=Path, help="output folder (default: results/<trial file name>)")
     trial.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -81,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check the reviewed frequencies on the validation cohort")
     validate.add_argument("--patients", type=int, help="patients per arm (default: the file's, 1000)")
     validate.add_argument("--seed", type=int, help="root seed")
-    validate.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    validate.add_argument("--workers", type=int, help=WORKERS_HELP)
     validate.add_argument("--json", action="store_true", help="print the rows as one JSON object")
     validate.add_argument("--out", type=Path, help="also write DIR/validation.json (the --json object)")
     validate.add_argument("--report", action="store_true", help="with --out: also write figures and report.html")
@@ -116,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("--preset", default="small", help="small (~15 min on 2 cores) or full (~2 h); default small")
     calibrate.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    calibrate.add_argument("--workers", type=int, help="local worker processes (default 2; 1 runs in-process)")
+    calibrate.add_argument("--workers", type=int, help=WORKERS_HELP)
     calibrate.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786"
     )
@@ -135,8 +148,8 @@ def _parser() -> argparse.ArgumentParser:
         help="serve beyond this machine (a --host other than loopback); the app has no login",
     )
     sweep = commands.add_parser("sweep", help="run a parameter sweep (resumable) on worker processes or a Dask cluster")
-    sweep.add_argument("sweep", type=Path, help="sweep TOML file (see scenarios/sweep-*.toml)")
-    sweep.add_argument("--workers", type=int, help="local worker processes (default: one per CPU; 1 runs in-process)")
+    sweep.add_argument("sweep", type=Path, help="sweep TOML file, or its name in scenarios/ (e.g. sweep-axl-timing)")
+    sweep.add_argument("--workers", type=int, help=WORKERS_HELP)
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786")
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<sweep file name>)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -147,11 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     optimise = commands.add_parser(
         "optimise", help="search a schedule family for the schedule that delays progression most (Optuna, resumable)"
     )
-    optimise.add_argument("family", type=Path, help="schedule family TOML file (see scenarios/optimise-*.toml)")
-    optimise.add_argument("--trials", type=int, default=60, help="trials in the study (default 60); more extends it")
     optimise.add_argument(
-        "--workers", type=int, help="local worker processes (default: one per CPU; 1 runs in-process)"
+        "family", type=Path, help="schedule family TOML file, or its name in scenarios/ (e.g. optimise-axl-window)"
     )
+    optimise.add_argument("--trials", type=int, default=60, help="trials in the study (default 60); more extends it")
+    optimise.add_argument("--workers", type=int, help=WORKERS_HELP)
     optimise.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster, e.g. tcp://host:8786"
     )
@@ -252,11 +265,11 @@ def _run(args: argparse.Namespace) -> int:
     from abm.io.outdir import output_folder
 
     overrides = dict(scenarios.parse_assignment(text) for text in args.set)
-    if args.seed is not None:
-        overrides["model.seed"] = args.seed
-    if args.days is not None:
-        overrides["model.days"] = args.days
-    scenario = scenarios.load(args.scenario, overrides)
+    options = {}  # a value given by an option, not by --set, is reported as that option's
+    for key, option, value in (("model.seed", "--seed", args.seed), ("model.days", "--days", args.days)):
+        if value is not None:
+            overrides[key], options[key] = value, option
+    scenario = scenarios.load(args.scenario, overrides, options)
     out = args.out or Path("results") / (Path(args.scenario).stem if args.scenario else "default")
     snapshots = tuple(args.snapshots) if args.snapshots else None
     if snapshots and min(snapshots) < 0:
@@ -274,11 +287,11 @@ def _run(args: argparse.Namespace) -> int:
 def _trial(args: argparse.Namespace) -> int:
     if args.workers is not None and args.scheduler:
         raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
-    workers_asked = 1 if args.workers is None else args.workers
     if args.scheduler is None:
-        start_workers(workers_asked, args.force_workers)  # before the imports below, which take a second
+        start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     import json
 
+    from abm.experiments.adtte import adtte
     from abm.experiments.pool import ClusterLostError
     from abm.experiments.trial import load_trial, run_trial
     from abm.experiments.trial_stats import format_summary, summarise_trial
@@ -287,7 +300,7 @@ def _trial(args: argparse.Namespace) -> int:
     from abm.io.schema import CALIBRATION, POINT, POSTERIOR, SEED, TRIAL
 
     overrides = {k: v for k, v in (("patients", args.patients), ("seed", args.seed)) if v is not None}
-    trial = load_trial(args.trial, overrides)
+    trial = load_trial(args.trial, overrides, {"patients": "--patients", "seed": "--seed"})
     if args.posterior is not None and args.posterior < 1:
         raise InputError("--posterior", str(args.posterior), "allowed: 1 or more draws")
     calibration = None
@@ -297,9 +310,9 @@ def _trial(args: argparse.Namespace) -> int:
         calibration = posterior.load_calibration(args.calibration)  # checked before any patient runs
         source = str(calibration.directory / posterior.CALIBRATION_FILE)
         trial = posterior.apply(trial, calibration.point, source)
-    workers = worker_count(workers_asked, args.force_workers)
+    workers = worker_count(args.workers, args.force_workers)
     out = args.out or Path("results") / args.trial.stem
-    written = ["patients.csv", "summary.json"]
+    written = ["patients.csv", "adtte.csv", "summary.json"]
     try:
         with output_folder(out, "trial", args.overwrite) as staging:
             table = run_trial(trial, workers, False if args.json else None, args.scheduler)
@@ -323,6 +336,7 @@ def _trial(args: argparse.Namespace) -> int:
                 write_csv(tidy, staging / "posterior.csv")
                 written.append("posterior.csv")
             write_csv(table, staging / "patients.csv")
+            write_csv(adtte(table, trial.name, arms), staging / "adtte.csv")
             write_json(summary, staging / "summary.json")
     except ClusterLostError as lost:  # nothing written: the folder is swapped in only when complete
         print(f"abm: error: the Dask cluster was lost ({lost}); run the same command again", file=sys.stderr)
@@ -409,11 +423,14 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(asked: int, force: bool = False) -> int:
-    """Worker processes to start: at least 1, and no more than the CPUs unless forced.
+def worker_count(asked: int | None, force: bool = False) -> int:
+    """Worker processes to start: ``DEFAULT_WORKERS`` (at most the CPUs) when not asked; at least 1,
+    and no more than the CPUs unless forced.
 
     More workers than CPUs only add memory (each imports the whole model) and run slower.
     """
+    if asked is None:
+        return min(DEFAULT_WORKERS, available_cpus())
     if asked < 1:
         raise InputError("--workers", str(asked), "allowed: 1 or more")
     cpus = available_cpus()
@@ -432,9 +449,11 @@ def start_workers(asked: int | None, force: bool = False) -> None:
     It imports the model in its own process while this one reads and validates its input, so
     the workers are ready (forked with the model loaded) when the first run is handed out.
     """
-    cpus = available_cpus()
-    wanted = cpus if asked is None else asked
-    if (wanted if force else min(wanted, cpus)) > 1:
+    if asked is None:
+        wanted = min(DEFAULT_WORKERS, available_cpus())
+    else:
+        wanted = asked if force else min(asked, available_cpus())
+    if wanted > 1:
         from abm.experiments.pool import start
 
         start()
@@ -468,7 +487,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         raise InputError("--seed", str(args.seed), "allowed: 0 or more")
     if args.workers is not None and args.scheduler:
         raise InputError("--workers", str(args.workers), "a Dask cluster has its own workers; give one of the two")
-    workers = 1 if args.scheduler else worker_count(2 if args.workers is None else args.workers, args.force_workers)
+    workers = 1 if args.scheduler else worker_count(args.workers, args.force_workers)
     out = args.out or CALIBRATION_DIR / args.preset
     check_folder(out)  # before the minutes of fitting, not after
     if args.scheduler is None:
@@ -504,13 +523,14 @@ def _sweep(args: argparse.Namespace) -> int:
         start_workers(args.workers, args.force_workers)  # before the imports below, which take a second
     from abm.experiments.sweep.design import load_sweep
     from abm.experiments.sweep.runner import run_sweep
+    from abm.experiments.sweep.summary import summarise_sweep
 
     sweep = load_sweep(args.sweep, args.max_runs)
     out = args.out or Path("results") / args.sweep.stem
-    workers = worker_count(args.workers, args.force_workers) if args.workers is not None else available_cpus()
+    workers = worker_count(args.workers, args.force_workers)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
     shape = f"{len(sweep.points)} points x {sweep.file.replicates} replicates"
-    summary, _ = run_sweep(
+    summary, table = run_sweep(
         sweep,
         out,
         workers=workers,
@@ -537,6 +557,8 @@ def _sweep(args: argparse.Namespace) -> int:
         )
         print(f"{why}: {left} runs not run; run the same command again to resume", file=sys.stderr)
     print(f"wrote {out / 'runs.parquet'}" + (f" and {out / 'series.parquet'}" if sweep.file.series else ""))
+    if not summary.interrupted:
+        print("\n".join(summarise_sweep(table, sweep.parameters, list(sweep.metrics), sweep.file.design.method)))
     if args.report and not summary.interrupted:
         _report(out, quiet=args.quiet)
     if summary.interrupted:
@@ -570,7 +592,7 @@ def _optimise(args: argparse.Namespace) -> int:
     family = load_family(args.family)
     out = args.out or Path("results") / args.family.stem
     check_folder(family, out)
-    workers = worker_count(args.workers, args.force_workers) if args.workers is not None else available_cpus()
+    workers = worker_count(args.workers, args.force_workers)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker process(es)"
     started = time.perf_counter()
     print(f"{family.file.name}: {args.trials} trials of {family.arm_name!r} on {where}", flush=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,25 @@ SCENARIOS = ROOT / "scenarios"
 @pytest.fixture
 def scenarios_dir() -> Path:
     return SCENARIOS
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``abm ARGS`` in this process (``abm.cli.main``), its status and output as a finished process's."""
+
+    def call(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        argv = [str(a) for a in args]
+        from abm.cli import main  # here: conftest is read before every test module
+
+        try:
+            status = main(argv)
+        except SystemExit as stop:  # argparse's usage errors
+            status = int(stop.code or 0)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["abm", *argv], status, out, err)
+
+    return call
 
 
 def documented_targets() -> dict[str, tuple[float, float, float]]:

@@ -88,7 +88,8 @@ def test_a_trial_writes_the_declared_columns(tmp_path: Path) -> None:
     for hazard_ratio in summary[schema.HAZARD_RATIOS]:
         assert list(hazard_ratio) == schema.HAZARD_RATIO.names()
     assert header(out / "posterior.csv") == schema.TRIAL_POSTERIOR.names()
-    check_manifest(out, ["patients.csv", "summary.json", "posterior.csv"])
+    assert header(out / "adtte.csv") == schema.ADTTE_TABLE.names()
+    check_manifest(out, ["patients.csv", "adtte.csv", "summary.json", "posterior.csv"])
 
 
 def check_manifest(out: Path, files: list[str]) -> None:
@@ -184,6 +185,7 @@ README = (ROOT / "README.md").read_text()
 README_PLACES: list[tuple[Table, str, str]] = [
     (schema.TIMESERIES, "`timeseries.csv`, one row per day", "table"),
     (schema.PATIENTS_TABLE, "Outputs in DIR: `patients.csv`", "table"),
+    (schema.ADTTE_TABLE, "`adtte.csv`, the same times to event", "text"),
     (schema.SWEEP_RUNS, "| `runs.parquet` column | meaning |", "table"),
     (schema.STATES, "| `states.csv` |", "text"),
     (schema.LINEAGE_TABLE, "| `lineage.csv` |", "text"),

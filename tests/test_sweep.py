@@ -291,7 +291,7 @@ def test_resume_refuses_a_folder_of_another_sweep(tmp_path: Path) -> None:
 
 
 BAD_SWEEPS = {
-    "unknown key": ("replicate = 3\n", "replicate", "unknown key; allowed: name, description, base"),
+    "unknown key": ("replicate = 3\n", "replicate", "unknown key; did you mean 'replicates'?"),
     "unknown metric": ('metrics = ["tumour_size"]\n', "metrics: tumour_size", "unknown metric; allowed: final_total"),
     "unknown design": ('design = "grid"\n', "design.method", "'grid' is not allowed"),
     "sobol samples": ('design = { method = "sobol", samples = 10 }\n', "design", "power of 2, got 10"),

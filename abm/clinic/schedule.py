@@ -42,12 +42,13 @@ from pydantic import (
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.clinic.readouts import DAILY_READOUTS, READOUT_NAMES
+from abm.io.errors import unknown_name
 from abm.io.inputs import USER_FILE
 
 
 def _known_readout(name: str) -> str:
     if name not in READOUT_NAMES:
-        raise ValueError(f"unknown readout {name!r}; allowed: {', '.join(READOUT_NAMES)}")
+        raise ValueError(unknown_name("readout", name, READOUT_NAMES))
     return name
 
 
@@ -184,7 +185,7 @@ class DosingBlock(BaseModel):
     @classmethod
     def _known_drug(cls, name: str) -> str:
         if name not in DRUGS:
-            raise ValueError(f"unknown drug {name!r}; allowed: {', '.join(DRUG_NAMES)}")
+            raise ValueError(unknown_name("drug", name, DRUG_NAMES))
         return name
 
     @field_validator("start", "stop")

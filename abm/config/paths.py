@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from abm.io.errors import InputError, field_path, from_validation_error
+from abm.io.errors import InputError, did_you_mean, field_path, from_validation_error
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -75,7 +75,8 @@ class ShortNames:
         for table, names in self.tables:
             if name in names:
                 return (table, name) if table else (name,)
-        raise InputError(source, name, self.unknown)
+        suggestion = did_you_mean(name, [n for _, names in self.tables for n in names])
+        raise InputError(source, name, f"unknown name; {suggestion}" if suggestion else self.unknown)
 
 
 def _parts(path: PathLike, names: ShortNames | None, source: str) -> Parts:

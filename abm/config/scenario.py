@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, mode
 from abm.biology.parameters import KINDS, Parameters
 from abm.biology.rules import MUTATION_RATES
 from abm.clinic.schedule import DosingBlock
+from abm.config.files import locate
 from abm.config.paths import ShortNames, set_in, set_values
 from abm.io.errors import InputError, from_validation_error
 from abm.io.inputs import USER_FILE, read_text
@@ -288,8 +290,12 @@ def file_kind(data: dict[str, Any]) -> str:
     return "scenario"
 
 
-def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> ScenarioConfig:
-    """Load a scenario file (or the built-in default) and apply dotted overrides."""
+def load(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None, options: dict[str, str] | None = None
+) -> ScenarioConfig:
+    """Load a scenario file (by path or by name in scenarios/; or the built-in default) and apply
+    dotted overrides. ``options``: the command-line option that set an override (``{"model.days":
+    "--days"}``), so a bad value is reported as that option's, not as a --set."""
     if path is None:
         data: dict[str, Any] = DEFAULT_SCENARIO.model_dump(exclude_defaults=True)
         # the schedule is written out, so `--set schedule[0].dose=...` finds its block
@@ -299,16 +305,31 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
             data["model"] = {}  # the default's lattice settings do not apply to another model
         source = "built-in default scenario"
     else:
-        data = read_toml(Path(path))
+        path = locate(path, "scenario file")
+        data = read_toml(path)
         source = str(path)
         if file_kind(data) == "trial":
             raise InputError(source, "", "a trial file; run it with `abm trial`")
         if file_kind(data) == "sweep":
             raise InputError(source, "", "a sweep file; run it with `abm sweep`")
+    options = {k: v for k, v in (options or {}).items() if k in (overrides or {})}  # the options given
     if overrides:
         data = set_in(data, overrides, SCENARIO_NAMES)
-        source += " (with --set)"
-    return validate(data, source)
+        if set(overrides) - set(options):
+            source += " (with --set)"
+    return validate_with_options(data, source, options, validate)
+
+
+def validate_with_options[T](
+    data: dict[str, Any], source: str, options: dict[str, str] | None, check: Callable[[dict[str, Any], str], T]
+) -> T:
+    """``check(data, source)``, a bad value set by a command-line option reported as that option's."""
+    try:
+        return check(data, source)
+    except InputError as error:
+        if error.field in (options or {}):
+            raise InputError(options[error.field], "", error.message) from None  # type: ignore[index]
+        raise
 
 
 SCENARIO_NAMES = ShortNames(

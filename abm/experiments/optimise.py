@@ -60,6 +60,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from abm.biology.drugs import DRUG_NAMES
 from abm.clinic.schedule import DosingBlock
+from abm.config.files import locate
 from abm.config.paths import dotted, parse_path, set_in
 from abm.config.scenario import read_toml
 from abm.experiments.sweep.design import Vary
@@ -301,7 +302,7 @@ def load_family(path: str | Path) -> Family:
     """A Family from a family file, its names and base checked, or an InputError."""
     from abm.experiments.trial import read_trial_data
 
-    path = Path(path)
+    path = locate(path, "schedule family file")
     source = str(path)
     data = read_toml(path)
     if "arms" in data or ("vary" in data and "objectives" not in data and "objective" not in data):

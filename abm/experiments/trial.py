@@ -38,8 +38,16 @@ from abm.biology.kinetics import untreated_growth
 from abm.biology.parameters import KINDS, Parameters
 from abm.clinic.readouts import biopsy
 from abm.clinic.schedule import DosingBlock
+from abm.config.files import locate
 from abm.config.paths import ShortNames, set_in, set_values
-from abm.config.scenario import ClinicalSettings, ScenarioConfig, file_error, read_toml
+from abm.config.scenario import (
+    ClinicalSettings,
+    ScenarioConfig,
+    file_error,
+    file_kind,
+    read_toml,
+    validate_with_options,
+)
 from abm.io.errors import InputError
 from abm.io.inputs import USER_FILE
 from abm.io.schema import (
@@ -246,13 +254,27 @@ TRIAL_NAMES = ShortNames(
 )
 
 
-def load_trial(path: str | Path, overrides: dict[str, Any] | None = None) -> Trial:
-    """A Trial from a TOML file, or an InputError. ``overrides``: values by path
-    (``abm.config.paths``; a bare name of a [trial] setting such as ``patients`` is ``trial.patients``)."""
-    data = read_trial_data(Path(path))
+def load_trial(
+    path: str | Path, overrides: dict[str, Any] | None = None, options: dict[str, str] | None = None
+) -> Trial:
+    """A Trial from a TOML file (by path or by name in scenarios/), or an InputError. ``overrides``:
+    values by path (``abm.config.paths``; a bare name of a [trial] setting such as ``patients`` is
+    ``trial.patients``); ``options``: the command-line option that set each (``{"patients": "--patients"}``)."""
+    path = locate(path, "trial file")
+    data = read_trial_data(path)
+    if file_kind(data) != "trial":
+        raise InputError(
+            str(path),
+            "",
+            f"a {file_kind(data)} file, not a trial file (a trial has [trial] and [[arms]]); "
+            + ("run it with `abm run`" if file_kind(data) == "scenario" else "run it with `abm sweep`")
+            + ", or give a trial file such as scenarios/trial-axl-timing.toml",
+        )
     if overrides:
         data = set_in(data, overrides, TRIAL_NAMES, str(path))
-    return validate_trial(data, str(path))
+    given = (options or {}).items()
+    named = {".".join(map(str, TRIAL_NAMES.resolve(k))): v for k, v in given if k in (overrides or {})}
+    return validate_with_options(data, str(path), named, validate_trial)
 
 
 def with_values(trial: Trial, values: dict[str, Any], source: str) -> Trial:

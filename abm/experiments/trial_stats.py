@@ -15,6 +15,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
 from abm.clinic.readouts import BIOPSY_COLUMNS
+from abm.clinic.recist import DAYS_PER_MONTH
 from abm.io.schema import (
     ARM,
     ARMS,
@@ -151,24 +152,31 @@ def summarise_trial(table: pd.DataFrame, arms: list[str]) -> dict[str, Any]:
     }
 
 
+def median_months(days: float | None, ci: list[float | None]) -> str:
+    """A Kaplan-Meier median in months (as the figures draw it) with its 95% CI, in words where not reached:
+    '22.3 months (95% CI 20.1-24.0)', 'not reached (95% CI from 20.1 months)', 'not reached'."""
+    lo, hi = (None if x is None else x / DAYS_PER_MONTH for x in ci)
+    if days is None:
+        return "not reached" + ("" if lo is None else f" (95% CI from {lo:.1f} months)")
+    if lo is None:
+        return f"{days / DAYS_PER_MONTH:.1f} months (95% CI not estimable)"
+    upper = "not reached" if hi is None else f"{hi:.1f}"
+    return f"{days / DAYS_PER_MONTH:.1f} months (95% CI {lo:.1f}-{upper})"
+
+
 def format_summary(name: str, summary: dict[str, Any]) -> str:
-    """The printed summary: one block per arm, then the hazard ratios."""
-
-    def days(x: float | None) -> str:
-        return "not reached" if x is None else f"{x:.0f}"
-
+    """The printed summary: one block per arm, the hazard ratios, then the finding in one line."""
     lines = [name]
     for arm, s in summary[ARMS].items():
-        lo, hi = s[MEDIAN_PFS_CI]
         mechanisms = ", ".join(f"{m} {v:.0%}" for m, v in s[MECHANISMS_AT_PROGRESSION].items() if v > 0)
         lines += [
             f"  {arm}: {s[PATIENTS]} patients, {s[PROGRESSED]} progressed",
-            f"    median PFS {days(s[MEDIAN_PFS_DAYS])} days (95% CI {days(lo)}-{days(hi)});"
+            f"    median PFS {median_months(s[MEDIAN_PFS_DAYS], s[MEDIAN_PFS_CI])};"
             f" ORR {s[ORR]:.0%}; primary resistance {s[PRIMARY_RESISTANCE]:.0%}",
             f"    at progression: {mechanisms or 'none detected'}",
         ]
         if s[MEDIAN_PFS2_DAYS] is not None:
-            lines.append(f"    median PFS2 {days(s[MEDIAN_PFS2_DAYS])} days")
+            lines.append(f"    median PFS2 {median_months(s[MEDIAN_PFS2_DAYS], s[MEDIAN_PFS2_CI])}")
         if s.get(ORR2) is not None:
             findings = ", ".join(f"{m} {v[ORR]:.0%} (n={v[PATIENTS]})" for m, v in s[ORR2_BY_FINDING].items())
             lines.append(
@@ -181,4 +189,27 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
             else:
                 lo, hi = hr[CI]
                 lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f})")
-    return "\n".join(lines)
+    finding = headline(summary)
+    return "\n".join([*lines, f"  finding: {finding}"] if finding else lines)
+
+
+def headline(summary: dict[str, Any]) -> str | None:
+    """What the trial found, in one sentence: the arm with the longest median PFS against the
+    first (reference) arm, and whether its hazard ratio's 95% CI excludes 1. None for one arm."""
+    arms = summary[ARMS]
+    if len(arms) < 2:
+        return None
+    reference = next(iter(arms))
+    best = max(arms, key=lambda a: math.inf if arms[a][MEDIAN_PFS_DAYS] is None else arms[a][MEDIAN_PFS_DAYS])
+    if best == reference or arms[best][MEDIAN_PFS_DAYS] == arms[reference][MEDIAN_PFS_DAYS]:
+        return f"no arm had a longer median PFS than the reference arm {reference}"
+    hr = next((h for h in summary[HAZARD_RATIOS] if h[ARM] == best), None)
+    best_median, reference_median = (
+        median_months(arms[a][MEDIAN_PFS_DAYS], [None, None]).split(" (")[0] for a in (best, reference)
+    )
+    text = f"longest median PFS on {best} ({best_median} vs {reference}'s {reference_median})"
+    if hr is None or hr[HR] is None or None in hr[CI]:
+        return text + "; hazard ratio not estimable"
+    lo, hi = hr[CI]
+    verdict = "a difference the 95% CI supports" if hi < 1 else "within chance: the 95% CI includes 1"
+    return text + f"; HR {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f}), {verdict}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -19,6 +20,8 @@ TYPE_WORDS = {
     "string_type": "text in quotes",
     "finite_number": "a finite number",
 }
+# difflib's similarity ratio from which a name counts as a likely typo of another.
+CLOSE = 0.7
 
 
 class InputError(Exception):
@@ -29,6 +32,41 @@ class InputError(Exception):
         self.field = field
         self.message = message
         super().__init__(f"{source}: {field}: {message}" if field else f"{source}: {message}")
+
+
+def close_matches(given: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The choices nearest a mistyped name (difflib's ratio; a different case alone is an exact match):
+    those within a whisker of the best, so a clear typo gets one suggestion, not three."""
+    by_lower = {c.lower(): c for c in choices}
+    if given.lower() in by_lower:
+        return [by_lower[given.lower()]]
+    scored = []
+    for lower, choice in by_lower.items():
+        matcher = difflib.SequenceMatcher(None, given.lower(), lower)
+        scored.append((matcher.ratio(), choice))
+    scored.sort(key=lambda pair: -pair[0])
+    if not scored or scored[0][0] < CLOSE:
+        return []
+    return [choice for ratio, choice in scored[:n] if ratio >= max(CLOSE, scored[0][0] - 0.05)]
+
+
+def did_you_mean(given: str, choices: Iterable[str]) -> str:
+    """ "did you mean 'osimertinib'?" (or two or three names), or "" when nothing is close."""
+    found = close_matches(given, choices)
+    if not found:
+        return ""
+    names = [repr(m) for m in found]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"did you mean {listed}?"
+
+
+def unknown_name(what: str, given: str, choices: Sequence[str], listing: str | None = None) -> str:
+    """ "unknown drug 'osimertinb'; did you mean 'osimertinib'?" when a choice is close, else the
+    choices (or ``listing``, their description) as what is allowed: a typo does not dump every name."""
+    suggestion = did_you_mean(given, choices)
+    if suggestion:
+        return f"unknown {what} {given!r}; {suggestion}"
+    return f"unknown {what} {given!r}; allowed: {listing or ', '.join(choices)}"
 
 
 def field_path(loc: Sequence[str | int], prefix: Iterable[str] = ()) -> str:
@@ -74,7 +112,10 @@ def from_validation_error(
     elif problem["type"] == "extra_forbidden":
         message = "unknown key"
         allowed = _allowed_keys(problem["loc"], root)
-        if allowed:
+        suggestion = did_you_mean(str(name), allowed)
+        if suggestion:
+            message += f"; {suggestion}"
+        elif allowed:
             message += f"; allowed: {', '.join(allowed)}"
     elif problem["type"] in TYPE_WORDS:
         message = f"{given!r} is not allowed; allowed: {TYPE_WORDS[problem['type']]}"

@@ -35,7 +35,7 @@ MANIFEST = "manifest.json"
 # What each kind of result writes (report.html and figures/ come from `abm report`).
 KIND_FILES: dict[str, frozenset[str]] = {
     "run": frozenset({"timeseries.csv", "summary.json", "states.csv", "lineage.csv", "clones.csv", "snapshots.npz"}),
-    "trial": frozenset({"patients.csv", "summary.json", "posterior.csv"}),
+    "trial": frozenset({"patients.csv", "adtte.csv", "summary.json", "posterior.csv"}),
     "validation": frozenset({"validation.json"}),
     "sweep": frozenset(
         {"sweep.json", "design.parquet", "runs", "series", "runs.parquet", "series.parquet", "sensitivity.csv"}

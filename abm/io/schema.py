@@ -54,6 +54,18 @@ ERADICATED = "eradicated"
 UNTREATED_DOUBLING_DAYS = "untreated_doubling_days"
 PATIENT_PREFIX = "patient_"  # patient_<name>: a drawn characteristic
 MECHANISM_SEPARATOR = ";"  # within mechanisms_at_* cells
+# trial: adtte.csv (CDISC ADaM ADTTE variable names: upper case, as SAS and R's readers expect)
+STUDYID = "STUDYID"
+USUBJID = "USUBJID"
+SUBJID = "SUBJID"
+ARM_ADAM = "ARM"
+PARAMCD = "PARAMCD"
+PARAM = "PARAM"
+AVAL = "AVAL"
+AVALU = "AVALU"
+CNSR = "CNSR"
+EVNTDESC = "EVNTDESC"
+CNSDTDSC = "CNSDTDSC"
 # trial: posterior.csv
 DRAW = "draw"
 METRIC = "metric"
@@ -269,6 +281,23 @@ PATIENTS_TABLE = _table(
     {ERADICATED} | bool |  | the fewest cells seen is 0
     {UNTREATED_DOUBLING_DAYS} | float | days | volume doubling time untreated, at the size on day 0
     {PATIENT_PREFIX}<name> | float |  | each drawn characteristic
+""",
+)
+ADTTE_TABLE = _table(
+    "adtte.csv",
+    "abm trial",
+    f"""
+    {STUDYID} | str |  | the trial's name
+    {USUBJID} | str |  | unique subject: arm number (from 1, in the file's order) and patient, e.g. A2-0007
+    {SUBJID} | int |  | the virtual patient (patients.csv patient): the same patient on every arm
+    {ARM_ADAM} | str |  | arm name
+    {PARAMCD} | str |  | PFS, or PFS2 (on arms that treat past a first progression)
+    {PARAM} | str |  | what PARAMCD measures, in words
+    {AVAL} | int | days | days from the start of treatment to the event or to censoring
+    {AVALU} | str |  | AVAL's unit: DAYS
+    {CNSR} | int |  | 1 = censored (no event by the end of follow-up), 0 = event (RECIST progression)
+    {EVNTDESC} | str |  | the event, or why the time is censored
+    {CNSDTDSC} | str |  | for a censored time, what its date is; empty for an event
 """,
 )
 ARM_SUMMARY = _table(
@@ -553,7 +582,7 @@ OPTIMISE_REEVALUATION = _table(
 # Every result table.
 TABLES: tuple[Table, ...] = (
     *(TIMESERIES, STATES, LINEAGE_TABLE, CLONE_COUNTS, RUN_SUMMARY),
-    *(PATIENTS_TABLE, TRIAL_SUMMARY, ARM_SUMMARY, HAZARD_RATIO, TRIAL_POSTERIOR),
+    *(PATIENTS_TABLE, ADTTE_TABLE, TRIAL_SUMMARY, ARM_SUMMARY, HAZARD_RATIO, TRIAL_POSTERIOR),
     *(SWEEP_RUNS, SWEEP_DESIGN, SWEEP_SERIES, SWEEP_DESCRIPTION, SENSITIVITY),
     *(VALIDATION_TABLE, VALIDATION_ROW),
     *(CALIBRATION_POSTERIOR, CALIBRATION_TABLE, CALIBRATION_PRIOR, CALIBRATION_GENERATION, IDENTIFIABILITY),

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from abm.config.files import locate
 from abm.config.paths import ShortNames, dotted, set_in
 from abm.config.scenario import SCENARIO_NAMES, ClinicalSettings, ScenarioConfig, read_toml, validate
 from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, check_trial_metric
@@ -295,7 +296,7 @@ def load_sweep(path: str | Path, max_runs: int | None = None) -> Sweep:
     ``max_runs`` (default ``MAX_RUNS``): the most runs (points x replicates) accepted; the
     count is checked before any point is built, so a design of 10^10 points is refused at once.
     """
-    path = Path(path)
+    path = locate(path, "sweep file")
     source = str(path)
     data = read_toml(path)
     if "vary" not in data and ("arms" in data or "schedule" in data or "model" in data):

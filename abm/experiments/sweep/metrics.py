@@ -31,6 +31,7 @@ import pandas as pd
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.clinic.readouts import BIOPSY_COLUMNS, MECHANISM_COLUMNS
+from abm.io.errors import did_you_mean
 from abm.io.schema import (
     ARM,
     DAY,
@@ -90,13 +91,16 @@ CALIBRATION_DISTANCE = "calibration_distance"
 
 def check_run_metric(name: str) -> str | None:
     """None when ``name`` is a run metric, else what is allowed."""
-    return None if name in RUN_METRICS else "allowed: " + ", ".join(RUN_METRICS)
+    return None if name in RUN_METRICS else did_you_mean(name, RUN_METRICS) or "allowed: " + ", ".join(RUN_METRICS)
 
 
 def split_trial_metric(name: str, arms: list[str]) -> tuple[str, str]:
     """'statistic:arm' -> (statistic, arm); ValueError saying what is allowed."""
     statistic, sep, arm = name.partition(":")
     if statistic not in TRIAL_STATISTICS:
+        suggestion = did_you_mean(statistic, TRIAL_STATISTICS)
+        if suggestion:
+            raise ValueError(f"unknown statistic {statistic!r}; {suggestion}")
         allowed = ", ".join(TRIAL_STATISTICS)
         raise ValueError(
             f"unknown statistic {statistic!r}; allowed: {allowed}, each as 'statistic:arm'; "
@@ -107,7 +111,7 @@ def split_trial_metric(name: str, arms: list[str]) -> tuple[str, str]:
             return statistic, arms[0]
         raise ValueError(f"name the arm, as '{statistic}:ARM'; arms: {', '.join(arms)}")
     if arm not in arms:
-        raise ValueError(f"unknown arm {arm!r}; arms: {', '.join(arms)}")
+        raise ValueError(f"unknown arm {arm!r}; {did_you_mean(arm, arms) or 'arms: ' + ', '.join(arms)}")
     return statistic, arm
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from abm.experiments.sweep.design import unit_problem
-from abm.io.errors import InputError
+from abm.io.errors import InputError, did_you_mean
 from abm.io.schema import POINT, SENSITIVITY, STATUS, UNIT_PREFIX
 
 COLUMNS = tuple(SENSITIVITY.names())
@@ -41,7 +41,8 @@ def analyse(out: Path, metrics: list[str] | None = None, method: str | None = No
     known: list[str] = description["metrics"]
     for metric in metrics or []:
         if metric not in known:
-            raise InputError("--metric", metric, f"not a metric of this sweep; allowed: {', '.join(known)}")
+            hint = did_you_mean(metric, known) or f"allowed: {', '.join(known)}"
+            raise InputError("--metric", metric, f"not a metric of this sweep; {hint}")
     runs, unit = _read_table(out / "runs.parquet"), _read_table(out / "design.parquet")
     missing = [c for c in (POINT, STATUS, *(metrics or known)) if c not in runs] + [
         UNIT_PREFIX + p for p in parameters if UNIT_PREFIX + p not in unit
