@@ -113,3 +113,54 @@ def test_viz_in_chromium_steps_edits_schedule_resets_and_shows_a_patient(tmp_pat
         log = server.log_text()
     assert "Traceback" not in log and "raised exception" not in log, log
     print(f"\nscreenshots in {ARTIFACTS}; charts drawn {drawn_after:.1f} s after `abm viz` started")
+
+
+def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_dose() -> None:
+    """The built-in default played: the story line names MET-amplified regrowth; Mesa's unused
+    controls are gone; a long scenario name leaves the sidebar's width; an invalid dose in the
+    second block shows there only; no console error, no request beyond 127.0.0.1."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with viz_server() as server, chromium_page() as (page, watch):
+        page.goto(server.url + "/")
+        wait_for_drawn(page, charts=1)
+        assert status(page).startswith("Day 0 of 730 · 3,000 cells"), status(page)
+        for leftover in ("Information", "Use Threads", "Page 0"):
+            shown = page.get_by_text(leftover, exact=True)
+            assert not any(shown.nth(i).is_visible() for i in range(shown.count())), leftover
+        width = page.eval_on_selector(".abm-lattice img", "img => img.getBoundingClientRect().width")
+        assert width >= 400, width  # no longer a 280 px thumbnail
+        page.screenshot(path=ARTIFACTS / "5-default-day0.png")
+
+        page.get_by_role("button", name="▶").click()
+        wait_for_status(page, "s.includes('Responding')", timeout_ms=120_000)
+        wait_for_status(
+            page,
+            "s.includes('Regrowing by MET-amplified') && day(s) > 200".replace("day(s)", "parseInt(s.split(' ')[1])"),
+            timeout_ms=300_000,
+        )
+        page.get_by_role("button", name="❚❚").click()
+        page.wait_for_timeout(1_500)
+        page.screenshot(path=ARTIFACTS / "6-default-regrowth.png")
+
+        drawer = ".v-navigation-drawer"
+        before = page.eval_on_selector(drawer, "d => d.getBoundingClientRect().width")
+        page.locator(".abm-scenario").click()
+        page.get_by_role("option", name="osimertinib-savolitinib-on-regrowth", exact=False).click()
+        after = page.eval_on_selector(drawer, "d => d.getBoundingClientRect().width")
+        page.screenshot(path=ARTIFACTS / "5b-long-scenario-name.png")
+        assert after == before, (before, after)
+        page.locator(".abm-scenario").click()
+        page.get_by_role("option", name="(start)", exact=False).click()
+
+        page.locator(".abm-add-block").click()
+        doses = page.locator(".abm-block-1 .abm-dose input")
+        doses.fill("-1")
+        doses.press("Tab")
+        page.wait_for_selector(".abm-controls-error")
+        assert page.locator(".abm-block-0 .abm-dose input").input_value() == "1.0"
+        assert page.locator(".abm-block-1 .abm-dose input").input_value() == "-1"
+        page.locator(".abm-controls").screenshot(path=ARTIFACTS / "7-invalid-dose-in-block-2.png")
+
+        assert watch.problems() == []
+        log = server.log_text()
+    assert "Traceback" not in log and "Warning" not in log, log
