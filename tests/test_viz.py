@@ -314,3 +314,15 @@ def test_the_story_says_when_the_tumour_is_gone() -> None:
     table["sensitive"] = table["total"]
     assert status(table, True).startswith("Eradicated on day 2")
     assert events(table, load(None)) == [(2, "eradicated")]
+
+
+def test_a_hovered_site_says_what_it_holds() -> None:
+    from abm.viz.lattice import site_text
+
+    lattice = np.full((4, 3), -1, dtype=np.int16)
+    lattice[1, 2] = 0
+    lattice[3, 0] = state_of(MET_AMPLIFIED, PERSISTER)
+    assert site_text(lattice, 0, 0) == "site (0, 0) · empty"
+    assert site_text(lattice, 1, 2) == "site (1, 2) · cell: sensitive (no resistance mechanism)"
+    assert site_text(lattice, 3, 0) == "site (3, 0) · cell: drug-tolerant persister, MET-amplified"
+    assert site_text(lattice, 4, 0) == ""  # off the lattice (a pointer on the border)

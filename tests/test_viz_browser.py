@@ -129,8 +129,20 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
             assert not any(shown.nth(i).is_visible() for i in range(shown.count())), leftover
         width = page.eval_on_selector(".abm-lattice img", "img => img.getBoundingClientRect().width")
         assert width >= 400, width  # no longer a 280 px thumbnail
-        page.screenshot(path=ARTIFACTS / "5-default-day0.png")
+        # Hover: the centre of the 120x120 lattice holds a cell of the day-0 disc.
+        box = page.locator(".abm-lattice img").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector(".abm-site-info")
+        hovered = page.inner_text(".abm-site-info")
+        assert hovered.startswith(("site (60, 59) · cell:", "site (60, 60) · cell:")), hovered
+        page.screenshot(path=ARTIFACTS / "5-default-day0-hover.png")
+        page.mouse.move(box["x"] + 3, box["y"] + 3)  # a corner: empty
+        page.wait_for_function("document.querySelector('.abm-site-info').innerText.includes('empty')")
+        assert page.inner_text(".abm-site-info").startswith("site (0, 119) · empty")
+        page.mouse.move(0, box["y"] + box["height"] + 200)  # away: the hover box goes
+        page.wait_for_selector(".abm-site-info", state="detached")
 
+        day0_lattice = page.eval_on_selector(".abm-lattice img", "img => img.src")
         page.get_by_role("button", name="▶").click()
         wait_for_status(page, "s.includes('Responding')", timeout_ms=120_000)
         wait_for_status(
@@ -140,6 +152,7 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
         )
         page.get_by_role("button", name="❚❚").click()
         page.wait_for_timeout(1_500)
+        assert page.eval_on_selector(".abm-lattice img", "img => img.src") != day0_lattice  # drawn each day
         page.screenshot(path=ARTIFACTS / "6-default-regrowth.png")
 
         drawer = ".v-navigation-drawer"
@@ -151,8 +164,11 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
         assert after == before, (before, after)
         page.locator(".abm-scenario").click()
         page.get_by_role("option", name="(start)", exact=False).click()
+        page.wait_for_selector(".abm-block-1", state="detached")  # the default's one block
+        page.wait_for_selector(".v-menu__content", state="hidden")
 
         page.locator(".abm-add-block").click()
+        page.wait_for_selector(".abm-block-1 .abm-dose input")
         doses = page.locator(".abm-block-1 .abm-dose input")
         doses.fill("-1")
         doses.press("Tab")

@@ -11,7 +11,9 @@ scenario being edited (a solara reactive) and the seed, and build the model from
 
 from __future__ import annotations
 
+import base64
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -26,7 +28,7 @@ from abm.models.spatial import SpatialTumour
 from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
 from abm.viz.charts import burden_chart, figure, run_chart, shares_chart
 from abm.viz.controls import ScenarioControls, as_kind
-from abm.viz.lattice import lattice_png
+from abm.viz.lattice import lattice_png, site_text
 from abm.viz.story import events, status
 
 PLAY_INTERVAL_MS = 20  # SolaraViz's pause between days while playing
@@ -45,8 +47,6 @@ PAGE_CSS = """
 .v-navigation-drawer__content { scrollbar-gutter: stable; }
 .v-navigation-drawer .v-card:not(.abm-controls) .v-input--checkbox { display: none; }
 .v-navigation-drawer .d-flex > .v-card:nth-child(3):not(.abm-controls) { display: none; }
-.abm-pixelated, .abm-pixelated img { image-rendering: pixelated; display: block; }
-.abm-pixelated img { width: 100%; border: 1px solid #999; box-sizing: border-box; }
 """
 
 
@@ -189,13 +189,34 @@ def _card(title: str, draft: solara.Reactive[ScenarioConfig], kind: str, initial
 
 
 # --- spatial page ---------------------------------------------------------------------------
+@solara.component_vue("lattice.vue")
+def _LatticeImage(src: str, columns: int, rows: int, info: str, event_hover: Callable[[dict], None]) -> None:
+    pass
+
+
+@solara.component
+def LatticeImage(model: SpatialTumour) -> None:
+    """Today's lattice, one pixel per site scaled up by the browser without blurring (cheaper than
+    a big PNG); the site under the pointer shows its state, followed day by day while playing."""
+    update_counter.get()  # the model object stays the same from day to day: draw again after each
+    site, set_site = solara.use_state(None)
+    png = base64.b64encode(lattice_png(model.lattice, size=0)).decode()
+    width, height = model.lattice.shape
+    _LatticeImage(
+        src=f"data:image/png;base64,{png}",
+        columns=width,
+        rows=height,
+        info=site_text(model.lattice, *site) if site else "",
+        event_hover=lambda at: set_site((int(at["x"]), int(at["y"])) if at else None),
+    )
+
+
 def LatticeView(model: SpatialTumour):
     """Today's lattice, one colour per mechanism, with the legend; it takes the column's width."""
     with solara.Column(
         gap="4px", classes=["abm-lattice"], style={"flex": "1 1 360px", "max-width": "min(640px, 100%)"}
     ) as view:
-        # One pixel per site, scaled up by the browser without blurring (cheaper than a big PNG).
-        solara.Image(lattice_png(model.lattice, size=0), format="png", width="100%", classes=["abm-pixelated"])
+        LatticeImage(model)
         with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.85em"}):
             for name, colour in [*MECHANISM_COLOURS.items(), ("empty", EMPTY_COLOUR)]:
                 with solara.Row(gap="3px", style={"align-items": "center"}):

@@ -162,10 +162,11 @@ def run_chart(
     shown, drugs = present(table), drugs_shown(table, scheduled)
     top = _top_dose(table, drugs)
     data = table[["day", *shown, *drugs]]
-    labels = pd.Series(None, index=data.index, dtype=object)
+    by_day: dict[int, str] = {}
     for day, label in events:  # two events on one day share the row
-        at = data.index[data["day"] == day]
-        labels[at] = label if labels[at].isna().all() else f"{labels[at].iloc[0]}; {label}"
+        by_day[day] = f"{by_day[day]}; {label}" if day in by_day else label
+    labels = data["day"].map(by_day).astype(object)
+    labels = labels.where(labels.notna(), None)
     data = with_spans(thin(data.assign(event=labels), keep=labels.notna().to_numpy()))
     return _spec(
         ("run", tuple(shown), tuple(drugs), top, days),
