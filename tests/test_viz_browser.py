@@ -1,8 +1,9 @@
 """The viz in a real browser: `abm viz` on a free local port, driven by Debian's headless chromium.
 
 Loads the page, sees the lattice and charts drawn, steps, edits the schedule, resets and sees
-the model follow the edit, then opens the virtual-patient page. Fails on any console error,
-failed request or request leaving 127.0.0.1. Screenshots go to tests/artifacts/viz/.
+the model follow the edit, then opens the virtual-patient page; plays the built-in default to
+its MET-amplified regrowth, hovers on the lattice, checks the sidebar and the schedule blocks'
+fields. Fails on any console error, failed request or request leaving 127.0.0.1. Screenshots go to tests/artifacts/viz/.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "viz"
 
 # A tumour that progresses within the test's patience: osimertinib on a tumour carrying a 1%
 # MET-amplified subclone (003 §5.2: such subclones precede failure by MET). On the patient page
-# (10^10 cells, seed 0) it first progresses on day 560.
+# (10^10 cells, seed 0) it first progresses on day 280 (biology v2; day 560 before).
 SCENARIO = """
 name = "osimertinib, MET subclone"
 [model]
@@ -94,7 +95,7 @@ def test_viz_in_chromium_steps_edits_schedule_resets_and_shows_a_patient(tmp_pat
         wait_for_status(page, "s.startsWith('Day 1 of 730')")
         assert day_of(status(page)) == 1
         day1_burden = chart_pixels(page, 0)
-        # Play until imaging shows progression (seed 0: day 560), then pause.
+        # Play until imaging shows progression (seed 0: day 280), then pause.
         page.get_by_role("button", name="▶").click()
         wait_for_status(page, "s.includes('first progression on day')", timeout_ms=300_000)
         page.get_by_role("button", name="❚❚").click()

@@ -214,7 +214,7 @@ def LatticeImage(model: SpatialTumour) -> None:
 def LatticeView(model: SpatialTumour):
     """Today's lattice, one colour per mechanism, with the legend; it takes the column's width."""
     with solara.Column(
-        gap="4px", classes=["abm-lattice"], style={"flex": "1 1 360px", "max-width": "min(640px, 100%)"}
+        gap="4px", classes=["abm-lattice"], style={"flex": "1 1 360px", "max-width": "min(640px, 100%, 70vh)"}
     ) as view:
         LatticeImage(model)
         with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.85em"}):
