@@ -326,3 +326,25 @@ def test_a_hovered_site_says_what_it_holds() -> None:
     assert site_text(lattice, 1, 2) == "site (1, 2) · cell: sensitive (no resistance mechanism)"
     assert site_text(lattice, 3, 0) == "site (3, 0) · cell: drug-tolerant persister, MET-amplified"
     assert site_text(lattice, 4, 0) == ""  # off the lattice (a pointer on the border)
+
+
+def test_the_exported_run_is_abm_runs_timeseries_of_the_days_played() -> None:
+    """The page's download (``run_csv``) after 30 days is the first 31 rows of the timeseries.csv
+    ``abm run`` writes for the same scenario and seed, byte for byte."""
+    import io
+
+    import pandas as pd
+
+    from abm.experiments.run import run_scenario
+    from abm.viz.app import run_csv
+
+    scenario = load(None, {"model.days": 60})
+    model = ViewedTumour(draft=solara.reactive(scenario))
+    for _ in range(30):
+        model.step()
+    exported = run_csv(model)
+    full = run_scenario(scenario, progress=False).timeseries
+    expected = io.StringIO()
+    full.iloc[:31].to_csv(expected, index=False, lineterminator="\n")
+    assert exported == expected.getvalue()
+    assert len(pd.read_csv(io.StringIO(exported))) == 31

@@ -156,6 +156,14 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
         assert page.eval_on_selector(".abm-lattice img", "img => img.src") != day0_lattice  # drawn each day
         page.screenshot(path=ARTIFACTS / "6-default-regrowth.png")
 
+        # Export: the days played as abm run's timeseries.csv, one row per day from day 0.
+        played = day_of(status(page))
+        with page.expect_download() as download:
+            page.locator(".abm-export").click()
+        rows = Path(download.value.path()).read_text().splitlines()
+        assert download.value.suggested_filename == f"osimertinib-continuous-day{played}-timeseries.csv"
+        assert rows[0].startswith("day,total,sensitive,") and len(rows) == played + 2, (rows[0], len(rows))
+
         drawer = ".v-navigation-drawer"
         before = page.eval_on_selector(drawer, "d => d.getBoundingClientRect().width")
         page.locator(".abm-scenario").click()

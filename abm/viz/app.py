@@ -22,7 +22,9 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.config.scenario import ScenarioConfig, load, with_seed
+from abm.experiments.run import with_concentrations
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
 from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
@@ -143,6 +145,33 @@ def days_so_far(model: SpatialTumour | CloneTumour) -> pd.DataFrame:
     return pd.DataFrame({name: values[:days] for name, values in columns.items()})
 
 
+def run_csv(model: SpatialTumour | CloneTumour) -> str:
+    """The run so far as ``abm run`` writes its ``timeseries.csv`` (``abm.experiments.run``:
+    the same columns, types and float form), its rows the days played."""
+    table = days_so_far(model).astype({"day": "int64", "total": "int64", **dict.fromkeys(COUNT_COLUMNS, "int64")})
+    return with_concentrations(table, model).to_csv(index=False, lineterminator="\n")
+
+
+@solara.component
+def ExportButton(model: SpatialTumour | CloneTumour) -> None:
+    """A download of the run so far (``run_csv``), built when clicked."""
+    update_counter.get()  # the file name says the day
+    name = "".join(c if c.isalnum() else "-" for c in model.config.name.lower()).strip("-") or "run"
+    solara.FileDownload(
+        lambda: run_csv(model),
+        filename=f"{name}-day{model.day}-timeseries.csv",
+        mime_type="text/csv",
+        children=[
+            solara.Button(
+                f"Download days 0-{model.day} (timeseries.csv)",
+                icon_name="mdi-download",
+                text=True,
+                classes=["abm-export"],
+            )
+        ],
+    )
+
+
 def _scheduled(model: SpatialTumour | CloneTumour) -> tuple[str, ...]:
     return tuple(block.drug for block in model.config.schedule)
 
@@ -240,7 +269,9 @@ def TumourView(model: SpatialTumour) -> None:
         StatusLines(model, table)
         with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             LatticeView(model)
-            figure(run_chart(table, model.days, _scheduled(model), events(table, model.config)))
+            with solara.Column(gap="4px"):
+                figure(run_chart(table, model.days, _scheduled(model), events(table, model.config)))
+                ExportButton(model)
 
 
 def _model_page(kind: str, viewed: type, card: str, view, name: str) -> None:
@@ -313,7 +344,9 @@ def PatientView(model: CloneTumour) -> None:
         StatusLines(model, table, verdict)
         with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             figure(burden_chart(table, _visits(model, table), model.days))
-            figure(shares_chart(table, model.days, _scheduled(model)))
+            with solara.Column(gap="4px"):
+                figure(shares_chart(table, model.days, _scheduled(model)))
+                ExportButton(model)
 
 
 @solara.component
