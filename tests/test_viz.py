@@ -166,16 +166,17 @@ def test_run_chart_spec_is_altairs_spec_of_the_same_rows() -> None:
 
     import altair as alt
 
-    from abm.viz.charts import counts_chart, doses_chart, run_chart
+    from abm.viz.charts import counts_chart, doses_chart, run_chart, with_spans
 
     model = ViewedTumour(draft=solara.reactive(load(None, {"model.days": 60})))
     for _ in range(2):  # the second call reuses the template built by the first
         for _ in range(20):
             model.step()
         table = days_so_far(model)
-        spec = run_chart(table, 60, ("osimertinib",))
+        spec = run_chart(table, 60, ("osimertinib",), [(5, "an event")])
         shown = [c for c in COUNT_COLUMNS if (table[c] > 0).any()]
         data = table[["day", *shown, "osimertinib"]]
+        data = with_spans(data.assign(event=[("an event" if d == 5 else None) for d in data["day"]]))
         direct = (
             alt.vconcat(counts_chart(data, shown, 60), doses_chart(data, ["osimertinib"], 1.0, 60))
             .resolve_scale(color="independent")
@@ -215,7 +216,21 @@ def test_controls_pick_a_scenario_edit_its_schedule_and_reject_bad_values_with_t
     assert draft.value.schedule[0].start == 14
 
     rc.find(v.Btn, class_="abm-add-block").widget.click()
-    assert len(draft.value.schedule) == 2 and draft.value.schedule[1].drug == "gefitinib"
+    # a bypass the schedule leaves open: an AXL inhibitor next to osimertinib
+    assert len(draft.value.schedule) == 2 and draft.value.schedule[1].drug == "bemcentinib"
+
+    # An invalid dose in the second block is refused, and each block shows its own dose (the
+    # message once shifted the blocks: block 1's field showed block 2's -1).
+    doses = rc.find(v.TextField, label="dose")
+    doses.widgets[1].v_model = "-1"
+    doses.widgets[1].fire_event("focusout", None)
+    assert "dose" in str(rc.find(v.Alert).widgets[0].children)
+    doses = rc.find(v.TextField, label="dose").widgets
+    assert [float(field.v_model) for field in doses] == [1.0, -1.0]
+    doses[1].v_model = "1"
+    doses[1].fire_event("focusout", None)
+    assert not rc.find(v.Alert).widgets
+
     rc.find(v.Select, label="drug").widgets[1].v_model = "bemcentinib"
     assert draft.value.schedule[1].drug == "bemcentinib"
 
@@ -260,3 +275,76 @@ def test_the_viz_seed_is_validated(model_class) -> None:
     draft = solara.reactive(as_kind(load(None, {"model.days": 5, "model.initial_cells": 300}), kind))
     with pytest.raises(InputError, match=r"^the seed: model\.seed: -1 is not allowed"):
         model_class(draft=draft, seed=-1)
+
+
+def test_add_drug_offers_a_drug_for_a_route_the_schedule_leaves_open() -> None:
+    from abm.viz.controls import next_drug
+
+    assert next_drug([]) == "osimertinib"
+    assert next_drug(["osimertinib"]) == "bemcentinib"  # AXL, first bypass in the drug table
+    assert next_drug(["osimertinib", "bemcentinib"]) == "savolitinib"  # then MET
+    assert next_drug(["gefitinib"]) not in ("gefitinib", "erlotinib")  # never a drug blocking nothing new
+
+
+def test_the_default_run_tells_response_then_regrowth_by_met_and_its_events() -> None:
+    """The built-in default (a lattice sampling a 10^10-cell tumour): the story line names the
+    response and then MET-amplified regrowth; the events include the MET majority and RECIST
+    progression of the sampled tumour (seed 0)."""
+    from abm.viz.story import events, status
+
+    model = ViewedTumour(draft=solara.reactive(load(None, {"model.days": 400})))
+    lines = []
+    while model.day < 400:
+        model.step()
+        if model.day in (20, 300):
+            lines.append(status(days_so_far(model), True))
+    assert lines[0].startswith("Responding"), lines
+    assert lines[1].startswith("Regrowing by MET-amplified"), lines
+    found = dict((label, day) for day, label in events(days_so_far(model), model.config))
+    assert 0 < found["MET-amplified majority"] < found["RECIST progression"] <= 400, found
+    assert "eradicated" not in found
+
+
+def test_the_story_says_when_the_tumour_is_gone() -> None:
+    import pandas as pd
+
+    from abm.viz.story import events, status
+
+    table = pd.DataFrame({"day": [0, 1, 2], "total": [10, 3, 0], **{c: [0, 0, 0] for c in COUNT_COLUMNS}})
+    table["sensitive"] = table["total"]
+    assert status(table, True).startswith("Eradicated on day 2")
+    assert events(table, load(None)) == [(2, "eradicated")]
+
+
+def test_a_hovered_site_says_what_it_holds() -> None:
+    from abm.viz.lattice import site_text
+
+    lattice = np.full((4, 3), -1, dtype=np.int16)
+    lattice[1, 2] = 0
+    lattice[3, 0] = state_of(MET_AMPLIFIED, PERSISTER)
+    assert site_text(lattice, 0, 0) == "site (0, 0) · empty"
+    assert site_text(lattice, 1, 2) == "site (1, 2) · cell: sensitive (no resistance mechanism)"
+    assert site_text(lattice, 3, 0) == "site (3, 0) · cell: drug-tolerant persister, MET-amplified"
+    assert site_text(lattice, 4, 0) == ""  # off the lattice (a pointer on the border)
+
+
+def test_the_exported_run_is_abm_runs_timeseries_of_the_days_played() -> None:
+    """The page's download (``run_csv``) after 30 days is the first 31 rows of the timeseries.csv
+    ``abm run`` writes for the same scenario and seed, byte for byte."""
+    import io
+
+    import pandas as pd
+
+    from abm.experiments.run import run_scenario
+    from abm.viz.app import run_csv
+
+    scenario = load(None, {"model.days": 60})
+    model = ViewedTumour(draft=solara.reactive(scenario))
+    for _ in range(30):
+        model.step()
+    exported = run_csv(model)
+    full = run_scenario(scenario, progress=False).timeseries
+    expected = io.StringIO()
+    full.iloc[:31].to_csv(expected, index=False, lineterminator="\n")
+    assert exported == expected.getvalue()
+    assert len(pd.read_csv(io.StringIO(exported))) == 31

@@ -1,8 +1,9 @@
 """The viz in a real browser: `abm viz` on a free local port, driven by Debian's headless chromium.
 
 Loads the page, sees the lattice and charts drawn, steps, edits the schedule, resets and sees
-the model follow the edit, then opens the virtual-patient page. Fails on any console error,
-failed request or request leaving 127.0.0.1. Screenshots go to tests/artifacts/viz/.
+the model follow the edit, then opens the virtual-patient page; plays the built-in default to
+its MET-amplified regrowth, hovers on the lattice, checks the sidebar and the schedule blocks'
+fields. Fails on any console error, failed request or request leaving 127.0.0.1. Screenshots go to tests/artifacts/viz/.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "viz"
 
 # A tumour that progresses within the test's patience: osimertinib on a tumour carrying a 1%
 # MET-amplified subclone (003 §5.2: such subclones precede failure by MET). On the patient page
-# (10^10 cells, seed 0) it first progresses on day 560.
+# (10^10 cells, seed 0) it first progresses on day 280 (biology v2; day 560 before).
 SCENARIO = """
 name = "osimertinib, MET subclone"
 [model]
@@ -94,7 +95,7 @@ def test_viz_in_chromium_steps_edits_schedule_resets_and_shows_a_patient(tmp_pat
         wait_for_status(page, "s.startsWith('Day 1 of 730')")
         assert day_of(status(page)) == 1
         day1_burden = chart_pixels(page, 0)
-        # Play until imaging shows progression (seed 0: day 560), then pause.
+        # Play until imaging shows progression (seed 0: day 280), then pause.
         page.get_by_role("button", name="▶").click()
         wait_for_status(page, "s.includes('first progression on day')", timeout_ms=300_000)
         page.get_by_role("button", name="❚❚").click()
@@ -113,3 +114,78 @@ def test_viz_in_chromium_steps_edits_schedule_resets_and_shows_a_patient(tmp_pat
         log = server.log_text()
     assert "Traceback" not in log and "raised exception" not in log, log
     print(f"\nscreenshots in {ARTIFACTS}; charts drawn {drawn_after:.1f} s after `abm viz` started")
+
+
+def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_dose() -> None:
+    """The built-in default played: the story line names MET-amplified regrowth; Mesa's unused
+    controls are gone; a long scenario name leaves the sidebar's width; an invalid dose in the
+    second block shows there only; no console error, no request beyond 127.0.0.1."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with viz_server() as server, chromium_page() as (page, watch):
+        page.goto(server.url + "/")
+        wait_for_drawn(page, charts=1)
+        assert status(page).startswith("Day 0 of 730 · 3,000 cells"), status(page)
+        for leftover in ("Information", "Use Threads", "Page 0"):
+            shown = page.get_by_text(leftover, exact=True)
+            assert not any(shown.nth(i).is_visible() for i in range(shown.count())), leftover
+        width = page.eval_on_selector(".abm-lattice img", "img => img.getBoundingClientRect().width")
+        assert width >= 400, width  # no longer a 280 px thumbnail
+        # Hover: the centre of the 120x120 lattice holds a cell of the day-0 disc.
+        box = page.locator(".abm-lattice img").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector(".abm-site-info")
+        hovered = page.inner_text(".abm-site-info")
+        assert hovered.startswith(("site (60, 59) · cell:", "site (60, 60) · cell:")), hovered
+        page.screenshot(path=ARTIFACTS / "5-default-day0-hover.png")
+        page.mouse.move(box["x"] + 3, box["y"] + 3)  # a corner: empty
+        page.wait_for_function("document.querySelector('.abm-site-info').innerText.includes('empty')")
+        assert page.inner_text(".abm-site-info").startswith("site (0, 119) · empty")
+        page.mouse.move(0, box["y"] + box["height"] + 200)  # away: the hover box goes
+        page.wait_for_selector(".abm-site-info", state="detached")
+
+        day0_lattice = page.eval_on_selector(".abm-lattice img", "img => img.src")
+        page.get_by_role("button", name="▶").click()
+        wait_for_status(page, "s.includes('Responding')", timeout_ms=120_000)
+        wait_for_status(
+            page,
+            "s.includes('Regrowing by MET-amplified') && day(s) > 200".replace("day(s)", "parseInt(s.split(' ')[1])"),
+            timeout_ms=300_000,
+        )
+        page.get_by_role("button", name="❚❚").click()
+        page.wait_for_timeout(1_500)
+        assert page.eval_on_selector(".abm-lattice img", "img => img.src") != day0_lattice  # drawn each day
+        page.screenshot(path=ARTIFACTS / "6-default-regrowth.png")
+
+        # Export: the days played as abm run's timeseries.csv, one row per day from day 0.
+        played = day_of(status(page))
+        with page.expect_download() as download:
+            page.locator(".abm-export").click()
+        rows = Path(download.value.path()).read_text().splitlines()
+        assert download.value.suggested_filename == f"osimertinib-continuous-day{played}-timeseries.csv"
+        assert rows[0].startswith("day,total,sensitive,") and len(rows) == played + 2, (rows[0], len(rows))
+
+        drawer = ".v-navigation-drawer"
+        before = page.eval_on_selector(drawer, "d => d.getBoundingClientRect().width")
+        page.locator(".abm-scenario").click()
+        page.get_by_role("option", name="osimertinib-savolitinib-on-regrowth", exact=False).click()
+        after = page.eval_on_selector(drawer, "d => d.getBoundingClientRect().width")
+        page.screenshot(path=ARTIFACTS / "5b-long-scenario-name.png")
+        assert after == before, (before, after)
+        page.locator(".abm-scenario").click()
+        page.get_by_role("option", name="(start)", exact=False).click()
+        page.wait_for_selector(".abm-block-1", state="detached")  # the default's one block
+        page.wait_for_selector(".v-menu__content", state="hidden")
+
+        page.locator(".abm-add-block").click()
+        page.wait_for_selector(".abm-block-1 .abm-dose input")
+        doses = page.locator(".abm-block-1 .abm-dose input")
+        doses.fill("-1")
+        doses.press("Tab")
+        page.wait_for_selector(".abm-controls-error")
+        assert page.locator(".abm-block-0 .abm-dose input").input_value() == "1.0"
+        assert page.locator(".abm-block-1 .abm-dose input").input_value() == "-1"
+        page.locator(".abm-controls").screenshot(path=ARTIFACTS / "7-invalid-dose-in-block-2.png")
+
+        assert watch.problems() == []
+        log = server.log_text()
+    assert "Traceback" not in log and "Warning" not in log, log

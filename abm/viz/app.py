@@ -11,23 +11,45 @@ scenario being edited (a solara reactive) and the seed, and build the model from
 
 from __future__ import annotations
 
+import base64
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import reacton.core
 import solara
 from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
 
+from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.config.scenario import ScenarioConfig, load, with_seed
+from abm.experiments.run import with_concentrations
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
 from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS
 from abm.viz.charts import burden_chart, figure, run_chart, shares_chart
 from abm.viz.controls import ScenarioControls, as_kind
-from abm.viz.lattice import lattice_png
+from abm.viz.lattice import lattice_png, site_text
+from abm.viz.story import events, status
 
 PLAY_INTERVAL_MS = 20  # SolaraViz's pause between days while playing
+
+# The page's own layout over SolaraViz's: the sidebar keeps its width whatever the scenario's name
+# (solara sizes it to its content, 400-600 px: a long name, or a scrollbar appearing, widened it),
+# and SolaraViz's controls the page does not use are hidden (its "Use Threads" box, its
+# "Information" card repeating the day: the third card of its sidebar column).
+PAGE_CSS = """
+.v-navigation-drawer .v-select__selection { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.v-navigation-drawer .v-select__selections { flex-wrap: nowrap; min-width: 0; }
+.v-navigation-drawer .abm-scenario { max-width: 330px; }
+.v-navigation-drawer .abm-controls { max-width: 376px; }
+.v-navigation-drawer .abm-controls .v-input { min-width: 0; }
+.v-navigation-drawer { width: 420px !important; min-width: 420px !important; max-width: 420px !important; }
+.v-navigation-drawer__content { scrollbar-gutter: stable; }
+.v-navigation-drawer .v-card:not(.abm-controls) .v-input--checkbox { display: none; }
+.v-navigation-drawer .d-flex > .v-card:nth-child(3):not(.abm-controls) { display: none; }
+"""
 
 
 class RenderPacer:
@@ -123,6 +145,33 @@ def days_so_far(model: SpatialTumour | CloneTumour) -> pd.DataFrame:
     return pd.DataFrame({name: values[:days] for name, values in columns.items()})
 
 
+def run_csv(model: SpatialTumour | CloneTumour) -> str:
+    """The run so far as ``abm run`` writes its ``timeseries.csv`` (``abm.experiments.run``:
+    the same columns, types and float form), its rows the days played."""
+    table = days_so_far(model).astype({"day": "int64", "total": "int64", **dict.fromkeys(COUNT_COLUMNS, "int64")})
+    return with_concentrations(table, model).to_csv(index=False, lineterminator="\n")
+
+
+@solara.component
+def ExportButton(model: SpatialTumour | CloneTumour) -> None:
+    """A download of the run so far (``run_csv``), built when clicked."""
+    update_counter.get()  # the file name says the day
+    name = "".join(c if c.isalnum() else "-" for c in model.config.name.lower()).strip("-") or "run"
+    solara.FileDownload(
+        lambda: run_csv(model),
+        filename=f"{name}-day{model.day}-timeseries.csv",
+        mime_type="text/csv",
+        children=[
+            solara.Button(
+                f"Download days 0-{model.day} (timeseries.csv)",
+                icon_name="mdi-download",
+                text=True,
+                classes=["abm-export"],
+            )
+        ],
+    )
+
+
 def _scheduled(model: SpatialTumour | CloneTumour) -> tuple[str, ...]:
     return tuple(block.drug for block in model.config.schedule)
 
@@ -132,6 +181,17 @@ def _today(model: SpatialTumour | CloneTumour) -> str:
     share = f" ({counts['total'] / baseline:.2f} of day 0)" if baseline else ""
     given = ", ".join(f"{drug} {dose:g}" for drug, dose in model.doses.items() if dose)
     return f"Day {model.day} of {model.days} · {counts['total']:,} cells{share} · today: {given or 'no drug'}"
+
+
+def StatusLines(model: SpatialTumour | CloneTumour, table: pd.DataFrame, findings: str = "") -> None:
+    """The day line, the clinic's ``findings`` and what is happening (``story.status``)."""
+    with solara.Column(gap="0px", classes=["abm-status"]):
+        solara.Text(_today(model))
+        if findings:
+            solara.Text(findings)
+        solara.Text(status(table, any(model.doses.values())), classes=["abm-story"], style={"font-weight": "bold"})
+        if model.day >= model.days and model.counts["total"]:
+            solara.Text(f"The run is over: its {model.days} days are done (Reset to start again).")
 
 
 @solara.component
@@ -158,14 +218,34 @@ def _card(title: str, draft: solara.Reactive[ScenarioConfig], kind: str, initial
 
 
 # --- spatial page ---------------------------------------------------------------------------
+@solara.component_vue("lattice.vue")
+def _LatticeImage(src: str, columns: int, rows: int, info: str, event_hover: Callable[[dict], None]) -> None:
+    pass
+
+
+@solara.component
+def LatticeImage(model: SpatialTumour) -> None:
+    """Today's lattice, one pixel per site scaled up by the browser without blurring (cheaper than
+    a big PNG); the site under the pointer shows its state, followed day by day while playing."""
+    update_counter.get()  # the model object stays the same from day to day: draw again after each
+    site, set_site = solara.use_state(None)
+    png = base64.b64encode(lattice_png(model.lattice, size=0)).decode()
+    width, height = model.lattice.shape
+    _LatticeImage(
+        src=f"data:image/png;base64,{png}",
+        columns=width,
+        rows=height,
+        info=site_text(model.lattice, *site) if site else "",
+        event_hover=lambda at: set_site((int(at["x"]), int(at["y"])) if at else None),
+    )
+
+
 def LatticeView(model: SpatialTumour):
-    """Today's lattice, one colour per mechanism, with the day, the burden and the legend."""
-    with solara.Column(gap="4px", classes=["abm-lattice"]) as view:
-        solara.Style(".abm-pixelated, .abm-pixelated img { image-rendering: pixelated; }")
-        solara.Text(_today(model), classes=["abm-status"])
-        with solara.Div(style={"border": "1px solid #999", "width": "282px", "line-height": "0"}):
-            # One pixel per site, scaled up by the browser without blurring (cheaper than a big PNG).
-            solara.Image(lattice_png(model.lattice, size=0), format="png", width="280px", classes=["abm-pixelated"])
+    """Today's lattice, one colour per mechanism, with the legend; it takes the column's width."""
+    with solara.Column(
+        gap="4px", classes=["abm-lattice"], style={"flex": "1 1 360px", "max-width": "min(640px, 100%, 70vh)"}
+    ) as view:
+        LatticeImage(model)
         with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.85em"}):
             for name, colour in [*MECHANISM_COLOURS.items(), ("empty", EMPTY_COLOUR)]:
                 with solara.Row(gap="3px", style={"align-items": "center"}):
@@ -179,33 +259,47 @@ def LatticeView(model: SpatialTumour):
     return view
 
 
-def RunCharts(model: SpatialTumour | CloneTumour):
-    """Cells per mechanism over time (log axis) with each drug's dose under it."""
-    return figure(run_chart(days_so_far(model), model.days, _scheduled(model)))
+@solara.component
+def TumourView(model: SpatialTumour) -> None:
+    """The spatial page's main area: status, the lattice and the charts side by side (stacked
+    when the window is narrow)."""
+    update_counter.get()  # SolaraViz bumps it after each day: draw again
+    table = days_so_far(model)
+    with solara.Column(gap="6px", style={"padding": "12px"}):
+        StatusLines(model, table)
+        with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            LatticeView(model)
+            with solara.Column(gap="4px"):
+                figure(run_chart(table, model.days, _scheduled(model), events(table, model.config)))
+                ExportButton(model)
 
 
-def _model_page(kind: str, viewed: type, card: str, components: list, name: str) -> None:
-    """A SolaraViz page of one model, built from the scenario its sidebar card edits."""
+def _model_page(kind: str, viewed: type, card: str, view, name: str) -> None:
+    """A SolaraViz page of one model, built from the scenario its sidebar card edits, its main
+    area drawn by ``view(model)`` (not SolaraViz's grid of components: that clipped the charts
+    of a narrow window and showed a "Page 0" tab)."""
     initial = solara.use_memo(lambda: initial_scenario(kind), [])
     draft = solara.use_reactive(initial)
     pacer = use_pacer()
     first = solara.use_memo(lambda: viewed(draft=draft, pacer=pacer), [])
     model = solara.use_reactive(first)
+    solara.Style(PAGE_CSS)
     SidebarCard(card, draft, kind, initial)
     SolaraViz(
         model,
-        components=components,
+        components=[],
         model_params={"draft": draft, "pacer": pacer, "seed": _seed_input(initial)},
         play_interval=PLAY_INTERVAL_MS,
         name=name,
     )
+    view(model.value)
 
 
 @solara.component
 def TumourPage() -> None:
     """The spatial model under therapy."""
     _model_page(
-        "spatial", ViewedTumour, "Scenario", [(LatticeView, 0), (RunCharts, 0)], "EGFR-mutant tumour under therapy"
+        "spatial", ViewedTumour, "Scenario", TumourView, "EGFR-mutant tumour under therapy: response, then resistance"
     )
 
 
@@ -233,8 +327,10 @@ def _visits(model: CloneTumour, table: pd.DataFrame) -> pd.DataFrame:
     return visits
 
 
-def PatientBurden(model: CloneTumour):
-    """The day, the burden and the RECIST findings so far, over the burden chart."""
+@solara.component
+def PatientView(model: CloneTumour) -> None:
+    """The patient page's main area: status and RECIST findings, burden, shares and doses."""
+    update_counter.get()  # SolaraViz bumps it after each day: draw again
     recist = model.recist
     progression = recist.progression_day
     if len(recist.visits) < 2:
@@ -243,26 +339,20 @@ def PatientBurden(model: CloneTumour):
         verdict = f"Best response {recist.best_response} · " + (
             f"first progression on day {progression}" if progression is not None else "no progression yet"
         )
-    with solara.Column(gap="2px") as view:
-        with solara.Column(gap="0px", classes=["abm-status"]):
-            solara.Text(_today(model))
-            solara.Text(verdict)
-        table = days_so_far(model)
-        figure(burden_chart(table, _visits(model, table), model.days))
-    return view
-
-
-def PatientShares(model: CloneTumour):
-    """Mechanism shares over time, with the doses under them."""
-    return figure(shares_chart(days_so_far(model), model.days, _scheduled(model)))
+    table = days_so_far(model)
+    with solara.Column(gap="6px", style={"padding": "12px"}):
+        StatusLines(model, table, verdict)
+        with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            figure(burden_chart(table, _visits(model, table), model.days))
+            with solara.Column(gap="4px"):
+                figure(shares_chart(table, model.days, _scheduled(model)))
+                ExportButton(model)
 
 
 @solara.component
 def PatientPage() -> None:
     """One virtual patient of the clone model."""
-    _model_page(
-        "clone", ViewedPatient, "Patient", [(PatientBurden, 0), (PatientShares, 0)], "One virtual patient (clone model)"
-    )
+    _model_page("clone", ViewedPatient, "Patient", PatientView, "One virtual patient (clone model)")
 
 
 routes = [

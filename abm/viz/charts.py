@@ -95,11 +95,15 @@ def drugs_shown(table: pd.DataFrame, scheduled: tuple[str, ...]) -> list[str]:
     return [d for d, g in zip(DRUG_NAMES, given, strict=True) if g or d in scheduled] or list(DRUG_NAMES[:1])
 
 
-def counts_chart(data: pd.DataFrame, shown: list[str], days: int) -> alt.Chart:
-    """Cells carrying each mechanism per day on a log axis; zero counts are left out (no log of 0)."""
-    return (
-        alt.Chart(data)
-        .transform_fold(shown, as_=["mechanism", "cells"])
+EVENT_COLOUR = "#333333"
+
+
+def counts_chart(data: pd.DataFrame, shown: list[str], days: int) -> alt.LayerChart:
+    """Cells carrying each mechanism per day on a log axis (zero counts left out: no log of 0),
+    with the run's events (an ``event`` column, null on other days) as labelled rules."""
+    base = alt.Chart(data)
+    lines = (
+        base.transform_fold(shown, as_=["mechanism", "cells"])
         .transform_filter("datum.cells > 0")
         .mark_line(interpolate="step-after")
         .encode(
@@ -107,22 +111,35 @@ def counts_chart(data: pd.DataFrame, shown: list[str], days: int) -> alt.Chart:
             y=alt.Y("cells:Q", title="cells", scale=alt.Scale(type="log")),
             color=alt.Color("mechanism:N", scale=_scale(MECHANISM_COLOURS, shown), legend=_legend()),
         )
-        .properties(width=WIDTH, height=170, title="Cells per mechanism")
     )
+    marked = base.transform_filter("isValid(datum.event)")
+    rules = marked.mark_rule(color=EVENT_COLOUR, strokeDash=[4, 3]).encode(
+        x=_day_axis(days), tooltip=["day:Q", "event:N"]
+    )
+    labels = marked.mark_text(
+        align="left", baseline="top", angle=270, dx=-4, dy=3, fontSize=10, color=EVENT_COLOUR
+    ).encode(x=_day_axis(days), y=alt.value(0), text="event:N")
+    return alt.layer(lines, rules, labels).properties(width=WIDTH, height=190, title="Cells per mechanism")
 
 
-def doses_chart(data: pd.DataFrame, drugs: list[str], top: float, days: int, height: int = 60) -> alt.Chart:
-    """Each drug's relative dose per day."""
+def doses_chart(data: pd.DataFrame, drugs: list[str], top: float, days: int) -> alt.Chart:
+    """Each drug's doses as a bar along the day axis (a Gantt strip): one row per drug, darker
+    for a higher dose, so two drugs at the same dose never hide each other. Each row of ``data``
+    lasts from ``day`` to ``day_end``."""
     return (
         alt.Chart(data)
         .transform_fold(drugs, as_=["drug", "dose"])
-        .mark_line(interpolate="step-after")
+        .transform_filter("datum.dose > 0")
+        .mark_rect()
         .encode(
             x=_day_axis(days),
-            y=alt.Y("dose:Q", title="dose", scale=alt.Scale(domain=[0, top])),
-            color=alt.Color("drug:N", scale=_scale(DRUG_COLOURS, drugs), legend=_legend()),
+            x2="day_end:Q",
+            y=alt.Y("drug:N", title=None, sort=drugs, scale=alt.Scale(domain=drugs)),
+            color=alt.Color("drug:N", scale=_scale(DRUG_COLOURS, drugs), legend=None),
+            opacity=alt.Opacity("dose:Q", scale=alt.Scale(domain=[0, top], range=[0.15, 1]), legend=None),
+            tooltip=["drug:N", alt.Tooltip("dose:Q", title="relative dose"), "day:Q"],
         )
-        .properties(width=WIDTH, height=height, title="Relative dose (1 = standard)")
+        .properties(width=WIDTH, height=18 * len(drugs), title="Doses (darker: higher; 1 = standard)")
     )
 
 
@@ -130,11 +147,27 @@ def _top_dose(table: pd.DataFrame, drugs: list[str]) -> float:
     return max(1.0, float(table[drugs].to_numpy().max())) if len(table) else 1.0
 
 
-def run_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Spec of the counts per mechanism with the doses under them, sharing the day axis."""
+def with_spans(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``day_end``: the day the next row starts (the last row lasts one day),
+    so thinned rows still tile the day axis."""
+    days = table["day"].to_numpy()
+    return table.assign(day_end=np.append(days[1:], days[-1:] + 1) if len(days) else days)
+
+
+def run_chart(
+    table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = (), events: list[tuple[int, str]] = ()
+) -> dict[str, Any]:
+    """Spec of the counts per mechanism, with the run's ``events`` (day, label) marked, over the
+    dose strip, sharing the day axis."""
     shown, drugs = present(table), drugs_shown(table, scheduled)
     top = _top_dose(table, drugs)
-    data = thin(table[["day", *shown, *drugs]])
+    data = table[["day", *shown, *drugs]]
+    by_day: dict[int, str] = {}
+    for day, label in events:  # two events on one day share the row
+        by_day[day] = f"{by_day[day]}; {label}" if day in by_day else label
+    labels = data["day"].map(by_day).astype(object)
+    labels = labels.where(labels.notna(), None)
+    data = with_spans(thin(data.assign(event=labels), keep=labels.notna().to_numpy()))
     return _spec(
         ("run", tuple(shown), tuple(drugs), top, days),
         data,
@@ -189,8 +222,10 @@ def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()
     shown, drugs = present(table), drugs_shown(table, scheduled)
     top = _top_dose(table, drugs)
     total = table["total"].where(table["total"] > 0)
-    data = thin(
-        pd.DataFrame({"day": table["day"], **{c: table[c] / total for c in shown}, **{d: table[d] for d in drugs}})
+    data = with_spans(
+        thin(
+            pd.DataFrame({"day": table["day"], **{c: table[c] / total for c in shown}, **{d: table[d] for d in drugs}})
+        )
     )
 
     def build(d: pd.DataFrame) -> alt.VConcatChart:

@@ -14,7 +14,8 @@ from typing import Any
 
 import solara
 
-from abm.biology.drugs import DRUG_NAMES
+from abm.biology.drugs import DRUG_NAMES, DRUGS
+from abm.biology.mechanisms import Route
 from abm.clinic.readouts import READOUT_NAMES
 from abm.config.paths import set_in
 from abm.config.scenario import CloneSettings, ScenarioConfig, SpatialSettings, file_kind, load, validate
@@ -78,6 +79,22 @@ def without_block(data: dict[str, Any], index: int) -> dict[str, Any]:
     return edited(data, ("schedule",), [b for i, b in enumerate(data["schedule"]) if i != index])
 
 
+FIRST_LINE = "osimertinib"  # the standard first line (FLAURA): what an empty schedule gets first
+EGFR_ROUTES = {r for r in Route if r.value.startswith("egfr_")}
+
+
+def next_drug(scheduled: list[str]) -> str:
+    """The drug "add drug" adds: osimertinib to an empty schedule, else the first drug (in the
+    drug table's order) that blocks a route the schedule leaves open, a bypass route (MET, AXL,
+    HER2, IGF-1R) before another EGFR inhibitor; a drug already scheduled only when none is left."""
+    if not scheduled:
+        return FIRST_LINE
+    covered = {route for drug in scheduled for route in DRUGS[drug].blocks}
+    fresh = [name for name in DRUG_NAMES if name not in scheduled and set(DRUGS[name].blocks) - covered]
+    fresh.sort(key=lambda name: bool(set(DRUGS[name].blocks) - covered <= EGFR_ROUTES))  # stable: table order
+    return (fresh or [n for n in DRUG_NAMES if n not in scheduled] or [FIRST_LINE])[0]
+
+
 def _heading(text: str) -> None:
     # Not solara.Markdown: it loads mermaid from the CDN, one more asset to ship for bold text.
     solara.Text(text, style={"font-weight": "bold", "margin-top": "8px"})
@@ -120,17 +137,27 @@ def ScenarioControls(draft: solara.Reactive[ScenarioConfig], kind: str, initial:
     )
     current = data.value
     solara.Text(current.get("description", ""), style={"font-size": "0.85em", "color": "#555"})
-    if error.value:
-        solara.Error(error.value, dense=True, classes=["abm-controls-error"])
+    # The message always has its place, so the blocks below keep theirs in the page: an error
+    # inserted before them shifted each block onto its neighbour's fields (dose -1 in block 2
+    # showed in block 1's).
+    with solara.Column(gap="0px"):
+        if error.value:
+            solara.Error(error.value, dense=True, classes=["abm-controls-error"])
     _heading("Schedule (applies on Reset)")
     for index, block in enumerate(current["schedule"]):
-        BlockControls(index, block, edit, remove)
+        BlockControls(index, block, edit, remove).key(f"block-{index}")
     with solara.Row():
         solara.Button(
             "add drug",
             icon_name="mdi-plus",
             text=True,
-            on_click=lambda: apply(edited(current, ("schedule",), [*current["schedule"], {"drug": DRUG_NAMES[0]}])),
+            on_click=lambda: apply(
+                edited(
+                    current,
+                    ("schedule",),
+                    [*current["schedule"], {"drug": next_drug([b["drug"] for b in current["schedule"]])}],
+                )
+            ),
             classes=["abm-add-block"],
         )
     _heading("Lattice and tumour" if kind == "spatial" else "Tumour")
@@ -168,9 +195,13 @@ def BlockControls(
             solara.Select("drug", values=list(DRUG_NAMES), value=block["drug"], on_value=edit((*here, "drug")))
             dose = block.get("dose", 1.0)
             if isinstance(dose, str):  # a dose in mg ("80 mg") stays text
-                solara.InputText("dose", value=dose, on_value=edit((*here, "dose")), style="max-width: 70px")
+                solara.InputText(
+                    "dose", value=dose, on_value=edit((*here, "dose")), style="max-width: 70px", classes=["abm-dose"]
+                )
             else:
-                solara.InputFloat("dose", value=dose, on_value=edit((*here, "dose")), style="max-width: 70px")
+                solara.InputFloat(
+                    "dose", value=dose, on_value=edit((*here, "dose")), style="max-width: 70px", classes=["abm-dose"]
+                )
             solara.Button(icon_name="mdi-delete", icon=True, on_click=lambda: remove(index), classes=["abm-remove"])
         WhenControls("start", block.get("start", 0), edit((*here, "start")), optional=False)
         WhenControls("stop", block.get("stop"), edit((*here, "stop")), optional=True)

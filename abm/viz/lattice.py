@@ -11,6 +11,7 @@ import io
 import numpy as np
 from PIL import Image
 
+from abm.biology.mechanisms import mechanisms_of
 from abm.report.colours import state_rgb
 
 _RGB = state_rgb()  # row N_STATES (the last) is an empty site
@@ -32,3 +33,18 @@ def lattice_png(lattice: np.ndarray, size: int = 480) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels, "RGB").save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def site_text(lattice: np.ndarray, x: int, y: int) -> str:
+    """What a (width, height) lattice holds at site (x, y): empty, a sensitive cell, or the
+    mechanisms the cell carries (``mechanisms.Mechanism.label``)."""
+    width, height = lattice.shape
+    if not (0 <= x < width and 0 <= y < height):
+        return ""
+    state = int(lattice[x, y])
+    if state < 0:
+        held = "empty"
+    else:
+        carried = [m.label for m in mechanisms_of(state)]
+        held = "cell: " + (", ".join(carried) if carried else "sensitive (no resistance mechanism)")
+    return f"site ({x}, {y}) · {held}"

@@ -12,6 +12,9 @@ from abm.io.errors import InputError
 # Where solara would fetch a file missing from the local assets: a closed port on this machine,
 # so a missing asset fails at once in the browser instead of leaving the machine.
 NO_CDN = "http://127.0.0.1:9/"
+# Solara warns on every page load over http to 127.0.0.1 (not "localhost") that its session
+# cookie falls back to SameSite=Lax: right for a local app, and ~12 lines per load.
+QUIET = "ignore:Cookies with samesite=none require https:UserWarning"
 
 
 def environment(scenario: str | None, assets: Path) -> dict[str, str]:
@@ -23,6 +26,7 @@ def environment(scenario: str | None, assets: Path) -> dict[str, str]:
         SOLARA_ASSETS_CDN=NO_CDN,
         SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
         ABM_VIZ_SCENARIO=str(Path(scenario).resolve()) if scenario else "",
+        PYTHONWARNINGS=",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), QUIET])),
     )
     return env
 
