@@ -336,31 +336,32 @@ def steady_exposures(pk: Pharmacokinetics) -> list[float]:
     return [pk.relative_exposure(a) for a in averages]
 
 
+def day_administrations(
+    pk: Pharmacokinetics, day: int, relative: float, last_due: int | None, taken: Callable[[int, int], bool] | None
+) -> tuple[int | None, Pattern]:
+    """One day of the dosing rule: the day's administrations taken, as (hour, mg), and the day the
+    drug was last due. ``doses_per_day`` a day, or, for a drug given every few days, one on the
+    first day on and then one each interval while it stays on (a stop, ``relative`` 0, resets the
+    interval). ``taken(day, k)``: whether administration ``k`` of ``day`` was taken (None: all)."""
+    if relative <= 0.0:
+        return None, ()
+    mg = relative * pk.standard_dose_mg
+    if pk.interval_days > 1:
+        if last_due is not None and day - last_due < pk.interval_days:
+            return last_due, ()
+        return day, (((0.0, mg),) if taken is None or taken(day, 0) else ())
+    return last_due, tuple((k * pk.interval_h, mg) for k in range(pk.doses_per_day) if taken is None or taken(day, k))
+
+
 def administrations(
     pk: Pharmacokinetics, relative_doses: Sequence[float], taken: Callable[[int, int], bool] | None = None
 ) -> list[Pattern]:
-    """Each day's administrations taken, as (hour, mg), the drug given on each day at that day's
-    relative dose (0: not given) at the standard regimen's times, as ``abm.clinic.dosing`` gives
-    them: ``doses_per_day`` a day, or, for a drug given every few days, one on the first day on and
-    then one each interval while it stays on (a stop resets the interval). ``taken(day, k)``:
-    whether administration ``k`` of ``day`` was taken (default: every one)."""
+    """Each day's administrations taken, as (hour, mg), for a course of daily relative doses (0:
+    not given): ``day_administrations`` day after day, the rule ``abm.clinic.dosing`` applies."""
     days: list[Pattern] = []
     last_due = None
     for day, relative in enumerate(relative_doses):
-        pattern: Pattern = ()
-        if relative <= 0.0:
-            last_due = None
-        elif pk.interval_days > 1:
-            if last_due is None or day - last_due >= pk.interval_days:
-                last_due = day
-                if taken is None or taken(day, 0):
-                    pattern = ((0.0, relative * pk.standard_dose_mg),)
-        else:
-            pattern = tuple(
-                (k * pk.interval_h, relative * pk.standard_dose_mg)
-                for k in range(pk.doses_per_day)
-                if taken is None or taken(day, k)
-            )
+        last_due, pattern = day_administrations(pk, day, relative, last_due, taken)
         days.append(pattern)
     return days
 

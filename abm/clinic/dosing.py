@@ -35,6 +35,7 @@ from abm.biology.pharmacokinetics import (
     DayModel,
     Pattern,
     Pharmacokinetics,
+    day_administrations,
     quantised,
     settled,
 )
@@ -74,7 +75,7 @@ class Dosing:
         self.key: tuple[float, ...] = self._standing
 
     # --- administrations ---------------------------------------------------------------------
-    def _taken(self, drug: int, day: int, dose: int) -> bool:
+    def taken(self, drug: int, day: int, dose: int) -> bool:
         """Whether administration ``dose`` of ``day`` is taken: one uniform per (drug, day, dose)."""
         if self.adherence >= 1.0:
             return True
@@ -88,15 +89,9 @@ class Dosing:
 
     def _pattern(self, drug: int, track: _Track, day: int, relative: float) -> tuple[_Track, Pattern]:
         """The day's administrations taken as (hour, mg), and the drug's track with its due day."""
-        pk = self._kinetics[drug]
-        if relative <= 0.0:  # stopped: a restart gives its first dose at once
-            return (track if track.last_due is None else replace(track, last_due=None)), ()
-        mg = relative * pk.standard_dose_mg
-        if pk.interval_days > 1:  # every few days: due on the first day on, then each interval
-            if track.last_due is not None and day - track.last_due < pk.interval_days:
-                return track, ()
-            return replace(track, last_due=day), (((0.0, mg),) if self._taken(drug, day, 0) else ())
-        return track, tuple((k * pk.interval_h, mg) for k in range(pk.doses_per_day) if self._taken(drug, day, k))
+        taken = (lambda d, k: self.taken(drug, d, k)) if self.adherence < 1.0 else None
+        last_due, pattern = day_administrations(self._kinetics[drug], day, relative, track.last_due, taken)
+        return (track if last_due == track.last_due else replace(track, last_due=last_due)), pattern
 
     def _effective(self, drug: int, track: _Track, day: int, relative: float) -> tuple[_Track, float]:
         """The drug's track after ``day`` and the day's effective relative dose (pk off) or quantised
@@ -105,7 +100,7 @@ class Dosing:
         if not self.pk:  # the share of the day's administrations taken (every day on is one for q3w)
             if relative <= 0.0:
                 return track, 0.0
-            taken = sum(self._taken(drug, day, k) for k in range(pk.doses_per_day))
+            taken = sum(self.taken(drug, day, k) for k in range(pk.doses_per_day))
             return track, relative * taken / pk.doses_per_day
         track, pattern = self._pattern(drug, track, day, relative)
         model = self._models[drug]

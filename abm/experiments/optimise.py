@@ -64,7 +64,7 @@ from abm.config.files import locate
 from abm.config.paths import dotted, parse_path, set_in
 from abm.config.scenario import read_toml
 from abm.experiments.sweep.design import Vary
-from abm.io.errors import InputError, from_validation_error
+from abm.io.errors import InputError, from_validation_error, unknown_name
 from abm.io.inputs import USER_FILE
 from abm.io.schema import ARM, PFS2_DAYS, PFS_DAYS, PROGRESSED, PROGRESSED2
 
@@ -145,7 +145,7 @@ class Constraints(BaseModel):
     def _known_drugs(cls, table: dict[str, Any]) -> dict[str, Any]:
         for drug, value in table.items():
             if drug not in DRUG_NAMES:
-                raise ValueError(f"unknown drug {drug!r}; allowed: {', '.join(DRUG_NAMES)}")
+                raise ValueError(unknown_name("drug", drug, DRUG_NAMES))
             if isinstance(value, list) and len(value) != 2:
                 raise ValueError(f"{drug}: {value!r} is not allowed; allowed: [low, high]")
             low, high = (value, value) if not isinstance(value, list) else value

@@ -115,7 +115,7 @@ def with_concentrations(df: pd.DataFrame, model: SpatialTumour | CloneTumour) ->
             columns[CONCENTRATION_PREFIX + name] = np.zeros(len(df))
             continue
         # the very draws the course took its doses by (one per drug, day and administration)
-        taken = (lambda day, k, n=number: dosing._taken(n, day, k)) if missed else None  # type: ignore[union-attr]
+        taken = (lambda day, k, n=number: dosing.taken(n, day, k)) if missed else None  # type: ignore[union-attr]
         levels = daily_concentrations(DRUGS[name].pk, doses.tolist(), taken)
         floor = TRACE * DRUGS[name].pk.standard_average_mg_l * NG_PER_ML_PER_MG_PER_L
         columns[CONCENTRATION_PREFIX + name] = [float(f"{c:.4g}") if c >= floor else 0.0 for c in levels]
