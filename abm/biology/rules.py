@@ -22,18 +22,26 @@ import numpy as np
 from abm.biology.drugs import DRUG_NAMES, cytotoxic_exposures, route_blocks
 from abm.biology.mechanisms import (
     AXL_HIGH,
+    BRAF_V600E,
     C797S,
     C797S_CIS,
+    DRIVER_SWITCHES,
+    EGFR_AMPLIFIED,
+    FIELD_MASK,
     HER2_AMPLIFIED,
     IGF1R_ACTIVE,
+    KRAS_MUTANT,
     MECHANISMS,
     MET_AMPLIFIED,
+    MET_EXON14,
     N_STATES,
     PERSISTER,
+    PIK3CA_MUTANT,
     T790M,
     Mechanism,
     Route,
     bit,
+    mask,
     routes,
 )
 from abm.biology.parameters import Parameters
@@ -45,7 +53,8 @@ PERSISTER_ROUTES = (Route.AXL, Route.IGF1R)
 
 # The rules below are vectorised over every state at once: arrays indexed by state.
 STATES = np.arange(N_STATES)
-CARRIES = {m: (STATES & bit(m)) > 0 for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
+CARRIES = {m: (STATES & mask(m)) == bit(m) for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
+SWITCHED = (STATES & FIELD_MASK) != 0  # the state carries a driver switch (at most one)
 HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (states, routes)
 IS_EGFR = np.array([r in EGFR_ROUTES for r in ROUTES])
 IS_PERSISTER_ROUTE = np.array([r in PERSISTER_ROUTES for r in ROUTES])
@@ -63,8 +72,20 @@ def route_capacity(p: Parameters) -> np.ndarray:
         Route.MET: p.met_bypass_capacity,
         Route.HER2: p.her2_bypass_capacity,
         Route.IGF1R: p.igf1r_bypass_capacity,
-    }
+    }  # the cascade routes (KRAS, BRAF, PIK3CA) carry it all: activated downstream of every receptor
     return np.array([capacity.get(r, 1.0) for r in ROUTES])
+
+
+def state_blocks(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(states, routes): how much of each route the drugs block in a cell of each state.
+
+    The blocks of ``blocks`` for every state but the EGFR-amplified: more copies of its EGFR allele
+    (003 §3.2) leave ``egfr_amplification_escape`` of every EGFR-route block unblocked, whichever
+    drug blocks it (a TKI or amivantamab).
+    """
+    b = np.broadcast_to(_per_route(blocks), HAS_ROUTE.shape)
+    escape = np.where(CARRIES[EGFR_AMPLIFIED][:, None] & IS_EGFR[None, :], p.egfr_amplification_escape, 0.0)
+    return b * (1.0 - escape)
 
 
 def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -74,16 +95,16 @@ def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     the signalling left off is the product over routes of (1 - capacity x (1 - block)). With
     full-capacity routes this is the bypass logic: controlled only when every route is blocked.
     """
-    b = _per_route(blocks)
+    b = state_blocks(p, blocks)
     return np.where(HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
 
 
-def egfr_block(blocks: dict[Route, float]) -> np.ndarray:
+def egfr_block(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: how much of the cell's own EGFR signalling the drugs block, the TKI pressure it feels.
 
     With two mutant alleles (T790M and C797S in trans) both must be blocked.
     """
-    return np.where(HAS_ROUTE & IS_EGFR, _per_route(blocks), 1.0).prod(axis=1)
+    return np.where(HAS_ROUTE & IS_EGFR, state_blocks(p, blocks), 1.0).prod(axis=1)
 
 
 def persister_support_block(blocks: dict[Route, float]) -> np.ndarray:
@@ -114,7 +135,20 @@ MUTATION_RATES: dict[Mechanism, str] = {
     MET_AMPLIFIED: "met_amplification_rate",
     HER2_AMPLIFIED: "her2_amplification_rate",
 }
-POINT_MUTATIONS = frozenset({T790M, C797S})
+# The driver switches (mechanisms.DRIVER_SWITCHES): a daughter of a cell that carries none gains
+# at most one. MET exon 14 skipping and the cascade mutations are point mutations (splice-site and
+# hotspot substitutions), raised by mutability; EGFR amplification is not.
+SWITCH_RATES: dict[Mechanism, str] = {
+    EGFR_AMPLIFIED: "egfr_amplification_rate",
+    MET_EXON14: "met_exon14_rate",
+    KRAS_MUTANT: "kras_mutation_rate",
+    BRAF_V600E: "braf_v600e_mutation_rate",
+    PIK3CA_MUTANT: "pik3ca_mutation_rate",
+}
+assert tuple(SWITCH_RATES) == DRIVER_SWITCHES
+POINT_MUTATIONS = frozenset({T790M, C797S, MET_EXON14, KRAS_MUTANT, BRAF_V600E, PIK3CA_MUTANT})
+# Every genetic mechanism a tumour can acquire by division, with its rate parameter.
+ACQUIRED: dict[Mechanism, str] = {**MUTATION_RATES, **SWITCH_RATES}
 
 
 def fitness(p: Parameters) -> np.ndarray:
@@ -237,7 +271,7 @@ def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int,
     Persisters revert when their routes are free again (off drug, 003 §5.2); AXL upregulation
     and IGF-1R activation are induced by the TKI pressure a cell feels and revert without it.
     """
-    tki = egfr_block(blocks)
+    tki = egfr_block(p, blocks)
     persister, axl, igf1r = CARRIES[PERSISTER], CARRIES[AXL_HIGH], CARRIES[IGF1R_ACTIVE]
     axl_induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
     return {
@@ -257,6 +291,15 @@ def mutability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     return 1.0 + excess * (1.0 - blocks[Route.AXL])
 
 
+def switch_gain_probabilities(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(states, switches): probability per division that the daughter gains each driver switch
+    (``SWITCH_RATES`` order); 0 for a cell that carries one already (the field holds one)."""
+    m = mutability(p, blocks)
+    rates = [getattr(p, name) * (m if mech in POINT_MUTATIONS else 1.0) for mech, name in SWITCH_RATES.items()]
+    q = np.minimum(1.0, np.stack([np.broadcast_to(r, STATES.shape) for r in rates], axis=1))
+    return np.where(SWITCHED[:, None], 0.0, q)
+
+
 def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
     """Per bit, per state: probability per division that the daughter gains a genetic mechanism it lacks."""
     m = mutability(p, blocks)
@@ -268,21 +311,10 @@ def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[in
 
 
 def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
-    """(S, S): a daughter's state given its parent's, the mutations drawn independently per bit.
-
-    A daughter that comes to carry both T790M and C797S carries them on one allele (cis) with
-    probability ``c797s_cis_share``, else on two (trans).
-    """
-    matrix = flip_matrix(mutation_probabilities(p, blocks))
-    both = bit(T790M) | bit(C797S)
-    gains_both = ((STATES[None, :] & both) == both) & ((STATES[:, None] & both) != both)
-    moved = np.where(gains_both, matrix * p.c797s_cis_share, 0.0)
-    matrix = matrix - moved
-    # Into the same target with the cis bit set (no column maps onto another twice, so plain
-    # indexing adds, not np.add.at); a target already cis keeps what it had.
-    trans = (STATES & bit(C797S_CIS)) == 0
-    matrix[:, STATES[trans] | bit(C797S_CIS)] += moved[:, trans]
-    matrix[:, ~trans] += moved[:, ~trans]
+    """(S, S): a daughter's state given its parent's (``daughter_columns`` as a matrix)."""
+    matrix = np.zeros((N_STATES, N_STATES))
+    targets, probs = daughter_columns(p, blocks)
+    np.add.at(matrix, (np.repeat(STATES, targets.shape[1]), targets.ravel()), probs.ravel())
     return matrix
 
 
@@ -317,7 +349,14 @@ def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:
 
 def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
     """``daughter_matrix`` by columns without the (S, S) matrix: per state, each daughter state it
-    can have and its probability; column 0 is no mutation. The same numbers as the matrix's."""
+    can have and its probability; column 0 is no mutation.
+
+    The mutations of the plain bits are drawn independently per bit. A daughter that comes to carry
+    both T790M and C797S carries them on one allele (cis) with probability ``c797s_cis_share``, else
+    on two (trans). A daughter of a cell with no driver switch gains switch j with probability q_j
+    (``switch_gain_probabilities``), and then no plain-bit mutation in the same division (a double
+    event of ~10^-14 per division), so the plain-bit outcomes share 1 - sum q_j.
+    """
     targets, probs = flip_columns(mutation_probabilities(p, blocks))
     both, cis = bit(T790M) | bit(C797S), bit(C797S_CIS)
     gains_both = ((targets & both) == both) & ((STATES[:, None] & both) != both)
@@ -326,7 +365,14 @@ def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndar
     already_cis = (targets & cis) != 0  # (unreachable states) the moved share lands back on the target
     kept = np.where(already_cis, kept + moved, kept)
     moved = np.where(already_cis, 0.0, moved)
-    return np.concatenate([targets, targets | cis], axis=1), np.concatenate([kept, 0.0 + moved], axis=1)
+    gains = switch_gain_probabilities(p, blocks)
+    plain = 1.0 - gains.sum(axis=1, keepdims=True)
+    switched = STATES[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
+    switched = np.where(SWITCHED[:, None], STATES[:, None], switched)  # one switch already: none gained
+    return (
+        np.concatenate([targets, targets | cis, switched], axis=1),
+        np.concatenate([kept * plain, 0.0 + moved * plain, gains], axis=1),
+    )
 
 
 def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -467,7 +513,8 @@ def _daughters(p: Parameters, axl_block: float) -> tuple[tuple[np.ndarray, np.nd
 # Most states a cell can change to in one switch (any non-empty subset of the reversible bits
 # flipping) or one mutation (any non-empty subset of the genetic bits gained).
 SWITCH_TARGETS = (1 << sum(not m.genetic for m in MECHANISMS)) - 1
-MUTATION_TARGETS = (1 << sum(m.genetic for m in MECHANISMS)) - 1
+# (The plain genetic bits are MUTATION_RATES' and C797S_CIS; a driver switch is gained alone.)
+MUTATION_TARGETS = (1 << (len(MUTATION_RATES) + 1)) - 1 + len(SWITCH_RATES)
 RESCUE_TARGETS = len(PERSISTER_ROUTES)  # an AXL-high or an IGF-1R-active persister
 
 
