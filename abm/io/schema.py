@@ -181,7 +181,7 @@ TIMESERIES = _table(
     f"""
     {DAY} | int | days | days since the start; counts at the start of that day, doses given during it
     {TOTAL} | int | cells | tumour cells
-    <count column> | int | cells | cells carrying that mechanism (sensitive: none, not persisters; driver switches: one per cell)
+    <count column> | int | cells | cells with that mechanism (sensitive: none, no persisters; one driver switch at most)
     <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
     {CLONES} | int | clones | living clones | clone runs
 """,
