@@ -308,14 +308,14 @@ class Parameters(BaseModel):
         "Fraction of initial cells that are EGFR-amplified; None draws it from the tumour's history.",
     )
     egfr_amplification_rate: float = param(
-        3e-12,
+        3e-11,
         "per_division",
         "assumption: the seeds give no share of EGFR amplification in EGFR-TKI resistance (003 §3.2: 13% after "
-        "MET inhibitors); kept at the level of the minor cascade routes (a few percent at progression)",
+        "MET inhibitors); kept at the level of the minor cascade routes (~2% at progression)",
         "Probability per division that a daughter (carrying no driver switch) acquires EGFR amplification.",
     )
     egfr_amplification_escape: float = param(
-        0.9,
+        0.95,
         "fraction",
         "003 §3.2 (EGFR activation mediates resistance: more receptor than the drug blocks); assumption for the "
         "value, constrained by EGFR amplification being a resistance to the TKI it arises on: a subclone must grow "
@@ -329,7 +329,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells with MET exon 14 skipping; None draws it from the tumour's history.",
     )
     met_exon14_rate: float = param(
-        1e-12,
+        1e-11,
         "per_division",
         "assumption: 003 §3.1.3 gives MET exon 14 skipping as a primary driver (3-4% of NSCLC) that does not "
         "coexist with EGFR mutations, and no share in EGFR-TKI resistance: the rarest route here (~1%)",
@@ -342,10 +342,10 @@ class Parameters(BaseModel):
         "Fraction of initial cells carrying a KRAS mutation; None draws it from the tumour's history.",
     )
     kras_mutation_rate: float = param(
-        3e-12,
+        3e-11,
         "per_division",
         "assumption: 003 §3.6.1 reports KRAS G12S/G12D/G13D/Q61R in osimertinib resistance without a share; "
-        "taken as BRAF V600E's (~3%)",
+        "taken a little below BRAF V600E's (~2%)",
         "Probability per division that a daughter (carrying no driver switch) acquires a KRAS mutation.",
     )
     braf_v600e_initial_fraction: float | None = param(
@@ -355,7 +355,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells carrying BRAF V600E; None draws it from the tumour's history.",
     )
     braf_v600e_mutation_rate: float = param(
-        3e-12,
+        3e-11,
         "per_division",
         "assumption constrained by BRAF V600E in ~3% of osimertinib resistance (003 §3.6.1; biology.md)",
         "Probability per division that a daughter (carrying no driver switch) acquires BRAF V600E.",
@@ -367,7 +367,7 @@ class Parameters(BaseModel):
         "Fraction of initial cells carrying a PIK3CA mutation; None draws it from the tumour's history.",
     )
     pik3ca_mutation_rate: float = param(
-        8e-12,
+        6e-11,
         "per_division",
         "assumption constrained by PIK3CA mutations in 4-11% of osimertinib resistance (003 §3.6.2; biology.md) "
         "and 2-11% of TKI resistance (003 §4.4)",
