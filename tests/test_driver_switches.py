@@ -37,7 +37,15 @@ from abm.biology.mechanisms import (
     valid,
 )
 from abm.biology.parameters import Parameters
-from abm.biology.rules import SWITCH_RATES, daughter_columns, daughter_matrix, doses_key, rule_tables
+from abm.biology.rules import (
+    MUTATION_TARGETS,
+    SWITCH_RATES,
+    compact_moves,
+    daughter_columns,
+    daughter_matrix,
+    doses_key,
+    rule_tables,
+)
 from abm.config.scenario import ScenarioConfig
 from abm.experiments.validation import validate, validation_trial
 from abm.models.clone import CloneTumour
@@ -190,6 +198,7 @@ def test_the_cohort_engine_gains_switches_as_the_clone_model_does() -> None:
     """Switches at 10^-5 per division, 30 tumours each way, independent seeds: the mean share of
     cells carrying each kind of switch at day 120 agrees between the compiled cohort engine and the
     clone model (Welch, p > 0.001), and 10x the rates is told apart."""
+
     def shares(finals: list[dict[str, int]]) -> dict[str, np.ndarray]:
         total = np.array([f["total"] for f in finals], dtype=float)
         return {m: np.array([f[m] for f in finals]) / total for m in ("pik3ca_mutant", "braf_v600e", "egfr_amplified")}
@@ -216,3 +225,16 @@ def test_the_rates_give_the_reviewed_shares_at_osimertinib_progression() -> None
     assert braf["ci"][0] <= 0.03 <= braf["ci"][1], braf
     for key in ("pik3ca", "braf", "kras"):
         assert by_key[f"{key}_gefitinib"]["simulated"] <= by_key[f"{key}_osimertinib"]["simulated"], key
+
+
+@pytest.mark.parametrize("doses", [{}, {"osimertinib": 1.0}, {"osimertinib": 1.0, "bemcentinib": 0.5}])
+def test_the_daughter_moves_built_on_the_plain_states_are_those_of_every_state(doses: dict[str, float]) -> None:
+    """``RuleTables`` builds a daughter's moves on the 256 plain states and repeats them over the
+    driver-switch field: the same arrays as ``compact_moves`` of the full ``daughter_columns``."""
+    p = Parameters(pik3ca_mutation_rate=1e-4, kras_mutation_rate=3e-5, t790m_mutation_rate=1e-3)
+    tables = rule_tables(p, doses_key(doses))
+    columns = daughter_columns(p, tables.blocks)
+    full = compact_moves(*columns, MUTATION_TARGETS)
+    np.testing.assert_array_equal(tables.daughter_moves[0], full[0])
+    np.testing.assert_allclose(tables.daughter_moves[1], full[1], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(tables.mutate_any, 1.0 - columns[1][:, 0], rtol=1e-12, atol=1e-18)

@@ -28,6 +28,7 @@ from abm.biology.mechanisms import (
     DRIVER_SWITCHES,
     EGFR_AMPLIFIED,
     FIELD_MASK,
+    FIELD_SHIFT,
     HER2_AMPLIFIED,
     IGF1R_ACTIVE,
     KRAS_MUTANT,
@@ -55,6 +56,7 @@ PERSISTER_ROUTES = (Route.AXL, Route.IGF1R)
 STATES = np.arange(N_STATES)
 CARRIES = {m: (STATES & mask(m)) == bit(m) for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
 SWITCHED = (STATES & FIELD_MASK) != 0  # the state carries a driver switch (at most one)
+PLAIN_STATES = 1 << FIELD_SHIFT  # the states of the plain bits alone: 0 to 255
 HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (states, routes)
 IS_EGFR = np.array([r in EGFR_ROUTES for r in ROUTES])
 IS_PERSISTER_ROUTE = np.array([r in PERSISTER_ROUTES for r in ROUTES])
@@ -318,15 +320,16 @@ def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     return matrix
 
 
-def flip_columns(flips: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def flip_columns(flips: dict[int, np.ndarray], rows: np.ndarray = STATES) -> tuple[np.ndarray, np.ndarray]:
     """Each combination of the bits in ``flips`` flipping independently: per state, its target
     and probability, (S, 2^bits) each; column 0 is no flip (the state itself). Combinations in
-    ``itertools.product`` order, each probability the product over bits in ``flips`` order."""
+    ``itertools.product`` order, each probability the product over bits in ``flips`` order.
+    ``rows``: the first states only (0 to len(rows) - 1), for which ``flips`` hold the probabilities."""
     chosen = _combinations(len(flips))  # (2^bits, bits)
-    q = np.array(list(flips.values()), dtype=float).reshape(len(flips), -1)  # (bits, S or 1)
+    q = np.array([np.broadcast_to(v, STATES.shape)[: rows.size] for v in flips.values()], dtype=float)  # (bits, rows)
     probs = np.where(chosen[:, :, None], q, 1.0 - q).prod(axis=1)  # multiplied in bit order
     flipped = (chosen * np.array(list(flips), dtype=np.int64)).sum(axis=1)  # bits are distinct: sum = or
-    targets = STATES[None, :] ^ flipped[:, None]
+    targets = rows[None, :] ^ flipped[:, None]
     return targets.T.copy(), np.broadcast_to(probs, targets.shape).T.copy()
 
 
@@ -357,25 +360,31 @@ def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndar
     (``switch_gain_probabilities``), and then no plain-bit mutation in the same division (a double
     event of ~10^-14 per division), so the plain-bit outcomes share 1 - sum q_j.
     """
-    targets, probs = flip_columns(mutation_probabilities(p, blocks))
+    targets, probs = _plain_bit_columns(p, blocks, STATES)
+    gains = switch_gain_probabilities(p, blocks)
+    plain = 1.0 - gains.sum(axis=1, keepdims=True)
+    switched = STATES[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
+    switched = np.where(SWITCHED[:, None], STATES[:, None], switched)  # one switch already: none gained
+    return np.concatenate([targets, switched], axis=1), np.concatenate([probs * plain, gains], axis=1)
+
+
+def _plain_bit_columns(p: Parameters, blocks: dict[Route, float], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The daughters of the first ``rows`` states by mutations of the plain bits alone (no switch
+    gained): each bit independently, the cis share of T790M + C797S; (rows, 2 x 2^bits) each."""
+    targets, probs = flip_columns(mutation_probabilities(p, blocks), rows)
     both, cis = bit(T790M) | bit(C797S), bit(C797S_CIS)
-    gains_both = ((targets & both) == both) & ((STATES[:, None] & both) != both)
+    gains_both = ((targets & both) == both) & ((rows[:, None] & both) != both)
     moved = np.where(gains_both, probs * p.c797s_cis_share, 0.0)
     kept = probs - moved
     already_cis = (targets & cis) != 0  # (unreachable states) the moved share lands back on the target
     kept = np.where(already_cis, kept + moved, kept)
     moved = np.where(already_cis, 0.0, moved)
-    gains = switch_gain_probabilities(p, blocks)
-    plain = 1.0 - gains.sum(axis=1, keepdims=True)
-    switched = STATES[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
-    switched = np.where(SWITCHED[:, None], STATES[:, None], switched)  # one switch already: none gained
-    return (
-        np.concatenate([targets, targets | cis, switched], axis=1),
-        np.concatenate([kept * plain, 0.0 + moved * plain, gains], axis=1),
-    )
+    return np.concatenate([targets, targets | cis], axis=1), np.concatenate([kept, 0.0 + moved], axis=1)
 
 
-def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def compact_moves(
+    targets: np.ndarray, probs: np.ndarray, k: int, rows: np.ndarray = STATES
+) -> tuple[np.ndarray, np.ndarray]:
     """The off-diagonal part of the transition matrix whose row s holds ``probs[s, j]`` at
     ``targets[s, j]`` (distinct targets per row where the probability is positive; the diagonal
     ignored), as (targets, probabilities), (S, k) each, without building the matrix.
@@ -384,17 +393,17 @@ def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.nd
     itself at probability 0), and the probability of each given that it changes. k is small
     (a few reversible bits, a few mutations), so drawing over k columns is cheap.
     """
-    positive = (probs > 0) & (targets != STATES[:, None])
+    positive = (probs > 0) & (targets != rows[:, None])
     order = np.argsort(np.where(positive, targets, N_STATES), axis=1, kind="stable")[:, :k]
-    rows = STATES[:, None]
-    chosen = positive[rows, order]
-    out_targets = np.where(chosen, targets[rows, order], rows)
-    out_probs = np.where(chosen, probs[rows, order], 0.0)
+    index = np.arange(rows.size)[:, None]
+    chosen = positive[index, order]
+    out_targets = np.where(chosen, targets[index, order], rows[:, None])
+    out_probs = np.where(chosen, probs[index, order], 0.0)
     assert positive.sum(axis=1).max() <= k
     if out_targets.shape[1] < k:
         pad = k - out_targets.shape[1]
-        out_targets = np.concatenate([out_targets, np.repeat(STATES[:, None], pad, axis=1)], axis=1)
-        out_probs = np.concatenate([out_probs, np.zeros((N_STATES, pad))], axis=1)
+        out_targets = np.concatenate([out_targets, np.repeat(rows[:, None], pad, axis=1)], axis=1)
+        out_probs = np.concatenate([out_probs, np.zeros((rows.size, pad))], axis=1)
     total = out_probs.sum(axis=1, keepdims=True)
     return out_targets, np.divide(out_probs, total, out=np.zeros_like(out_probs), where=total > 0)
 
@@ -439,10 +448,6 @@ class RuleTables:
         return flip_columns(switch_probabilities(self.params, self.blocks))
 
     @cached_property
-    def _daughter_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return _daughters(self.params, self.blocks[Route.AXL])[0]
-
-    @cached_property
     def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """Which persister a rescued cell becomes (``compact_moves``)."""
         return compact_moves(*self._rescue_columns, RESCUE_TARGETS)
@@ -480,7 +485,7 @@ class RuleTables:
     @cached_property
     def mutate_any(self) -> np.ndarray:
         """Probability that a daughter differs from its parent."""
-        return 1.0 - self._daughter_columns[1][:, 0]
+        return _daughters(self.params, self.blocks[Route.AXL])[0]
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -490,21 +495,47 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 def _likeliest_first(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Moves with each row's likeliest outcome first (a stable sort: ties keep their order)."""
-    rows = STATES[:, None]
+    rows = np.arange(targets.shape[0])[:, None]
     order = np.argsort(-probs, axis=1, kind="stable")
     return targets[rows, order], probs[rows, order]
 
 
 @lru_cache(maxsize=256)
-def _daughters(p: Parameters, axl_block: float) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """A daughter's columns, moves and moves likeliest first. The doses reach them only through the
-    AXL block (``mutability``), so tables at other doses of the same parameters share them: with
+def _daughters(p: Parameters, axl_block: float) -> tuple:
+    """A daughter's change probability (``mutate_any``), moves (``compact_moves`` of
+    ``daughter_columns``) and moves likeliest first. The doses reach them only through the AXL block
+    (``mutability``), so tables at other doses of the same parameters share them: with
     pharmacokinetics a course meets a new exposure of its TKI on each day of build-up or washout.
+
+    Built on the 256 states of the plain bits and repeated over the driver-switch field (the numbers
+    of ``daughter_columns``, at a sixth of the cost): a state with a switch has its plain base's
+    plain-bit daughters, each carrying the switch, and gains no other; one without gains each.
     Read-only: shared between tables."""
-    columns = daughter_columns(p, {Route.AXL: axl_block})  # mutation_probabilities reads only the AXL block
-    parts = (columns, compact_moves(*columns, MUTATION_TARGETS))
-    parts = (*parts, _likeliest_first(*parts[1]))
-    for pair in parts:
+    blocks = {Route.AXL: axl_block}  # mutation_probabilities reads only the AXL block
+    base = STATES[:PLAIN_STATES]
+    targets, probs = _plain_bit_columns(p, blocks, base)
+    gains = switch_gain_probabilities(p, blocks)[:PLAIN_STATES]
+    switched = base[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
+    plain = 1.0 - gains.sum(axis=1, keepdims=True)
+    free = compact_moves(
+        np.concatenate([targets, switched], axis=1),
+        np.concatenate([probs * plain, gains], axis=1),
+        MUTATION_TARGETS,
+        base,
+    )
+    holding = compact_moves(targets, probs, MUTATION_TARGETS, base)
+    fields = range(1, N_STATES // PLAIN_STATES)
+
+    def repeated(first: tuple[np.ndarray, np.ndarray], rest: tuple[np.ndarray, np.ndarray]):
+        return (
+            np.concatenate([first[0], *(rest[0] | (f << FIELD_SHIFT) for f in fields)]),
+            np.concatenate([first[1], *(rest[1] for _ in fields)]),
+        )
+
+    change = np.concatenate([1.0 - probs[:, 0] * plain[:, 0], *(1.0 - probs[:, 0] for _ in fields)])
+    parts = (change, repeated(free, holding), repeated(_likeliest_first(*free), _likeliest_first(*holding)))
+    change.setflags(write=False)
+    for pair in parts[1:]:
         for array in pair:
             array.setflags(write=False)
     return parts
