@@ -524,15 +524,16 @@ def _daughters(p: Parameters, axl_block: float) -> tuple:
         base,
     )
     holding = compact_moves(targets, probs, MUTATION_TARGETS, base)
-    fields = range(1, N_STATES // PLAIN_STATES)
+    fields = np.arange(1, N_STATES // PLAIN_STATES, dtype=np.int64)[:, None, None] << FIELD_SHIFT
 
     def repeated(first: tuple[np.ndarray, np.ndarray], rest: tuple[np.ndarray, np.ndarray]):
-        return (
-            np.concatenate([first[0], *(rest[0] | (f << FIELD_SHIFT) for f in fields)]),
-            np.concatenate([first[1], *(rest[1] for _ in fields)]),
-        )
+        targets = np.empty((len(fields) + 1, *first[0].shape), dtype=np.int64)
+        targets[0], targets[1:] = first[0], rest[0][None] | fields
+        probs = np.empty((len(fields) + 1, *first[1].shape))
+        probs[0], probs[1:] = first[1], rest[1][None]
+        return targets.reshape(N_STATES, -1), probs.reshape(N_STATES, -1)
 
-    change = np.concatenate([1.0 - probs[:, 0] * plain[:, 0], *(1.0 - probs[:, 0] for _ in fields)])
+    change = np.concatenate([1.0 - probs[:, 0] * plain[:, 0], np.tile(1.0 - probs[:, 0], len(fields))])
     parts = (change, repeated(free, holding), repeated(_likeliest_first(*free), _likeliest_first(*holding)))
     change.setflags(write=False)
     for pair in parts[1:]:
