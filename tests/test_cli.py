@@ -55,7 +55,8 @@ def test_run_default_scenario_writes_documented_outputs(tmp_path: Path, run) -> 
     done = run("run", "--days", "20", "--out", out, *SMALL)
     assert done.returncode == 0, done.stderr
     df = pd.read_csv(out / "timeseries.csv")
-    assert list(df.columns) == ["day", "total", *COUNT_COLUMNS, *DRUG_NAMES]
+    concentrations = [f"concentration_{d}" for d in DRUG_NAMES]
+    assert list(df.columns) == ["day", "total", *COUNT_COLUMNS, *DRUG_NAMES, *concentrations]
     assert list(df["day"]) == list(range(21))
     assert (df["osimertinib"] == 1.0).all() and (df["gefitinib"] == 0.0).all()
     summary = json.loads((out / "summary.json").read_text())

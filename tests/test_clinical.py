@@ -59,6 +59,27 @@ def test_second_progression_is_judged_from_the_first_progression_scan() -> None:
     assert r.best_response == "PR"
 
 
+def test_a_later_line_is_judged_from_its_own_baseline_the_progression_scan() -> None:
+    """Line 2 starts at the first progression scan (3e9 cells, 17.9 mm): shrinking to 0.5e9
+    (9.8 mm, -45% of that scan) is its PR, though the first line's baseline (26.7 mm) would
+    call it less than a PR of the first line's nadir; the first line's response is unchanged."""
+    r = scans([1e10, 1e9, 3e9, 1e9, 0.5e9, 2e9])
+    assert r.progression_days == [2 * 56, 5 * 56]
+    assert r.line_response(0) == r.best_response == "PR"
+    assert r.line_response(1) == "PR"
+    assert r.line_best_changes[1] == pytest.approx(sum_of_diameters(0.5e9) / sum_of_diameters(3e9) - 1, rel=1e-9)
+    assert r.line_response(2) == "NE"  # a third line's baseline with no scan after it
+    assert r.line_response(3) == "NE"  # never started
+
+
+def test_a_later_line_stable_or_progressing_at_its_first_scan() -> None:
+    stable = scans([1e10, 1e9, 3e9, 2.5e9, 2.4e9])  # -6% at best: SD
+    assert stable.line_response(1) == "SD"
+    early = scans([1e10, 1e9, 3e9, 9e9])  # progresses again at line 2's first scan
+    assert early.line_response(1) == "PD"
+    assert scans([1e10, 1e9, 3e9]).line_response(1) == "NE"  # no scan after the progression
+
+
 def test_a_scan_still_measures_the_residual_lesion_when_the_cells_are_gone() -> None:
     """Best response is capped by what remains of the lesion (stroma, fibrosis): ~-49% at 15%."""
     from abm.config.scenario import validate

@@ -15,9 +15,16 @@ from abm.models.cohort import run_cohort
 from abm.models.course import Course
 from tests.conftest import SCENARIOS
 
-# Trials whose schedules change doses by the calendar, by triggers on scans, liquid biopsies
-# and daily readouts, and adaptively.
-TRIALS = ["trial-first-line", "trial-axl-timing", "trial-adaptive", "trial-liquid-biopsy", "trial-met-after-first-gen"]
+# Trials whose schedules change doses by the calendar, by triggers on scans, liquid biopsies,
+# daily readouts and rebiopsies, and adaptively.
+TRIALS = [
+    "trial-first-line",
+    "trial-axl-timing",
+    "trial-adaptive",
+    "trial-liquid-biopsy",
+    "trial-met-after-first-gen",
+    "trial-orchard",  # all-of triggers on the rebiopsy, for_days from a triggered start
+]
 
 
 def every_day(monkeypatch: pytest.MonkeyPatch) -> None:

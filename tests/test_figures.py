@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from matplotlib.image import AxesImage
 
-from abm.biology.drugs import DRUG_NAMES
+from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import COUNT_COLUMNS, N_STATES, describe
+from abm.biology.pharmacokinetics import daily_concentrations
 from abm.config.scenario import ScenarioConfig
 from abm.experiments.run import run_scenario, write_run
 from abm.experiments.trial_stats import summarise_trial
@@ -140,14 +141,28 @@ def test_muller_of_an_old_run_uses_the_mechanism_columns(spatial_run: Path, tmp_
     np.testing.assert_allclose(stack.sum(axis=0), 1.0, atol=1e-9)
 
 
-def test_burden_figure_draws_totals_and_dose_bands(spatial_run: Path) -> None:
+def test_burden_figure_draws_totals_concentrations_and_dose_bands(spatial_run: Path) -> None:
     fig = run_figures.burden_figure(spatial_run)
     ts = pd.read_csv(spatial_run / "timeseries.csv")
-    top, bands = fig.axes
+    top, levels, bands = fig.axes
     total = next(line for line in top.lines if line.get_gid() == "total")
     np.testing.assert_array_equal(np.ma.filled(total.get_ydata(), np.nan)[:5], ts["total"].to_numpy()[:5])
     assert top.get_yscale() == "log"
     assert {c.get_gid() for c in bands.collections} == {"dose:osimertinib", "dose:bemcentinib"}
+    # each drug given: its concentration over its standard steady-state average (1 = calibrated)
+    lines = {line.get_gid(): line for line in levels.lines}
+    assert {"concentration:osimertinib", "concentration:bemcentinib"} <= set(lines)
+    steady = DRUGS["bemcentinib"].pk.standard_average_mg_l * 1000.0
+    drawn = np.ma.filled(lines["concentration:bemcentinib"].get_ydata(), np.nan)
+    np.testing.assert_allclose(drawn[:10], ts["concentration_bemcentinib"].to_numpy()[:10] / steady)
+    assert np.nanargmax(drawn) == 9  # the last day given (stop = 10), then it washes out
+    assert levels.get_yscale() == "log"
+
+
+def test_burden_figure_of_a_run_without_concentrations_keeps_two_panels(spatial_run: Path, tmp_path: Path) -> None:
+    ts = pd.read_csv(spatial_run / "timeseries.csv")
+    ts[[c for c in ts if not c.startswith("concentration_")]].to_csv(tmp_path / "timeseries.csv", index=False)
+    assert len(run_figures.burden_figure(tmp_path).axes) == 2
 
 
 def test_snapshot_cells_take_their_lead_mechanism() -> None:
@@ -324,3 +339,17 @@ def test_sensitivity_bars_are_ranked(method: str, order: list[float], tmp_path: 
     assert [b.get_width() for b in bars] == pytest.approx(order)  # bottom to top: least to most
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[-1] == "division_rate"
+
+
+def test_burden_figure_marks_the_doses_of_a_drug_given_every_three_weeks(tmp_path: Path) -> None:
+    """Carboplatin on for 50 days: doses on days 0, 21 and 42, marked on the concentration panel."""
+    days = np.arange(61)
+    ts = pd.DataFrame({"day": days, "total": 100, **dict.fromkeys(COUNT_COLUMNS, 0)})
+    for drug in DRUG_NAMES:
+        ts[drug] = (days < 50).astype(float) if drug == "carboplatin" else 0.0
+    for drug in DRUG_NAMES:
+        ts[f"concentration_{drug}"] = daily_concentrations(DRUGS[drug].pk, ts[drug].tolist())
+    ts.to_csv(tmp_path / "timeseries.csv", index=False)
+    _, levels, _ = run_figures.burden_figure(tmp_path).axes
+    marks = next(line for line in levels.lines if line.get_gid() == "administration:carboplatin")
+    assert list(marks.get_xdata()) == [0, 21, 42]

@@ -135,6 +135,27 @@ CASES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
         'name = "t"\ncohort_from = "t.toml"\n' + ARM,
         ("cohort_from", "t.toml is already in the chain"),
     ),
+    # all-of triggers and for_days: the branch the file meant, one line
+    "all-of with a trigger's key": (
+        "trial",
+        "t.toml",
+        TRIAL
+        + '[[arms]]\nname = "a"\nschedule = [{ drug = "osimertinib", start = '
+        + '{ all = [{ readout = "progressions", above = 0.5 }], readout = "day" } }]\n',
+        ("arms[0].schedule[0].start.readout", "unknown key; allowed: all"),
+    ),
+    "all-of with an unknown readout": (
+        "run",
+        "s.toml",
+        '[[schedule]]\ndrug = "osimertinib"\nstop = { all = [{ readout = "biopsy_mood", above = 0.5 }] }\n',
+        ("schedule[0].stop.all[0].readout", "unknown readout 'biopsy_mood'; allowed: day"),
+    ),
+    "for_days zero": (
+        "run",
+        "s.toml",
+        '[[schedule]]\ndrug = "osimertinib"\nfor_days = 0\n',
+        ("schedule[0].for_days", "0 is not allowed; allowed: greater than or equal to 1"),
+    ),
     # class 12: an index past the end says so
     "index beyond the schedule": (
         "run",

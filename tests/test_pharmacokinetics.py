@@ -20,11 +20,19 @@ from pydantic import ValidationError
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS, route_blocks
 from abm.biology.mechanisms import N_STATES, Route
-from abm.biology.pharmacokinetics import Compartments, DayModel, concentration, quantised, steady_exposures
+from abm.biology.pharmacokinetics import (
+    Compartments,
+    DayModel,
+    concentration,
+    daily_concentrations,
+    quantised,
+    steady_exposures,
+)
 from abm.biology.rules import rule_tables
 from abm.clinic.dosing import Dosing
 from abm.clinic.schedule import DosingBlock, ScheduleRun
 from abm.config.scenario import ScenarioConfig
+from abm.experiments.run import run_scenario
 from abm.experiments.trial import Distribution, load_trial, patient_characteristics, patient_seed, simulate_courses
 from abm.models.cohort import run_cohort
 from abm.models.course import Course
@@ -382,3 +390,65 @@ def test_adherence_is_refused_outside_0_to_1(tmp_path: Path) -> None:
     }
     with pytest.raises(InputError, match=r"cohort.adherence.high: 1.2 is not allowed; allowed: probability"):
         validate_trial(data, "t.toml")
+
+
+# --- concentrations in a run's output (abm run: timeseries.csv, the report's dose panel) ---------
+def test_daily_concentrations_rise_to_steady_state_and_fall_with_the_half_life() -> None:
+    """Osimertinib 30 days on then off: the day's average rises every day to the standard Css,avg
+    (dose / (CL/F x 24 h)); after the last dose it falls by 2^(-24 h / t1/2) a day, once absorbed."""
+    pk = DRUGS["osimertinib"].pk
+    levels = daily_concentrations(pk, [1.0] * 30 + [0.0] * 20)
+    steady = pk.standard_average_mg_l * 1000.0
+    change = np.diff(levels)
+    assert (change[:29] > 0).all() and (change[29:] < 0).all()
+    assert levels[0] < 0.3 * steady and levels[29] == pytest.approx(steady, rel=0.01)
+    daily_fall = np.array(levels[36:]) / np.array(levels[35:-1])
+    np.testing.assert_allclose(daily_fall, 2.0 ** (-24.0 / pk.half_life_h), rtol=1e-3)
+    # the very day averages the pk model turns into the day's exposure
+    dosing = Dosing(True, 1.0, np.random.SeedSequence(0), 50)
+    column = DRUG_NAMES.index("osimertinib")
+    keys = [dosing.today(d, {"osimertinib": float(d < 30)})[column] for d in range(50)]
+    assert keys == [quantised(pk.relative_exposure(c / 1000.0)) for c in levels]
+    assert daily_concentrations(pk, [0.0] * 10) == [0.0] * 10
+
+
+def test_daily_concentrations_of_a_drug_given_every_three_weeks() -> None:
+    """Carboplatin 'given' daily is dosed on day 0, 21, 42 (as abm.clinic.dosing gives it): each
+    cycle's days add up to the dose's AUC (dose / CL), and a stop resets the cycle."""
+    pk = DRUGS["carboplatin"].pk
+    levels = daily_concentrations(pk, [1.0] * 63)
+    peaks = [d for d in range(1, 63) if levels[d] > levels[d - 1]]
+    assert peaks == [21, 42] and levels[0] > 0.0
+    auc = sum(levels[:21]) * 24.0  # ng*h/mL
+    assert auc == pytest.approx(pk.standard_dose_mg / pk.clearance_l_per_h * 1000.0, rel=1e-3)
+    restarted = daily_concentrations(pk, [1.0] * 5 + [0.0] * 3 + [1.0] * 10)
+    assert restarted[8] > restarted[7]  # a restart gives its first dose at once
+
+
+def test_missed_doses_are_left_out_of_the_concentrations() -> None:
+    pk = DRUGS["osimertinib"].pk
+    taken = daily_concentrations(pk, [1.0] * 20, lambda day, k: day != 10)
+    every = daily_concentrations(pk, [1.0] * 20)
+    assert taken[:10] == every[:10] and taken[10] < every[10] and taken[19] < every[19]
+
+
+HOLIDAY = {
+    "name": "concentration columns",
+    "model": {"kind": "clone", "initial_cells": 10**6, "days": 60, "seed": 2},
+    "schedule": [{"drug": "osimertinib", "stop": 20}, {"drug": "osimertinib", "start": 30}],
+}
+
+
+@pytest.mark.parametrize("pk", [False, True])
+def test_a_run_writes_each_drugs_concentration(pk: bool) -> None:
+    """abm run's daily table: one concentration column per drug, the given drug's rising over its
+    first doses, falling through the holiday (days 20-29) and rising again; every other drug 0."""
+    config = ScenarioConfig.model_validate({**HOLIDAY, "clinical": {"pk": pk}})
+    ts = run_scenario(config, progress=False).timeseries
+    levels = ts["concentration_osimertinib"].to_numpy()
+    assert levels[0] > 0.0 and all(np.diff(levels[:20]) > 0) and all(np.diff(levels[19:30]) < 0)
+    assert levels[30] > levels[29] and levels[19] > 2.0 ** (10 * 24.0 / 48.1) * levels[29] * 0.9
+    expected = daily_concentrations(DRUGS["osimertinib"].pk, ts["osimertinib"].tolist())
+    np.testing.assert_allclose(levels, expected, rtol=1e-3)
+    others = [f"concentration_{d}" for d in DRUG_NAMES if d != "osimertinib"]
+    assert (ts[others] == 0.0).all().all()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abm.clinic.readouts import liquid_biopsy
+from abm.clinic.readouts import biopsy, liquid_biopsy
 from abm.config.scenario import ScenarioConfig
 from abm.models.clone import CloneTumour
 
@@ -67,3 +67,31 @@ def test_liquid_biopsy_hides_what_is_below_the_limit() -> None:
     counts |= dict.fromkeys(("egfr_amplified", "met_exon14", "kras_mutant", "braf_v600e", "pik3ca_mutant"), 0)
     seen = liquid_biopsy(counts, 0.01)
     assert seen["ctdna_t790m"] == 0.0 and seen["ctdna_met_amplified"] == 0.02
+
+
+def test_second_line_chosen_by_the_rebiopsy_at_progression() -> None:
+    """ORCHARD's design: at the progression scan the rebiopsy's findings (biopsy_<mechanism>)
+    pick the second line: savolitinib when it found MET, else 4 cycles (84 days) of carboplatin."""
+    met_found = {"all": [ON_PROGRESSION, {"readout": "biopsy_met_amplified", "above": 0.5}]}
+    met_not_found = {"all": [ON_PROGRESSION, {"readout": "biopsy_met_amplified", "below": 0.5}]}
+    schedule = [
+        {"drug": "gefitinib"},
+        {"drug": "savolitinib", "start": met_found},
+        {"drug": "carboplatin", "start": met_not_found, "for_days": 84},
+    ]
+    found = []
+    for met in (1e-2, 0.0):  # a MET subclone that the rebiopsy finds; none
+        model = run(schedule, met_amplified_initial_fraction=met)
+        day = model.recist.progression_day
+        assert day is not None
+        with_met = "met_amplified" in biopsy(model.at_progression[0], 0.01, 0.1)  # the default limits
+        df = model.timeseries().set_index("day")
+        given = "savolitinib" if with_met else "carboplatin"
+        assert (df.loc[: day - 1, ["savolitinib", "carboplatin"]] == 0).all().all()
+        on = df.index[df[given] > 0]
+        assert on[0] == day
+        if given == "carboplatin":
+            assert list(on) == list(range(day, day + 84))
+        assert (df[{"savolitinib": "carboplatin", "carboplatin": "savolitinib"}[given]] == 0).all()
+        found.append(with_met)
+    assert found == [True, False]  # both routes taken

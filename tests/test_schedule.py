@@ -1,4 +1,5 @@
-"""Schedule semantics: continuous, windows, intermittent, switches, triggers, adaptive."""
+"""Schedule semantics: continuous, windows, intermittent, switches, triggers, adaptive, all-of
+triggers, a block's length from its start."""
 
 from __future__ import annotations
 
@@ -82,6 +83,72 @@ def test_adaptive_pauses_below_and_resumes_at_baseline() -> None:
     assert on_days(doses, "osimertinib") == [0, 1, 5, 6]
 
 
+ON_PROGRESSION = {"readout": "progressions", "above": 0.5}
+
+
+def test_for_days_counts_from_a_triggered_start() -> None:
+    """Four cycles from progression: the block runs for_days days from the day its trigger fired."""
+    progressions = [0, 0, 0, 1, 1, 1, 1, 1, 1, 2]
+    doses = follow(
+        [
+            {"drug": "carboplatin", "start": ON_PROGRESSION, "for_days": 4},
+            {"drug": "pemetrexed", "start": ON_PROGRESSION},
+        ],
+        10,
+        [{"progressions": p} for p in progressions],
+    )
+    assert on_days(doses, "carboplatin") == [3, 4, 5, 6]
+    assert on_days(doses, "pemetrexed") == [3, 4, 5, 6, 7, 8, 9]
+
+
+def test_for_days_and_stop_whichever_comes_first() -> None:
+    assert on_days(follow([{"drug": "osimertinib", "start": 2, "stop": 5, "for_days": 10}], 12), "osimertinib") == [
+        2,
+        3,
+        4,
+    ]
+    assert on_days(follow([{"drug": "osimertinib", "start": 2, "stop": 9, "for_days": 3}], 12), "osimertinib") == [
+        2,
+        3,
+        4,
+    ]
+
+
+def test_for_days_keeps_the_cycle_of_an_intermittent_block() -> None:
+    doses = follow([{"drug": "osimertinib", "start": 1, "on_days": 2, "off_days": 1, "for_days": 7}], 12)
+    assert on_days(doses, "osimertinib") == [1, 2, 4, 5, 7]
+
+
+def test_all_of_fires_the_first_day_every_condition_holds_and_latches() -> None:
+    """At progression, if the rebiopsy found MET: neither alone starts it; once started it stays."""
+    readouts = [
+        {"progressions": 0, "biopsy_met_amplified": 0},
+        {"progressions": 1, "biopsy_met_amplified": 0},  # progression, MET not found: no
+        {"progressions": 1, "biopsy_met_amplified": 1},
+        {"progressions": 1, "biopsy_met_amplified": 0},  # latched
+    ]
+    met = {"all": [ON_PROGRESSION, {"readout": "biopsy_met_amplified", "above": 0.5}]}
+    none_found = {"all": [ON_PROGRESSION, {"readout": "biopsy_met_amplified", "below": 0.5}]}
+    doses = follow([{"drug": "savolitinib", "start": met}, {"drug": "carboplatin", "start": none_found}], 4, readouts)
+    assert on_days(doses, "savolitinib") == [2, 3]
+    assert on_days(doses, "carboplatin") == [1, 2, 3]
+
+
+def test_all_of_watches_each_daily_condition_and_reads_every_readout() -> None:
+    """A model that skips days looks when any daily condition of an all-of could come to hold."""
+    block = {
+        "drug": "savolitinib",
+        "start": {"all": [ON_PROGRESSION, {"readout": "fraction_met_amplified", "above": 0.1}]},
+        "for_days": 28,
+    }
+    run = ScheduleRun((DosingBlock.model_validate(block),))
+    assert run.readouts_read == {"progressions", "fraction_met_amplified"}
+    run.doses(0, {"progressions": 0.0, "fraction_met_amplified": 0.0})
+    assert run.next_change(0) == (None, [("fraction_met_amplified", ">", 0.1)])
+    run.doses(56, {"progressions": 1.0, "fraction_met_amplified": 0.2})
+    assert run.next_change(56) == (56 + 28, [])  # started: the calendar stops it
+
+
 @pytest.mark.parametrize(
     ("block", "fragment"),
     [
@@ -92,6 +159,10 @@ def test_adaptive_pauses_below_and_resumes_at_baseline() -> None:
         ({"drug": "osimertinib", "start": {"readout": "burden", "above": 1, "below": 2}}, "exactly one"),
         ({"drug": "osimertinib", "off_days": 3}, "off_days needs on_days"),
         ({"drug": "osimertinib", "adaptive": {"pause_below": 1.0, "resume_at": 0.5}}, "resume_at"),
+        ({"drug": "osimertinib", "for_days": 0}, "greater than or equal to 1"),
+        ({"drug": "osimertinib", "start": {"all": []}}, "at least 1 item"),
+        ({"drug": "osimertinib", "start": {"all": [{"readout": "mood", "above": 1}]}}, "unknown readout 'mood'"),
+        ({"drug": "osimertinib", "stop": {"all": [ON_PROGRESSION], "readout": "day"}}, "Extra inputs"),
     ],
 )
 def test_bad_blocks_are_refused(block: dict, fragment: str) -> None:

@@ -213,8 +213,12 @@ def _ticked(text: str) -> list[str]:
     found: list[str] = []
     for quoted in re.findall(r"`([^`]+)`", text):
         found += [part.strip() for part in quoted.split(",")]
-    if "..." in text and DRUG_NAMES[0] in found:
-        found = [*found[: found.index(DRUG_NAMES[0])], *DRUG_NAMES, *found[found.index(DRUG_NAMES[-1]) + 1 :]]
+    if "..." in text:  # `x` ... `y`, or `prefix_x` ... `prefix_y`: every drug, with the prefix
+        for prefix in dict.fromkeys(name.removesuffix(DRUG_NAMES[0]) for name in found):
+            first, last = prefix + DRUG_NAMES[0], prefix + DRUG_NAMES[-1]
+            if first in found and last in found:
+                drugs = [prefix + d for d in DRUG_NAMES]
+                found = [*found[: found.index(first)], *drugs, *found[found.index(last) + 1 :]]
     return found
 
 

@@ -264,7 +264,7 @@ def test_cli_sweep_writes_documented_outputs_with_series(tmp_path: Path) -> None
     assert (last["total"] == runs.set_index("run")["final_total"]).all()
     exposure = series.groupby("run")["bemcentinib"].sum()
     assert (exposure == runs.set_index("run")["exposure_bemcentinib"]).all()
-    # The same run through `abm run` gives the same daily table.
+    # The same run through `abm run` gives the same daily table (which adds the concentrations).
     run3 = runs.iloc[3]
     single = cli(
         "run", AXL_BASE, "--seed", str(run3["seed"]), "--days", "90", "--out", tmp_path / "single", "--quiet",
@@ -275,7 +275,8 @@ def test_cli_sweep_writes_documented_outputs_with_series(tmp_path: Path) -> None
     assert single.returncode == 0, single.stderr
     timeseries = pd.read_csv(tmp_path / "single" / "timeseries.csv")
     mine = series[series["run"] == 3].drop(columns="run").reset_index(drop=True)
-    pd.testing.assert_frame_equal(mine[timeseries.columns], timeseries, check_dtype=False)
+    assert set(timeseries.columns) - set(mine.columns) == {f"concentration_{d}" for d in DRUG_NAMES}
+    pd.testing.assert_frame_equal(mine, timeseries[mine.columns], check_dtype=False)
 
 
 def test_resume_refuses_a_folder_of_another_sweep(tmp_path: Path) -> None:

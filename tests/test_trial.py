@@ -112,6 +112,48 @@ def test_summary_shares_and_rates_are_fractions() -> None:
     assert hr["arm"] == "osimertinib" and hr["reference"] == "gefitinib"
 
 
+def _second_line_table() -> pd.DataFrame:
+    """Two arms with a second line (A, B) and one without (C): 4 patients each."""
+    rows = []
+    for arm, responses, pfs2 in (
+        ("A", ["PR", "SD", "PD", "NE"], [300, 200, 150, 900]),
+        ("B", ["PR", "PR", "SD", "NE"], [600, 500, 400, 900]),
+        ("C", ["NE"] * 4, [900] * 4),
+    ):
+        for patient, (response, days) in enumerate(zip(responses, pfs2, strict=True)):
+            rows.append(
+                {
+                    "arm": arm,
+                    "patient": patient,
+                    "pfs_days": 100,
+                    "progressed": True,
+                    "responded": True,
+                    "mechanisms_at_progression": "met_amplified" if patient < 2 else "t790m",
+                    "pfs2_days": days,
+                    "progressed2": days < 900,
+                    "best_response2": response,
+                    "responded2": response in ("CR", "PR"),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_second_line_response_counts_only_patients_with_a_second_line_scan() -> None:
+    summary = summarise_trial(_second_line_table(), ["A", "B", "C"])
+    a, b, c = (summary["arms"][arm] for arm in "ABC")
+    assert a["orr2"] == pytest.approx(1 / 3)  # PR of PR, SD, PD; the NE patient is not evaluable
+    assert a["orr2_by_finding"] == {
+        "met_amplified": {"patients": 2, "orr": 0.5},
+        "t790m": {"patients": 1, "orr": 0.0},
+    }
+    assert b["orr2"] == pytest.approx(2 / 3)
+    assert c["orr2"] is None and c["orr2_by_finding"] == {}
+    # PFS2 hazard ratios only between arms that both have a second line: B vs A, not C vs A
+    assert [hr["arm"] for hr in summary["hazard_ratios_pfs2"]] == ["B"]
+    assert summary["hazard_ratios_pfs2"][0]["hr"] < 1  # B's second progressions come later
+    assert [hr["arm"] for hr in summary["hazard_ratios"]] == ["B", "C"]
+
+
 @pytest.mark.slow
 def test_cli_json_has_the_documented_shape(tmp_path: Path) -> None:
     done = subprocess.run(

@@ -163,7 +163,9 @@ def _course(baseline_met: float, cells: int, params: Parameters) -> SimpleNamesp
     shares = dict.fromkeys(("axl_high", "t790m", "c797s", "her2_amplified", "c797s_cis", "igf1r_active"), 0.0)
     shares |= dict.fromkeys(("egfr_amplified", "met_exon14", "kras_mutant", "braf_v600e", "pik3ca_mutant"), 0.0)
     return SimpleNamespace(
-        recist=SimpleNamespace(progression_days=[], best_response="PR", responded=True),
+        recist=SimpleNamespace(
+            progression_days=[], best_response="PR", responded=True, line_response=lambda line: "NE"
+        ),
         at_progression=[],
         at_baseline={**shares, "met_amplified": baseline_met},
         day=1825,

@@ -238,10 +238,11 @@ LAZERTINIB_PK = Pharmacokinetics(
     half_life_h=3.7 * 24.0,
     volume_l=4663.0,  # V/F = CL/F 36.4 L/h x t1/2 / ln 2
     absorption_per_h=1.5,  # assumption: a single dose peaks at ~3.5 h
-    source="LAZCLUZE label 12.3 (240 mg daily: mean terminal t1/2 3.7 days, CL/F 36.4 L/h); ka an assumption",
+    source="LAZCLUZE label 12.3 (240 mg daily: mean terminal t1/2 3.7 days, CL/F 36.4 L/h; both recalled, not "
+    "confirmed: the label's section 12.3 was not reached in a stored page); ka an assumption",
     reference=Reference(
-        source="LAZCLUZE label 12.3: CL/F 36.4 L/h (so AUCss = 240 mg / 36.4 L/h = 6593 ng*h/mL), terminal "
-        "t1/2 3.7 days",
+        source="LAZCLUZE label 12.3 (recalled, not confirmed): CL/F 36.4 L/h (so AUCss = 240 mg / 36.4 L/h = "
+        "6593 ng*h/mL), terminal t1/2 3.7 days",
         half_life_h=3.7 * 24.0,
         auc_tau=6593.0,
     ),
@@ -271,10 +272,11 @@ TEPOTINIB_PK = Pharmacokinetics(
     volume_l=802.0,  # V/F = Vz after an IV tracer (574 L) / F (0.716)
     absorption_per_h=0.4,  # a single dose peaks at 8 h (median tmax 8 h, range 6-12)
     source="TEPMETKO label 12.3 / SmPC 5.2 (450 mg daily with food: median tmax 8 h, absolute F 71.6%, Vz 574 L "
-    "after an IV tracer dose, t1/2 32 h); V/F = Vz / F",
+    "after an IV tracer dose, seen in the SmPC 5.2 text; t1/2 32 h recalled, not confirmed); V/F = Vz / F",
     reference=Reference(
-        source="TEPMETKO label 12.3: steady-state geometric mean Cmax 1291 ng/mL and AUC0-24h 27438 ng*h/mL at "
-        "450 mg daily; t1/2 32 h",
+        source="TEPMETKO label 12.3 (recalled, not confirmed: the label's steady-state table was not reached in a "
+        "stored page): steady-state geometric mean Cmax 1291 ng/mL and AUC0-24h 27438 ng*h/mL at 450 mg daily; "
+        "t1/2 32 h",
         half_life_h=32.0,
         cmax=1291.0,
         auc_tau=27438.0,
@@ -348,10 +350,12 @@ AMIVANTAMAB_PK = Pharmacokinetics(
     half_life_h=13.7 * 24.0,
     volume_l=5.12,
     absorption_per_h=None,
-    source="RYBREVANT SmPC 5.2 (population PK: total Vd 5.12 L, t1/2 of the linear clearance 13.7 days, "
-    "steady state by week 13); the 4 weekly loading doses are not part of the standard regimen",
+    source="RYBREVANT SmPC 5.2 (population PK: total Vd 5.12 L, steady state by week 13, seen in the SmPC text; "
+    "t1/2 of the linear clearance 13.7 days recalled, not confirmed: the stored text stops at 'Elimination'); "
+    "the 4 weekly loading doses are not part of the standard regimen",
     reference=Reference(
-        source="RYBREVANT SmPC 5.2: systemic accumulation 1.9-fold at steady state; t1/2 13.7 days",
+        source="RYBREVANT SmPC 5.2: systemic accumulation 1.9-fold at steady state (seen); t1/2 13.7 days "
+        "(recalled, not confirmed)",
         half_life_h=13.7 * 24.0,
         accumulation=1.9,
     ),
@@ -365,10 +369,12 @@ CARBOPLATIN_PK = Pharmacokinetics(
     half_life_h=4.0,  # the middle of the label's post-distribution 2.6-5.9 h
     volume_l=43.3,  # V = CL (GFR + 25 = 125 mL/min, 7.5 L/h) x t1/2 / ln 2
     absorption_per_h=None,
-    source="Calvert 1989 J Clin Oncol 7:1748 (clearance = GFR + 25 mL/min, dose = AUC x (GFR + 25)); PARAPLATIN "
-    "label 12.3 (post-distribution t1/2 of the ultrafilterable platinum 2.6-5.9 h)",
+    source="Calvert 1989 J Clin Oncol 7:1748 (clearance = GFR + 25 mL/min, dose = AUC x (GFR + 25)); carboplatin "
+    "t1/2 2.6-5.9 h (the PARAPLATIN label's range as Davis's Drug Guide gives it, the label itself not seen; "
+    "t1/2 beta 3.0 h at CrCl >= 60 mL/min, Gaver et al., ovarian cancer patients)",
     reference=Reference(
-        source="the target AUC 5 mg/mL*min = 83333 ng*h/mL (Calvert 1989); t1/2 2.6-5.9 h (PARAPLATIN label)",
+        source="the target AUC 5 mg/mL*min = 83333 ng*h/mL (Calvert 1989); t1/2 2.6-5.9 h (Davis's Drug Guide, "
+        "quoting the label)",
         half_life_h=4.0,
         auc_tau=83333.0,
     ),
@@ -385,9 +391,9 @@ PEMETREXED_PK = Pharmacokinetics(
     source="ALIMTA label 12.3 (CL 91.8 mL/min and t1/2 3.5 h at CrCl 90 mL/min; Vss 16.1 L, a second compartment "
     "left out)",
     reference=Reference(
-        source="Nakagawa 2006 Br J Cancer 95:677 (phase I, 500 mg/m2 = 783 mg: Cmax 115 ug/mL, AUC 158 ug*h/mL; "
-        "scaled to 900 mg, dose-proportional by the label: Cmax 132 ug/mL, AUC 182 ug*h/mL); t1/2 3.5 h (ALIMTA "
-        "label 12.3)",
+        source="Nakagawa 2006 Br J Cancer 95(6):677 (phase I, table 4, 500 mg/m2 = 783 mg: Cmax 115 ug/mL, AUC "
+        "158 ug*h/mL; scaled to 900 mg, dose-proportional by the label: Cmax 132 ug/mL, AUC 182 ug*h/mL); "
+        "t1/2 3.5 h (ALIMTA label 12.3)",
         half_life_h=3.5,
         cmax=132_200.0,
         auc_tau=181_600.0,
@@ -519,12 +525,13 @@ DRUGS: dict[str, Drug] = {
             her2=0.5,
         ),
         # Lazertinib: 3rd-generation, mutant-selective (the driver and T790M, sparing wild-type EGFR:
-        # Yun 2019 Clin Cancer Res 25:2575), blocking as osimertinib does; C797S escapes it. No HER2
-        # inhibition is reported for it (assumption: none).
+        # Yun 2019 Clin Cancer Res, 25:2575 recalled), blocking as osimertinib does; C797S escapes it. No
+        # HER2 inhibition is reported for it (assumption: none).
         _drug(
             "lazertinib",
             "EGFR TKI, 3rd generation",
-            "Yun 2019 Clin Cancer Res 25:2575; LASER301 (Cho 2023 J Clin Oncol 41:4208); as osimertinib",
+            "Yun 2019 Clin Cancer Res (25:2575 recalled, not confirmed); LASER301 (Cho 2023 J Clin Oncol, doi "
+            "10.1200/JCO.23.00515); as osimertinib",
             LAZERTINIB_PK,
             egfr_sensitive=0.97,
             egfr_t790m=0.97,
@@ -537,7 +544,7 @@ DRUGS: dict[str, Drug] = {
             "crizotinib", "MET inhibitor (also ALK, ROS1)", "XALKORI label 12.1; as savolitinib", CRIZOTINIB_PK, met=0.9
         ),
         # AXL inhibitors, each as bemcentinib. ONO-7475 (AXL/MER) suppresses the AXL-mediated adaptive
-        # resistance to EGFR TKIs (Okura 2020 Clin Cancer Res 26:2244); DS-1205 blocks resistance to
+        # resistance to EGFR TKIs (Okura 2020 Clin Cancer Res 26(9):2244); DS-1205 blocks resistance to
         # EGFR TKIs in xenografts (Jimbo 2019 Oncotarget 10:5152).
         _drug(
             "ono-7475",
@@ -547,12 +554,14 @@ DRUGS: dict[str, Drug] = {
             axl=0.9,
         ),
         # Sitravatinib is multi-kinase (TAM, VEGFR, KIT, MET): AXL as bemcentinib; MET ~13-fold less
-        # potently (biochemical IC50 AXL 1.5 nM, MET 20 nM: Patwardhan 2016 Oncotarget 7:4093), so a
+        # potently (biochemical IC50 AXL 1.5 nM, MET 20 nM, seen in a vendor's table that names no source, not in
+        # the abstract of Patwardhan 2016 Oncotarget 7:4093-4109, which shows the multi-kinase profile), so a
         # partial block (assumption).
         _drug(
             "sitravatinib",
             "multi-kinase inhibitor (AXL, MET)",
-            "Patwardhan 2016 Oncotarget 7:4093; as bemcentinib (AXL)",
+            "Patwardhan 2016 Oncotarget 7:4093 (multi-kinase profile; the IC50s from a vendor's table); as "
+            "bemcentinib (AXL)",
             SITRAVATINIB_PK,
             axl=0.9,
             met=0.6,
@@ -560,12 +569,13 @@ DRUGS: dict[str, Drug] = {
         _drug("ds-1205c", "AXL inhibitor", "Jimbo 2019 Oncotarget 10:5152; as bemcentinib", DS1205C_PK, axl=0.9),
         # Amivantamab binds the extracellular domains of EGFR and MET (RYBREVANT SmPC 5.1), so it acts
         # on every EGFR allele whatever its kinase-domain mutation (it is active on exon 20 insertions,
-        # which the TKIs miss: Park 2021 J Clin Oncol 39:3391), and on MET. Strength: assumption, an
-        # antibody's partial block as trastuzumab's (0.8), weaker than a TKI's on its target.
+        # which the TKIs miss: CHRYSALIS, Park 2021 J Clin Oncol, 39:3391 recalled), and on MET. Strength:
+        # assumption, an antibody's partial block as trastuzumab's (0.8), weaker than a TKI's on its target.
         _drug(
             "amivantamab",
             "EGFR-MET bispecific antibody",
-            "RYBREVANT SmPC 5.1; Park 2021 J Clin Oncol 39:3391; as trastuzumab (strength)",
+            "RYBREVANT SmPC 5.1; CHRYSALIS (Park 2021 J Clin Oncol; 39:3391 recalled, not confirmed); as trastuzumab "
+            "(strength)",
             AMIVANTAMAB_PK,
             egfr_sensitive=0.8,
             egfr_t790m=0.8,
@@ -577,11 +587,11 @@ DRUGS: dict[str, Drug] = {
         # kills dividing cells whatever their routes (``cytotoxic``). Magnitudes: assumptions, constrained
         # by the model's cell-loss factor (~0.94 at diagnosis: a kill of ~7% of divisions stops a
         # tumour's growth) and two trials: pemetrexed alone in 2nd line about stops growth (ORR 9.1%,
-        # median PFS 2.9 months: Hanna 2004 J Clin Oncol 22:1589), so 0.08; with carboplatin,
+        # median PFS 2.9 months: Hanna 2004 J Clin Oncol 22(9):1589), so 0.08; with carboplatin,
         # 1 - (1 - 0.13)(1 - 0.08) = 0.20 of divisions, a tumour at diagnosis loses about half its
         # cells over 4 cycles, and some reach a partial response, as platinum-pemetrexed after
-        # gefitinib did in about a third (IMPRESS: ORR ~34%, median PFS 5.4 months; Soria 2015 Lancet
-        # Oncol 16:990).
+        # gefitinib did in about a third (IMPRESS, cisplatin-pemetrexed: median PFS 5.4 months in both arms; the
+        # ORR of ~34% recalled, not confirmed; Soria 2015 Lancet Oncol 16(8):990).
         _drug(
             "carboplatin",
             "chemotherapy (platinum)",

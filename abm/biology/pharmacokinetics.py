@@ -44,6 +44,7 @@ patients, and a concentration near steady state stops changing the tables (``set
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -333,3 +334,46 @@ def steady_exposures(pk: Pharmacokinetics) -> list[float]:
             state, average = model.day(state, dose if day == 0 else ())
             averages.append(average)
     return [pk.relative_exposure(a) for a in averages]
+
+
+def administrations(
+    pk: Pharmacokinetics, relative_doses: Sequence[float], taken: Callable[[int, int], bool] | None = None
+) -> list[Pattern]:
+    """Each day's administrations taken, as (hour, mg), the drug given on each day at that day's
+    relative dose (0: not given) at the standard regimen's times, as ``abm.clinic.dosing`` gives
+    them: ``doses_per_day`` a day, or, for a drug given every few days, one on the first day on and
+    then one each interval while it stays on (a stop resets the interval). ``taken(day, k)``:
+    whether administration ``k`` of ``day`` was taken (default: every one)."""
+    days: list[Pattern] = []
+    last_due = None
+    for day, relative in enumerate(relative_doses):
+        pattern: Pattern = ()
+        if relative <= 0.0:
+            last_due = None
+        elif pk.interval_days > 1:
+            if last_due is None or day - last_due >= pk.interval_days:
+                last_due = day
+                if taken is None or taken(day, 0):
+                    pattern = ((0.0, relative * pk.standard_dose_mg),)
+        else:
+            pattern = tuple(
+                (k * pk.interval_h, relative * pk.standard_dose_mg)
+                for k in range(pk.doses_per_day)
+                if taken is None or taken(day, k)
+            )
+        days.append(pattern)
+    return days
+
+
+def daily_concentrations(
+    pk: Pharmacokinetics, relative_doses: Sequence[float], taken: Callable[[int, int], bool] | None = None
+) -> list[float]:
+    """The day's average plasma concentration (ng/mL) on each day of a course under the
+    ``administrations`` of its daily relative doses. With ``[clinical] pk = true`` the day's
+    relative exposure is this average through ``relative_exposure``, quantised."""
+    model, state = DayModel(pk), Compartments()
+    averages: list[float] = []
+    for pattern in administrations(pk, relative_doses, taken):
+        state, average = model.day(state, pattern)
+        averages.append(average * NG_PER_ML_PER_MG_PER_L)
+    return averages

@@ -28,6 +28,10 @@ READOUT_NAMES: dict[str, str] = {
         f"ctdna_{m}": f"share of tumour cells carrying {m} in the last liquid biopsy; 0 below the detection limit"
         for m in GENETIC_COLUMNS
     },
+    **{
+        f"biopsy_{m}": f"1 if the rebiopsy at the last progression scan found {m} (see biopsy()), else 0"
+        for m in BIOPSY_COLUMNS
+    },
 }
 
 
@@ -47,6 +51,12 @@ def biopsy(found: dict[str, float], ctdna_limit: float, tissue_limit: float) -> 
     limit, expression states (AXL-high) at or above the tissue (IHC) limit."""
     limits = {m: ctdna_limit if m in GENETIC_COLUMNS else tissue_limit for m in BIOPSY_COLUMNS}
     return tuple(m for m in BIOPSY_COLUMNS if found[m] > 0 and found[m] >= limits[m])
+
+
+def rebiopsy(counts: dict[str, int], ctdna_limit: float, tissue_limit: float) -> dict[str, float]:
+    """The ``biopsy_`` readouts of a rebiopsy at progression: 1.0 for each mechanism it finds."""
+    found = biopsy(shares(counts), ctdna_limit, tissue_limit)
+    return {f"biopsy_{m}": float(m in found) for m in BIOPSY_COLUMNS}
 
 
 def liquid_biopsy(counts: dict[str, int], detection_limit: float) -> dict[str, float]:

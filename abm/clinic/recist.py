@@ -32,7 +32,10 @@ class Recist:
     """RECIST assessment over successive imaging visits of one patient.
 
     After a progression the nadir restarts from the progression scan, so a later line of
-    therapy can progress again (PFS2). Best response is that of the first line.
+    therapy can progress again (PFS2). Best response is that of the first line; a later line's
+    (``line_response``) is judged as a trial of that line judges it: from the progression scan
+    that started it, its baseline (the line's drugs start that day: a schedule's progression
+    trigger fires at the scan).
     """
 
     baseline_mm: float | None = None
@@ -40,6 +43,9 @@ class Recist:
     best_change: float = 0.0  # smallest relative change from baseline before first progression
     progression_days: list[int] = field(default_factory=list)
     visits: list[tuple[int, float]] = field(default_factory=list)
+    # per line of therapy: its baseline scan (index into visits) and its best relative change
+    line_baselines: list[int] = field(default_factory=list)
+    line_best_changes: list[float] = field(default_factory=list)
 
     def scan(self, day: int, cells: float) -> bool:
         """Record a visit; True when this visit shows progression."""
@@ -47,16 +53,38 @@ class Recist:
         self.visits.append((day, mm))
         if self.baseline_mm is None or self.nadir_mm is None:
             self.baseline_mm = self.nadir_mm = mm
+            self._start_line()
             return False
         progressed = mm >= self.nadir_mm * (1 + PROGRESSION_GROWTH) and mm - self.nadir_mm >= PROGRESSION_MIN_MM
         if not self.progression_days and self.baseline_mm > 0:
             self.best_change = min(self.best_change, mm / self.baseline_mm - 1.0)
+        line_baseline = self.visits[self.line_baselines[-1]][1]
+        if line_baseline > 0:
+            self.line_best_changes[-1] = min(self.line_best_changes[-1], mm / line_baseline - 1.0)
         if progressed:
             self.progression_days.append(day)
             self.nadir_mm = mm  # the next line of therapy is judged from here
+            self._start_line()
         else:
             self.nadir_mm = min(self.nadir_mm, mm)
         return progressed
+
+    def _start_line(self) -> None:
+        """The last visit is the baseline of a new line of therapy."""
+        self.line_baselines.append(len(self.visits) - 1)
+        self.line_best_changes.append(0.0)
+
+    def line_response(self, line: int) -> str:
+        """Best response of line ``line`` (0: the first) from its own baseline scan: CR, PR, SD,
+        PD (progression at its first scan), or NE (the line never started, or no scan after its
+        baseline)."""
+        if line >= len(self.line_baselines) or self.line_baselines[line] + 1 >= len(self.visits):
+            return "NE"
+        return _response(
+            self.line_best_changes[line],
+            self.progression_days[line] if line < len(self.progression_days) else None,
+            self.visits[self.line_baselines[line] + 1][0],
+        )
 
     @property
     def progression_day(self) -> int | None:
@@ -73,16 +101,21 @@ class Recist:
         """CR (nothing measurable), PR (>= 30% shrinkage), PD (progression at the first scan), or SD."""
         if self.baseline_mm is None:
             return "NE"
-        if self.best_change <= -1.0 + 1e-12:
-            return "CR"
-        if self.best_change <= -RESPONSE_SHRINKAGE:
-            return "PR"
         first_visit_after_baseline = self.visits[1][0] if len(self.visits) > 1 else None
-        if self.progression_day is not None and self.progression_day == first_visit_after_baseline:
-            return "PD"
-        return "SD"
+        return _response(self.best_change, self.progression_day, first_visit_after_baseline)
 
     @property
     def responded(self) -> bool:
         """Objective response (CR or PR)."""
         return self.best_response in ("CR", "PR")
+
+
+def _response(best_change: float, progression_day: int | None, first_scan_day: int | None) -> str:
+    """CR, PR, PD (progression at the first scan after baseline) or SD from a line's best change."""
+    if best_change <= -1.0 + 1e-12:
+        return "CR"
+    if best_change <= -RESPONSE_SHRINKAGE:
+        return "PR"
+    if progression_day is not None and progression_day == first_scan_day:
+        return "PD"
+    return "SD"

@@ -4,9 +4,13 @@ A schedule is a list of dosing blocks. Each block gives one drug at one dose fro
 to a stop, optionally intermittently (days on / days off) or adaptively (paused while the
 tumour is small, resumed when it regrows). A start or stop is a day, or a *trigger*: a
 condition on a readout the model reports each day (``burden_fraction``, a mechanism's
-fraction, and in richer models progression or a ctDNA fraction). A trigger fires the first
-day its condition holds and stays fired, so "add savolitinib when MET is detected" and
-"switch to osimertinib at progression" are data, not code.
+fraction, and in richer models progression, a ctDNA fraction or what the rebiopsy at
+progression found). A trigger fires the first day its condition holds and stays fired, so
+"add savolitinib when MET is detected" and "switch to osimertinib at progression" are data,
+not code. ``{ all = [trigger, ...] }`` fires the first day every one of its conditions holds
+("at progression, if the biopsy found MET amplification"), and ``for_days`` stops a block a
+set number of days after its start, whatever started it ("four 3-week cycles of chemotherapy
+from progression").
 
 Every user-facing form (the 'Schedules users want to compare' of biology.md) is a few
 blocks: continuous, intermittent, switch at a day, add a drug for a window, upfront
@@ -25,7 +29,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.clinic.readouts import DAILY_READOUTS, READOUT_NAMES
@@ -60,6 +73,45 @@ class Trigger(BaseModel):
         """True when the condition holds for today's readouts."""
         value = readouts[self.readout]
         return value > self.above if self.above is not None else value < self.below  # type: ignore[operator]
+
+    @property
+    def conditions(self) -> tuple[Trigger, ...]:
+        """The single conditions it is made of: itself."""
+        return (self,)
+
+
+class AllOf(BaseModel):
+    """Fires the first day every one of its triggers holds on the same day; stays fired after."""
+
+    model_config = USER_FILE
+
+    all: tuple[Trigger, ...] = Field(min_length=1, strict=False)  # a TOML array is a list
+
+    def holds(self, readouts: Mapping[str, float]) -> bool:
+        """True when every condition holds for today's readouts."""
+        return all(trigger.holds(readouts) for trigger in self.all)
+
+    @property
+    def conditions(self) -> tuple[Trigger, ...]:
+        """The single conditions it is made of."""
+        return self.all
+
+
+def _when_branch(value: Any) -> str:
+    """A table with ``all`` is all of several triggers, another table one trigger, else a day:
+    errors then name the branch the file meant."""
+    if isinstance(value, dict):
+        return "AllOf" if "all" in value else "Trigger"
+    if isinstance(value, Trigger | AllOf):
+        return type(value).__name__
+    return "int"
+
+
+# A start or stop: a day, or a condition on the readouts (the tags are abm.io.errors.UNION_TAGS).
+When = Annotated[
+    Annotated[int, Tag("int")] | Annotated[Trigger, Tag("Trigger")] | Annotated[AllOf, Tag("AllOf")],
+    Discriminator(_when_branch),
+]
 
 
 class Adaptive(BaseModel):
@@ -119,8 +171,11 @@ class DosingBlock(BaseModel):
     dose: Dose = Field(
         1.0, description='relative dose (1.0 is the standard dose) or mg per administration, e.g. "80 mg"'
     )
-    start: int | Trigger = Field(0, description="first day, or a trigger")
-    stop: int | Trigger | None = Field(None, description="first day off, or a trigger; none: never")
+    start: When = Field(0, description="first day, or a trigger")
+    stop: When | None = Field(None, description="first day off, or a trigger; none: never")
+    for_days: int | None = Field(
+        None, ge=1, description="days the block runs from its start, whatever started it (with stop: the earlier)"
+    )
     on_days: int | None = Field(None, ge=1, description="intermittent: days on per cycle")
     off_days: int = Field(0, ge=0, description="intermittent: days off per cycle")
     adaptive: Adaptive | None = None
@@ -134,7 +189,7 @@ class DosingBlock(BaseModel):
 
     @field_validator("start", "stop")
     @classmethod
-    def _non_negative_day(cls, value: int | Trigger | None) -> int | Trigger | None:
+    def _non_negative_day(cls, value: When | None) -> When | None:
         if isinstance(value, int) and value < 0:
             raise ValueError("a day must be 0 or more")
         return value
@@ -188,11 +243,13 @@ class ScheduleRun:
     @property
     def readouts_read(self) -> frozenset[str]:
         """The readouts the schedule's triggers and adaptive rules read."""
-        return frozenset(
-            when.readout
+        names = {block.adaptive.readout for block in self.blocks if block.adaptive is not None}
+        return frozenset(names).union(
+            trigger.readout
             for block in self.blocks
-            for when in (block.start, block.stop, block.adaptive)
+            for when in (block.start, block.stop)
             if when is not None and not isinstance(when, int)
+            for trigger in when.conditions
         )
 
     def next_change(self, day: int) -> tuple[int | None, list[Watch]]:
@@ -214,15 +271,20 @@ class ScheduleRun:
 Watch = tuple[str, str, float]
 
 
-def _trigger_watch(when: int | Trigger, day: int) -> tuple[int | None, list[Watch]]:
-    """When a start or stop not yet fired could fire: a later day, or a watched condition."""
+def _trigger_watch(when: When, day: int) -> tuple[int | None, list[Watch]]:
+    """When a start or stop not yet fired could fire: a later day, or watched conditions. All of
+    several conditions can first hold only on a day one of them comes to hold: each is watched
+    (a visit readout can change only at a visit, and the clinic looks then)."""
     if isinstance(when, int):
         return (when if when > day else None), []
-    if when.readout not in DAILY_READOUTS:
-        return None, []  # a visit readout: it can change only at a visit, and the clinic looks then
-    if when.above is not None:
-        return None, [(when.readout, ">", when.above)]
-    return None, [(when.readout, "<", when.below)]  # type: ignore[list-item]
+    watches: list[Watch] = []
+    for trigger in when.conditions:
+        if trigger.readout in DAILY_READOUTS:
+            if trigger.above is not None:
+                watches.append((trigger.readout, ">", trigger.above))
+            else:
+                watches.append((trigger.readout, "<", trigger.below))  # type: ignore[arg-type]
+    return None, watches
 
 
 def _next_change(block: DosingBlock, state: _BlockState, day: int) -> tuple[int | None, list[Watch]]:
@@ -236,6 +298,8 @@ def _next_change(block: DosingBlock, state: _BlockState, day: int) -> tuple[int 
     next_stop, watches = (None, []) if block.stop is None else _trigger_watch(block.stop, day)
     if next_stop is not None:
         days.append(next_stop)
+    if block.for_days is not None:
+        days.append(state.start_day + block.for_days)
     if block.adaptive is not None:
         rule = block.adaptive
         readout = rule.readout
@@ -252,7 +316,7 @@ def _next_change(block: DosingBlock, state: _BlockState, day: int) -> tuple[int 
     return (min(days) if days else None), watches
 
 
-def _fired(when: int | Trigger, day: int, readouts: Mapping[str, float]) -> bool:
+def _fired(when: When, day: int, readouts: Mapping[str, float]) -> bool:
     return day >= when if isinstance(when, int) else when.holds(readouts)
 
 
@@ -262,6 +326,8 @@ def _block_dose(block: DosingBlock, state: _BlockState, day: int, readouts: Mapp
             return 0.0
         state.start_day = day
     if state.stop_day is None and block.stop is not None and _fired(block.stop, day, readouts):
+        state.stop_day = day
+    if state.stop_day is None and block.for_days is not None and day >= state.start_day + block.for_days:
         state.stop_day = day
     if state.stop_day is not None:
         return 0.0

@@ -254,10 +254,10 @@ def parameter_words() -> dict[str, str]:
     return words
 
 
-def file_error(error: ValidationError, source: str) -> InputError:
-    """A pydantic error of a scenario or trial file as one InputError: its keys listed from a
-    scenario's, its parameters described in the words of their kind."""
-    return from_validation_error(error, source, root=ScenarioConfig, parameter_words=parameter_words())
+def file_error(error: ValidationError, source: str, root: type[BaseModel] | None = None) -> InputError:
+    """A pydantic error of a scenario or trial file as one InputError: its keys listed from the
+    file's model (``root``; default a scenario's), its parameters described in the words of their kind."""
+    return from_validation_error(error, source, root=root or ScenarioConfig, parameter_words=parameter_words())
 
 
 def validate(data: dict[str, Any], source: str) -> ScenarioConfig:

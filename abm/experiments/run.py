@@ -10,6 +10,11 @@
   cells carrying that mechanism (a cell with two mechanisms counts in both).
 - one column per drug (``gefitinib`` ... ``pemetrexed``, in ``DRUG_NAMES`` order): relative dose that day, 1.0 =
   standard dose.
+- (clone runs) ``clones``: living clones.
+- ``concentration_<drug>``, one per drug in the same order: the day's average plasma concentration
+  (ng/mL) the doses taken give (``abm.biology.pharmacokinetics.daily_concentrations``); what the
+  model acts on when ``[clinical] pk = true``, a readout only when it is false; 0 for a drug never
+  given or washed out (below a millionth of its standard steady state: ``TRACE``).
 
 Alongside it (see README 'Output'): ``states.csv`` (cells in each state, the partition the
 mechanism columns overlap over), for clone runs ``lineage.csv`` (one row per clone, with its
@@ -30,9 +35,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import COUNT_COLUMNS, describe
+from abm.biology.pharmacokinetics import NG_PER_ML_PER_MG_PER_L, daily_concentrations
 from abm.config.scenario import ScenarioConfig
-from abm.io.schema import CELLS, CLONE, DAY, DAYS_SIMULATED
+from abm.io.schema import CELLS, CLONE, CONCENTRATION_PREFIX, DAY, DAYS_SIMULATED
 from abm.models.clone import CloneTumour
 from abm.models.spatial import SpatialTumour
 from abm.version import __version__
@@ -84,7 +91,35 @@ def run_scenario(
     finished = time.perf_counter()
     df = model.timeseries()
     summary = summarise(scenario, df, setup_s=built - started, loop_s=finished - built)
+    if record:
+        df = with_concentrations(df, model)
     return RunResult(df, summary, model=model, **(recorder.results() if recorder is not None else {}))
+
+
+# A concentration below this share of the standard regimen's steady-state average is written as 0:
+# a washed-out drug (a millionth is ~20 half-lives), far below any assay, not a 1e-300 ng/mL.
+TRACE = 1e-6
+
+
+def with_concentrations(df: pd.DataFrame, model: SpatialTumour | CloneTumour) -> pd.DataFrame:
+    """The daily table with ``concentration_<drug>`` columns appended: each day's average plasma
+    concentration (ng/mL, 4 significant digits; 0 below ``TRACE`` of the standard regimen's
+    steady-state average) from the dose columns, the patient's missed doses left out
+    (``[clinical] adherence``)."""
+    dosing = model.course.dosing
+    missed = dosing is not None and dosing.adherence < 1.0
+    columns = {}
+    for number, name in enumerate(DRUG_NAMES):
+        doses = df[name].to_numpy(dtype=float)
+        if not (doses > 0.0).any():
+            columns[CONCENTRATION_PREFIX + name] = np.zeros(len(df))
+            continue
+        # the very draws the course took its doses by (one per drug, day and administration)
+        taken = (lambda day, k, n=number: dosing._taken(n, day, k)) if missed else None  # type: ignore[union-attr]
+        levels = daily_concentrations(DRUGS[name].pk, doses.tolist(), taken)
+        floor = TRACE * DRUGS[name].pk.standard_average_mg_l * NG_PER_ML_PER_MG_PER_L
+        columns[CONCENTRATION_PREFIX + name] = [float(f"{c:.4g}") if c >= floor else 0.0 for c in levels]
+    return pd.concat([df, pd.DataFrame(columns, index=df.index)], axis=1)
 
 
 class _Recorder:

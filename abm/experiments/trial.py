@@ -45,6 +45,7 @@ from abm.io.inputs import USER_FILE
 from abm.io.schema import (
     ARM,
     BEST_RESPONSE,
+    BEST_RESPONSE2,
     DAYS_SIMULATED,
     ERADICATED,
     FINAL_CELLS,
@@ -59,6 +60,7 @@ from abm.io.schema import (
     PROGRESSED,
     PROGRESSED2,
     RESPONDED,
+    RESPONDED2,
     UNTREATED_DOUBLING_DAYS,
 )
 from abm.models.cohort import found_tumours, run_cohort
@@ -148,12 +150,16 @@ class Arm(BaseModel):
     schedule: tuple[DosingBlock, ...] = Field(strict=False)  # a TOML array is a list
 
     def lines_of_therapy(self) -> int:
-        """1 + the number of schedule changes triggered by progression: how many progressions matter."""
+        """1 + the number of schedule changes triggered by progression: how many progressions matter.
+        A rebiopsy readout (``biopsy_*``) changes at a progression, so a trigger on one counts."""
         thresholds = set()
         for block in self.schedule:
             for when in (block.start, block.stop):
-                if not isinstance(when, int) and when is not None and when.readout in ("progressed", "progressions"):
-                    thresholds.add((when.readout, when.above, when.below))
+                if isinstance(when, int) or when is None:
+                    continue
+                for trigger in when.conditions:
+                    if trigger.readout in ("progressed", "progressions") or trigger.readout.startswith("biopsy_"):
+                        thresholds.add((trigger.readout, trigger.above, trigger.below))
         return 1 + len(thresholds)
 
 
@@ -264,7 +270,7 @@ def validate_trial(data: dict[str, Any], source: str) -> Trial:
     try:
         trial = Trial.model_validate(data)
     except ValidationError as error:
-        raise file_error(error, source) from None
+        raise file_error(error, source, root=Trial) from None
     check_cohort(trial, source)
     return trial
 
@@ -455,6 +461,8 @@ def patient_row(
         PFS2_DAYS: days[1] if len(days) > 1 else follow_up,
         PROGRESSED2: len(days) > 1,
         MECHANISMS_AT_PROGRESSION2: found(at_progression[1]),
+        BEST_RESPONSE2: course.recist.line_response(1),
+        RESPONDED2: course.recist.line_response(1) in ("CR", "PR"),
         DAYS_SIMULATED: course.day,
         FINAL_CELLS: course.counts["total"],
         NADIR_CELLS: course.nadir,

@@ -18,8 +18,10 @@ from abm.clinic.readouts import BIOPSY_COLUMNS
 from abm.io.schema import (
     ARM,
     ARMS,
+    BEST_RESPONSE2,
     CI,
     HAZARD_RATIOS,
+    HAZARD_RATIOS_PFS2,
     HR,
     MECHANISMS_AT_PROGRESSION,
     MEDIAN_PFS2_CI,
@@ -27,6 +29,8 @@ from abm.io.schema import (
     MEDIAN_PFS_CI,
     MEDIAN_PFS_DAYS,
     ORR,
+    ORR2,
+    ORR2_BY_FINDING,
     PATIENTS,
     PFS2_DAYS,
     PFS_DAYS,
@@ -35,6 +39,7 @@ from abm.io.schema import (
     PROGRESSED2,
     REFERENCE,
     RESPONDED,
+    RESPONDED2,
 )
 
 
@@ -62,6 +67,23 @@ def primary_resistant(rows: pd.DataFrame) -> pd.Series:
     return rows[PROGRESSED] & (rows[PFS_DAYS] <= PRIMARY_RESISTANCE_DAYS) & ~rows[RESPONDED]
 
 
+def second_line_response(rows: pd.DataFrame) -> tuple[float | None, dict[str, dict[str, Any]]]:
+    """Second-line ORR among patients with a second-line scan (None: no such patient), and the
+    same per mechanism the first progression's rebiopsy found (a trial enrolling by finding)."""
+    if BEST_RESPONSE2 not in rows:
+        return None, {}
+    evaluable = rows[rows[BEST_RESPONSE2] != "NE"]
+    if evaluable.empty:
+        return None, {}
+    found = evaluable[MECHANISMS_AT_PROGRESSION].fillna("").str.split(";")
+    by_finding = {}
+    for m in BIOPSY_COLUMNS:
+        with_m = evaluable[found.map(lambda ms, m=m: m in ms)]
+        if len(with_m):
+            by_finding[m] = {PATIENTS: len(with_m), ORR: float(with_m[RESPONDED2].mean())}
+    return float(evaluable[RESPONDED2].mean()), by_finding
+
+
 def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     """One arm's figures."""
     median, ci = median_pfs(rows[PFS_DAYS], rows[PROGRESSED])
@@ -69,6 +91,7 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
     progressed = rows[rows[PROGRESSED]]
     found = progressed[MECHANISMS_AT_PROGRESSION].fillna("").str.split(";")
     shares = {m: float(found.map(lambda ms, m=m: m in ms).mean()) if len(found) else 0.0 for m in BIOPSY_COLUMNS}
+    orr2, by_finding = second_line_response(rows)
     return {
         PATIENTS: len(rows),
         PROGRESSED: int(rows[PROGRESSED].sum()),
@@ -79,16 +102,21 @@ def arm_summary(rows: pd.DataFrame) -> dict[str, Any]:
         MECHANISMS_AT_PROGRESSION: shares,
         MEDIAN_PFS2_DAYS: median2,
         MEDIAN_PFS2_CI: ci2,
+        ORR2: orr2,
+        ORR2_BY_FINDING: by_finding,
     }
 
 
-def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any]:
-    """Cox hazard ratio of ``arm`` against ``reference`` for PFS, with its 95% CI."""
+def hazard_ratio(
+    table: pd.DataFrame, arm: str, reference: str, days: str = PFS_DAYS, event: str = PROGRESSED
+) -> dict[str, Any]:
+    """Cox hazard ratio of ``arm`` against ``reference`` for PFS (or, with ``days`` and ``event``
+    the PFS2 columns, PFS2), with its 95% CI."""
     two = table[table[ARM].isin([arm, reference])]
     data = pd.DataFrame(
         {
-            PFS_DAYS: two[PFS_DAYS].astype(float),
-            PROGRESSED: two[PROGRESSED].astype(int),
+            PFS_DAYS: two[days].astype(float),
+            PROGRESSED: two[event].astype(int),
             "treated": (two[ARM] == arm).astype(int),
         }
     )
@@ -104,11 +132,22 @@ def hazard_ratio(table: pd.DataFrame, arm: str, reference: str) -> dict[str, Any
     return result
 
 
+def has_second_line(rows: pd.DataFrame) -> bool:
+    """Whether the arm followed patients past a first progression (a scan of a second line)."""
+    return BEST_RESPONSE2 in rows and bool((rows[BEST_RESPONSE2] != "NE").any())
+
+
 def summarise_trial(table: pd.DataFrame, arms: list[str]) -> dict[str, Any]:
     """Everything ``abm trial --json`` prints: per-arm figures and hazard ratios vs the first arm."""
     return {
         ARMS: {arm: arm_summary(table[table[ARM] == arm]) for arm in arms},
         HAZARD_RATIOS: [hazard_ratio(table, arm, arms[0]) for arm in arms[1:]],
+        # PFS2 only between arms that both have a second line (a one-line arm stops at progression)
+        HAZARD_RATIOS_PFS2: [
+            hazard_ratio(table, arm, arms[0], PFS2_DAYS, PROGRESSED2)
+            for arm in arms[1:]
+            if all(has_second_line(table[table[ARM] == a]) for a in (arm, arms[0]))
+        ],
     }
 
 
@@ -130,10 +169,16 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
         ]
         if s[MEDIAN_PFS2_DAYS] is not None:
             lines.append(f"    median PFS2 {days(s[MEDIAN_PFS2_DAYS])} days")
-    for hr in summary[HAZARD_RATIOS]:
-        if hr[HR] is None:
-            lines.append(f"  HR {hr[ARM]} vs {hr[REFERENCE]}: not estimable")
-        else:
-            lo, hi = hr[CI]
-            lines.append(f"  HR {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f})")
+        if s.get(ORR2) is not None:
+            findings = ", ".join(f"{m} {v[ORR]:.0%} (n={v[PATIENTS]})" for m, v in s[ORR2_BY_FINDING].items())
+            lines.append(
+                f"    second line from the progression scan: ORR {s[ORR2]:.0%}; by finding: {findings or 'none'}"
+            )
+    for label, key in (("HR", HAZARD_RATIOS), ("HR for PFS2", HAZARD_RATIOS_PFS2)):
+        for hr in summary.get(key, []):
+            if hr[HR] is None:
+                lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: not estimable")
+            else:
+                lo, hi = hr[CI]
+                lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f})")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ if TYPE_CHECKING:  # pydantic is imported only where a file is validated: not fo
     from pydantic import BaseModel, ValidationError
 
 # Names pydantic puts in an error's location for the branch of a union; not field names.
-UNION_TAGS = ("int", "Trigger", "spatial", "clone", "a number", "a distribution")
+UNION_TAGS = ("int", "Trigger", "AllOf", "spatial", "clone", "a number", "a distribution")
 # What a field of the wrong type wants, in the words of a TOML file (no coercion: see abm/io/inputs.py).
 TYPE_WORDS = {
     "int_type": "an integer (a whole number: no quotes, no decimal point)",

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 DAY = "day"
 TOTAL = "total"
 CLONES = "clones"
+CONCENTRATION_PREFIX = "concentration_"  # + a drug: its plasma concentration, ng/mL
 CLONE = "clone"
 CELLS = "cells"
 PATIENT = "patient"
@@ -44,6 +45,8 @@ MECHANISMS_AT_BASELINE = "mechanisms_at_baseline"
 PFS2_DAYS = "pfs2_days"
 PROGRESSED2 = "progressed2"
 MECHANISMS_AT_PROGRESSION2 = "mechanisms_at_progression2"
+BEST_RESPONSE2 = "best_response2"
+RESPONDED2 = "responded2"
 DAYS_SIMULATED = "days_simulated"
 FINAL_CELLS = "final_cells"
 NADIR_CELLS = "nadir_cells"
@@ -75,9 +78,12 @@ ORR = "orr"
 PRIMARY_RESISTANCE = "primary_resistance"
 MEDIAN_PFS2_DAYS = "median_pfs2_days"
 MEDIAN_PFS2_CI = "median_pfs2_ci"
+ORR2 = "orr2"
+ORR2_BY_FINDING = "orr2_by_finding"
 # trial summary.json, top level (TRIAL, SEED, POSTERIOR below), and each of its hazard ratios
 ARMS = "arms"
 HAZARD_RATIOS = "hazard_ratios"
+HAZARD_RATIOS_PFS2 = "hazard_ratios_pfs2"
 CALIBRATION = "calibration"
 REFERENCE = "reference"
 HR = "hr"
@@ -184,6 +190,7 @@ TIMESERIES = _table(
     <count column> | int | cells | cells with that mechanism (sensitive: none, no persisters; one driver switch at most)
     <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
     {CLONES} | int | clones | living clones | clone runs
+    {CONCENTRATION_PREFIX}<drug> | float | ng/mL | each drug's mean plasma level that day (acts only with pk = true)
 """,
 )
 STATES = _table(
@@ -254,6 +261,8 @@ PATIENTS_TABLE = _table(
     {PFS2_DAYS} | int | days | day of second progression, or end of follow-up
     {PROGRESSED2} | bool |  | the patient progressed a second time
     {MECHANISMS_AT_PROGRESSION2} | str |  | what a rebiopsy finds at the second progression
+    {BEST_RESPONSE2} | str |  | second line: best response from the first progression scan (CR, PR, SD, PD; NE: no scan)
+    {RESPONDED2} | bool |  | second line: CR or PR
     {DAYS_SIMULATED} | int | days | how long the patient was followed
     {FINAL_CELLS} | int | cells | cells at the end of follow-up
     {NADIR_CELLS} | int | cells | fewest cells seen
@@ -275,6 +284,8 @@ ARM_SUMMARY = _table(
     {MECHANISMS_AT_PROGRESSION} | dict | share | share of progressed patients with each mechanism found
     {MEDIAN_PFS2_DAYS} | float | days | Kaplan-Meier median PFS2
     {MEDIAN_PFS2_CI} | list | days | its 95% confidence interval
+    {ORR2} | float | share | second-line objective response rate, among patients with a second-line scan (null: none)
+    {ORR2_BY_FINDING} | dict |  | per mechanism found at the first progression: {{patients, orr}} of the second line
 """,
 )
 TRIAL_SUMMARY = _table(
@@ -285,6 +296,7 @@ TRIAL_SUMMARY = _table(
     {SEED} | int |  | its root seed
     {ARMS} | dict |  | per arm, its figures (ARM_SUMMARY)
     {HAZARD_RATIOS} | list |  | each arm but the first against the first (HAZARD_RATIO)
+    {HAZARD_RATIOS_PFS2} | list |  | the same for PFS2, between arms that both have a second line
     {CALIBRATION} | dict |  | the calibration folder and the point applied | --calibration or --posterior
     {POSTERIOR} | dict |  | the draws, their seed and parameters; per arm each metric's median [interval] | --posterior
 """,

@@ -16,7 +16,7 @@ from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS, count_matrix
 from abm.biology.rules import RuleTables, doses_key, rule_tables
 from abm.clinic.dosing import Dosing
-from abm.clinic.readouts import READOUT_NAMES, liquid_biopsy, readout, readouts, shares
+from abm.clinic.readouts import BIOPSY_COLUMNS, READOUT_NAMES, liquid_biopsy, readout, readouts, rebiopsy, shares
 from abm.clinic.recist import Recist
 from abm.clinic.schedule import ScheduleRun
 from abm.config.scenario import ScenarioConfig
@@ -48,7 +48,11 @@ class Course:
         self.schedule = ScheduleRun(config.schedule)
         self.recist = Recist()
         self.stop_after_progressions = stop_after_progressions
-        self.clinical_readouts: dict[str, float] = {"progressions": 0.0, "progressed": 0.0}
+        self.clinical_readouts: dict[str, float] = {
+            "progressions": 0.0,
+            "progressed": 0.0,
+            **{f"biopsy_{m}": 0.0 for m in BIOPSY_COLUMNS},  # no rebiopsy before a progression
+        }
         self.at_progression: list[dict[str, float]] = []  # mechanism shares at each progression scan
         self.at_baseline: dict[str, float] | None = None
         self.day = 0
@@ -126,6 +130,8 @@ class Course:
             self.clinical_readouts["progressions"] += 1
             self.clinical_readouts["progressed"] = 1.0
             self.at_progression.append(shares(self.counts))
+            limits = (clinical.ctdna_detection_limit, clinical.tissue_detection_limit)
+            self.clinical_readouts.update(rebiopsy(self.counts, *limits))  # what the next line is chosen by
         if self.day % clinical.ctdna_interval_days == 0:
             self.clinical_readouts.update(liquid_biopsy(self.counts, clinical.ctdna_detection_limit))
 

@@ -162,7 +162,10 @@ def _run_section(folder: Path) -> Section:
             folder,
             "run-burden",
             "Tumour burden and drug doses",
-            "Tumour cells and cells carrying each mechanism (log scale); below, each drug's relative dose by day.",
+            "Tumour cells and cells carrying each mechanism (log scale); each drug's plasma concentration (the "
+            "day's average of the one-compartment model, over the standard regimen's steady-state average: 1 is "
+            "the calibrated exposure; with [clinical] pk = false a readout the model does not act on); below, each "
+            "drug's relative dose by day (its dose days).",
             lambda: run_figures.burden_figure(folder),
         )
     )

@@ -213,6 +213,14 @@ def BlockControls(
 @solara.component
 def WhenControls(what: str, when: Any, on_value: Callable[[Any], None], optional: bool) -> None:
     """A start or stop: a day, a trigger on a readout, or (for a stop) never."""
+    if isinstance(when, dict) and "all" in when:  # all of several triggers: shown, edited in the file
+        conditions = " and ".join(
+            f"{t['readout']} {'above' if t.get('above') is not None else 'below'} "
+            f"{t['above'] if t.get('above') is not None else t['below']}"
+            for t in when["all"]
+        )
+        solara.Text(f"{what}: when {conditions}", classes=[f"abm-{what}"])
+        return
     modes = ["never", "day", "readout"] if optional else ["day", "readout"]
     mode = "never" if when is None else "day" if isinstance(when, int) else "readout"
 

@@ -11,14 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyfish
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
-from abm.biology.drugs import DRUG_NAMES
+from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import COUNT_COLUMNS, MECHANISMS, N_STATES, bit, describe, mechanisms_of
-from abm.io.schema import DAY, PATIENT
+from abm.biology.pharmacokinetics import NG_PER_ML_PER_MG_PER_L, administrations
+from abm.io.schema import CONCENTRATION_PREFIX, DAY, PATIENT
 from abm.report.figures.style import LABELS, PRIORITY, drug_colour, figure, lead_mechanism, mechanism_colour, rc
 from abm.report.results import has
 
@@ -168,16 +170,28 @@ def muller_figure(folder: Path) -> Figure:
 
 
 # --- burden with drug bands ----------------------------------------------------------------
+# Concentrations are drawn relative to the standard regimen's steady-state average (1 = the
+# exposure the model was calibrated at), on a log axis down to this share of it.
+CONCENTRATION_FLOOR = 1e-3
+
+
 def burden_figure(folder: Path) -> Figure:
-    """Tumour cells (log axis) and cells carrying each mechanism, with the drug doses as bands below."""
+    """Tumour cells (log axis) and cells carrying each mechanism; each drug's plasma concentration
+    relative to its standard steady state (when the run recorded it); the drug doses as bands below."""
     ts = pd.read_csv(Path(folder) / "timeseries.csv")
     drugs = [d for d in DRUG_NAMES if d in ts and (ts[d] > 0).any()]
+    levels = [d for d in drugs if CONCENTRATION_PREFIX + d in ts]
     with rc():
         rows = max(1, len(drugs))
+        heights = [4, *([1.6] if levels else []), 0.35 * rows]
         fig, axes = figure(
-            2.6 + 0.25 * rows, nrows=2, sharex=True, gridspec_kw={"height_ratios": [4, 0.35 * rows]}, squeeze=True
+            2.6 + 0.25 * rows + (0.9 if levels else 0.0),
+            nrows=len(heights),
+            sharex=True,
+            gridspec_kw={"height_ratios": heights},
+            squeeze=True,
         )
-        ax, bands = axes
+        ax, bands = axes[0], axes[-1]
         day = ts[DAY].to_numpy()
         ax.plot(day, ts["total"].where(ts["total"] > 0), color="black", lw=1.6, label="all tumour cells", gid="total")
         for m in COUNT_COLUMNS:
@@ -189,6 +203,8 @@ def burden_figure(folder: Path) -> Figure:
         ax.set_ylabel("cells")
         ax.set_title("Tumour burden (log scale) and cells carrying each mechanism", loc="left")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        if levels:
+            _concentration_panel(axes[1], ts, levels)
         for k, drug in enumerate(drugs):
             dose = ts[drug].to_numpy(dtype=float)
             top = dose.max()
@@ -212,6 +228,50 @@ def burden_figure(folder: Path) -> Figure:
         if not drugs:
             bands.set_yticks([0.5], ["no drug"])
     return fig
+
+
+def _concentration_panel(ax: Axes, ts: pd.DataFrame, drugs: list[str]) -> None:
+    """Each drug's day-average plasma concentration over its standard regimen's Css,avg (log axis),
+    with the dose days of the drugs given every few days marked along the top."""
+    day = ts[DAY].to_numpy()
+    spaced = 0  # drugs given every few days so far: their marks are stacked down from the top
+    for drug in drugs:
+        pk = DRUGS[drug].pk
+        steady = pk.standard_average_mg_l * NG_PER_ML_PER_MG_PER_L
+        relative = ts[CONCENTRATION_PREFIX + drug].to_numpy(dtype=float) / steady
+        ax.plot(
+            day,
+            np.where(relative > 0.0, relative, np.nan),
+            color=drug_colour(drug),
+            lw=1.0,
+            label=f"{drug} (1 = {steady:,.3g} ng/mL)",
+            gid=f"concentration:{drug}",
+        )
+        if pk.interval_days > 1:
+            due = [d for d, given in zip(day, administrations(pk, ts[drug].tolist()), strict=True) if given]
+            ax.plot(
+                due,
+                [0.97 - 0.09 * spaced] * len(due),
+                "v",
+                transform=ax.get_xaxis_transform(),
+                color=drug_colour(drug),
+                ms=3.5,
+                gid=f"administration:{drug}",
+            )
+            spaced += 1
+    ax.axhline(1.0, color="grey", lw=0.6, ls="--", gid="steady state")
+    ax.set_yscale("log")
+    ax.set_ylim(CONCENTRATION_FLOOR, None)
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=12))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_ylabel("plasma level /\nsteady state")
+    ax.set_title(
+        "plasma level (day's average) over the standard steady state; acts with [clinical] pk = true; "
+        "\u25bc: doses of a drug given every few days",
+        loc="left",
+        fontsize=7,
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
 
 
 # --- lattice snapshots ---------------------------------------------------------------------
