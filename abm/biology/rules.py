@@ -61,6 +61,13 @@ HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (sta
 IS_EGFR = np.array([r in EGFR_ROUTES for r in ROUTES])
 IS_PERSISTER_ROUTE = np.array([r in PERSISTER_ROUTES for r in ROUTES])
 CYCLING = (~CARRIES[PERSISTER]).astype(float)  # 1 for cells that cycle (not persisters)
+# Control and the EGFR block depend on a state only through its routes and EGFR amplification:
+# computed once per distinct (routes, amplified) row, a fifth of the states, and read back per state.
+_ROUTE_ROWS, _ROUTE_CLASS = np.unique(
+    np.column_stack([HAS_ROUTE, CARRIES[EGFR_AMPLIFIED]]), axis=0, return_inverse=True
+)
+_CLASS_HAS_ROUTE, _CLASS_AMPLIFIED = _ROUTE_ROWS[:, :-1], _ROUTE_ROWS[:, -1]
+_ROUTE_CLASS = _ROUTE_CLASS.ravel()
 
 
 def _per_route(blocks: dict[Route, float]) -> np.ndarray:
@@ -85,8 +92,13 @@ def state_blocks(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     (003 §3.2) leave ``egfr_amplification_escape`` of every EGFR-route block unblocked, whichever
     drug blocks it (a TKI or amivantamab).
     """
-    b = np.broadcast_to(_per_route(blocks), HAS_ROUTE.shape)
-    escape = np.where(CARRIES[EGFR_AMPLIFIED][:, None] & IS_EGFR[None, :], p.egfr_amplification_escape, 0.0)
+    return _blocks_of(p, blocks, CARRIES[EGFR_AMPLIFIED])
+
+
+def _blocks_of(p: Parameters, blocks: dict[Route, float], amplified: np.ndarray) -> np.ndarray:
+    """``state_blocks`` of rows whose EGFR amplification is ``amplified``."""
+    b = np.broadcast_to(_per_route(blocks), (amplified.size, len(ROUTES)))
+    escape = np.where(amplified[:, None] & IS_EGFR[None, :], p.egfr_amplification_escape, 0.0)
     return b * (1.0 - escape)
 
 
@@ -97,8 +109,19 @@ def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     the signalling left off is the product over routes of (1 - capacity x (1 - block)). With
     full-capacity routes this is the bypass logic: controlled only when every route is blocked.
     """
-    b = state_blocks(p, blocks)
-    return np.where(HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
+    return _control(p, _blocks_key(blocks)).copy()
+
+
+def _blocks_key(blocks: dict[Route, float]) -> tuple[tuple[Route, float], ...]:
+    return tuple(blocks.items())
+
+
+@lru_cache(maxsize=8)
+def _control(p: Parameters, blocks: tuple[tuple[Route, float], ...]) -> np.ndarray:
+    """``control`` per state, read-only: computed per route class, shared by a table's uses."""
+    b = _blocks_of(p, dict(blocks), _CLASS_AMPLIFIED)
+    per_class = np.where(_CLASS_HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
+    return _read_only(per_class[_ROUTE_CLASS])
 
 
 def egfr_block(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -106,7 +129,8 @@ def egfr_block(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
 
     With two mutant alleles (T790M and C797S in trans) both must be blocked.
     """
-    return np.where(HAS_ROUTE & IS_EGFR, state_blocks(p, blocks), 1.0).prod(axis=1)
+    b = _blocks_of(p, blocks, _CLASS_AMPLIFIED)
+    return np.where(_CLASS_HAS_ROUTE & IS_EGFR, b, 1.0).prod(axis=1)[_ROUTE_CLASS]
 
 
 def persister_support_block(blocks: dict[Route, float]) -> np.ndarray:
@@ -115,7 +139,7 @@ def persister_support_block(blocks: dict[Route, float]) -> np.ndarray:
     A persister survives through the persister routes it has (AXL-high: AXL; IGF-1R-active:
     IGF-1R); with both, both must be blocked. One with neither has no support (1.0).
     """
-    return np.where(HAS_ROUTE & IS_PERSISTER_ROUTE, _per_route(blocks), 1.0).prod(axis=1)
+    return np.where(_CLASS_HAS_ROUTE & IS_PERSISTER_ROUTE, _per_route(blocks), 1.0).prod(axis=1)[_ROUTE_CLASS]
 
 
 # The fitness cost of each resistance mechanism: the parameter that holds it.
@@ -127,6 +151,7 @@ FITNESS_COSTS: dict[Mechanism, str] = {
     AXL_HIGH: "axl_high_fitness_cost",
     IGF1R_ACTIVE: "igf1r_fitness_cost",
 }
+assert not any(m.code for m in FITNESS_COSTS)  # plain bits: ``fitness`` repeats them over the field
 
 
 # The genetic mechanisms a daughter can acquire at division: the parameter holding each one's rate
@@ -155,15 +180,15 @@ ACQUIRED: dict[Mechanism, str] = {**MUTATION_RATES, **SWITCH_RATES}
 
 def fitness(p: Parameters) -> np.ndarray:
     """Per state: the division rate relative to a sensitive cell, the product of each mechanism's (1 - cost)."""
-    out = np.ones(N_STATES)
+    out = np.ones(PLAIN_STATES)  # the costs are of plain bits (a driver switch costs nothing)
     for mechanism, name in FITNESS_COSTS.items():
-        out = out * np.where(CARRIES[mechanism], 1.0 - getattr(p, name), 1.0)
-    return out
+        out = out * np.where(CARRIES[mechanism][:PLAIN_STATES], 1.0 - getattr(p, name), 1.0)
+    return np.tile(out, N_STATES // PLAIN_STATES)
 
 
 def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: probability per day that a cell divides (if it has room)."""
-    cycling = p.division_rate * fitness(p) * (1.0 - control(p, blocks))
+    cycling = p.division_rate * fitness(p) * (1.0 - _control(p, _blocks_key(blocks)))
     return np.where(CARRIES[PERSISTER], p.persister_division_rate, cycling)
 
 
@@ -198,7 +223,7 @@ def hit_probability(death: float | np.ndarray, crowding: float | np.ndarray, cyc
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: the part of the daily death probability that the drugs cause."""
-    return p.drug_kill_rate * control(p, blocks)
+    return p.drug_kill_rate * _control(p, _blocks_key(blocks))
 
 
 def cytotoxic_kill(division: np.ndarray, exposures: tuple[tuple[float, float], ...]) -> np.ndarray:
@@ -251,10 +276,14 @@ def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     return matrix
 
 
-def rescue_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
+def rescue_columns(
+    p: Parameters, blocks: dict[Route, float], control: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``rescue_matrix`` by columns: per state, the persister it becomes by each route (AXL,
-    IGF-1R) and the probability; where both routes lead to one state, it holds their sum."""
-    rescued = np.where(CARRIES[PERSISTER], 0.0, p.persister_entry_fraction * drug_kill(p, blocks))
+    IGF-1R) and the probability; where both routes lead to one state, it holds their sum.
+    ``control``: the states' ``control`` at these doses, if known already (a table's)."""
+    kill = drug_kill(p, blocks) if control is None else p.drug_kill_rate * control
+    rescued = np.where(CARRIES[PERSISTER], 0.0, p.persister_entry_fraction * kill)
     routes = (
         (bit(AXL_HIGH), p.persister_axl_share * (1.0 - blocks[Route.AXL])),
         (bit(IGF1R_ACTIVE), (1.0 - p.persister_axl_share) * (1.0 - blocks[Route.IGF1R])),
@@ -324,9 +353,9 @@ def flip_columns(flips: dict[int, np.ndarray], rows: np.ndarray = STATES) -> tup
     """Each combination of the bits in ``flips`` flipping independently: per state, its target
     and probability, (S, 2^bits) each; column 0 is no flip (the state itself). Combinations in
     ``itertools.product`` order, each probability the product over bits in ``flips`` order.
-    ``rows``: the first states only (0 to len(rows) - 1), for which ``flips`` hold the probabilities."""
+    ``rows``: these states only (``flips`` hold the probabilities of every state)."""
     chosen = _combinations(len(flips))  # (2^bits, bits)
-    q = np.array([np.broadcast_to(v, STATES.shape)[: rows.size] for v in flips.values()], dtype=float)  # (bits, rows)
+    q = np.array([np.broadcast_to(v, STATES.shape)[rows] for v in flips.values()], dtype=float)  # (bits, rows)
     probs = np.where(chosen[:, :, None], q, 1.0 - q).prod(axis=1)  # multiplied in bit order
     flipped = (chosen * np.array(list(flips), dtype=np.int64)).sum(axis=1)  # bits are distinct: sum = or
     targets = rows[None, :] ^ flipped[:, None]
@@ -441,11 +470,11 @@ class RuleTables:
 
     @cached_property
     def _rescue_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return rescue_columns(self.params, self.blocks)
+        return rescue_columns(self.params, self.blocks, self.control)
 
     @cached_property
-    def _switch_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return flip_columns(switch_probabilities(self.params, self.blocks))
+    def _switches(self) -> tuple:
+        return _switches(self.params, self.blocks)
 
     @cached_property
     def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
@@ -460,12 +489,12 @@ class RuleTables:
     @cached_property
     def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """Where a switching cell goes (``compact_moves``)."""
-        return compact_moves(*self._switch_columns, SWITCH_TARGETS)
+        return self._switches[1]
 
     @cached_property
     def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """What a mutant daughter becomes (``compact_moves``)."""
-        return _daughters(self.params, self.blocks[Route.AXL])[1]
+        return _daughter_moves(self.params, self.blocks[Route.AXL], False)
 
     @cached_property
     def likeliest_first(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
@@ -473,14 +502,14 @@ class RuleTables:
         a chain of binomials over them (the clone engines' draws) ends after a few draws."""
         return (
             _likeliest_first(*self.rescue_moves),
-            _likeliest_first(*self.switch_moves),
-            _daughters(self.params, self.blocks[Route.AXL])[2],
+            self._switches[2],
+            _daughter_moves(self.params, self.blocks[Route.AXL], True),
         )
 
     @cached_property
     def switch_any(self) -> np.ndarray:
         """Probability per day that a cell changes state at all."""
-        return 1.0 - self._switch_columns[1][:, 0]
+        return self._switches[0]
 
     @cached_property
     def mutate_any(self) -> np.ndarray:
@@ -500,15 +529,40 @@ def _likeliest_first(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray
     return targets[rows, order], probs[rows, order]
 
 
+def _switches(p: Parameters, blocks: dict[Route, float]) -> tuple:
+    """A living cell's switch probability (``switch_any``), moves (``compact_moves`` of
+    ``flip_columns`` of ``switch_probabilities``) and moves likeliest first.
+
+    Built on the 256 states of the plain bits and on their EGFR-amplified copies, and repeated over
+    the rest of the field (the numbers of the full build): the switches flip plain bits only, and a
+    driver switch other than EGFR amplification leaves the TKI pressure a cell feels (its EGFR
+    routes) and so every switch probability as in its plain base."""
+    flips = switch_probabilities(p, blocks)
+    plain = STATES[:PLAIN_STATES]
+    rows = np.concatenate([plain, plain | bit(EGFR_AMPLIFIED)])  # one build of both: rows are independent
+    targets, probs = flip_columns(flips, rows)
+    moves = compact_moves(targets, probs, SWITCH_TARGETS, rows)
+    built = (1.0 - probs[:, 0], *moves, *_likeliest_first(*moves))
+    # Per field value, which of the two builds it repeats and the field its targets then gain.
+    block = np.array([int(f << FIELD_SHIFT == bit(EGFR_AMPLIFIED)) for f in range(len(_FIELDS) + 1)])
+    gained = np.where(block == 1, 0, np.arange(len(_FIELDS) + 1) << FIELD_SHIFT)[:, None, None]
+    change, moved, moved_probs, first, first_probs = (
+        a.reshape(2, PLAIN_STATES, -1)[block].reshape(N_STATES, -1) for a in built
+    )
+    moved, first = ((t.reshape(-1, PLAIN_STATES, t.shape[1]) | gained).reshape(N_STATES, -1) for t in (moved, first))
+    return change[:, 0], (moved, moved_probs), (first, first_probs)
+
+
 @lru_cache(maxsize=256)
 def _daughters(p: Parameters, axl_block: float) -> tuple:
-    """A daughter's change probability (``mutate_any``), moves (``compact_moves`` of
-    ``daughter_columns``) and moves likeliest first. The doses reach them only through the AXL block
-    (``mutability``), so tables at other doses of the same parameters share them: with
-    pharmacokinetics a course meets a new exposure of its TKI on each day of build-up or washout.
+    """A daughter's change probability (``mutate_any``) and its moves (``compact_moves`` of
+    ``daughter_columns``) on the 256 states of the plain bits, with and without a driver switch
+    already held. The doses reach them only through the AXL block (``mutability``), so tables at
+    other doses of the same parameters share them: with pharmacokinetics a course meets a new
+    exposure of its TKI on each day of build-up or washout.
 
-    Built on the 256 states of the plain bits and repeated over the driver-switch field (the numbers
-    of ``daughter_columns``, at a sixth of the cost): a state with a switch has its plain base's
+    ``_repeated`` carries the moves over the driver-switch field (the numbers of
+    ``daughter_columns``, at a sixth of the cost): a state with a switch has its plain base's
     plain-bit daughters, each carrying the switch, and gains no other; one without gains each.
     Read-only: shared between tables."""
     blocks = {Route.AXL: axl_block}  # mutation_probabilities reads only the AXL block
@@ -517,29 +571,47 @@ def _daughters(p: Parameters, axl_block: float) -> tuple:
     gains = switch_gain_probabilities(p, blocks)[:PLAIN_STATES]
     switched = base[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
     plain = 1.0 - gains.sum(axis=1, keepdims=True)
-    free = compact_moves(
-        np.concatenate([targets, switched], axis=1),
-        np.concatenate([probs * plain, gains], axis=1),
+    # Both in one build (rows are independent): the plain-bit daughters of a cell without a switch,
+    # which may gain one, and of one with (no switch gained), padded with moves of probability 0.
+    stay = np.broadcast_to(base[:, None], switched.shape)
+    both = compact_moves(
+        np.concatenate([np.concatenate([targets, switched], axis=1), np.concatenate([targets, stay], axis=1)]),
+        np.concatenate([np.concatenate([probs * plain, gains], axis=1), np.concatenate([probs, 0.0 * gains], axis=1)]),
         MUTATION_TARGETS,
-        base,
+        np.concatenate([base, base]),
     )
-    holding = compact_moves(targets, probs, MUTATION_TARGETS, base)
-    fields = np.arange(1, N_STATES // PLAIN_STATES, dtype=np.int64)[:, None, None] << FIELD_SHIFT
-
-    def repeated(first: tuple[np.ndarray, np.ndarray], rest: tuple[np.ndarray, np.ndarray]):
-        targets = np.empty((len(fields) + 1, *first[0].shape), dtype=np.int64)
-        targets[0], targets[1:] = first[0], rest[0][None] | fields
-        probs = np.empty((len(fields) + 1, *first[1].shape))
-        probs[0], probs[1:] = first[1], rest[1][None]
-        return targets.reshape(N_STATES, -1), probs.reshape(N_STATES, -1)
-
-    change = np.concatenate([1.0 - probs[:, 0] * plain[:, 0], np.tile(1.0 - probs[:, 0], len(fields))])
-    parts = (change, repeated(free, holding), repeated(_likeliest_first(*free), _likeliest_first(*holding)))
+    free = both[0][:PLAIN_STATES], both[1][:PLAIN_STATES]
+    holding = both[0][PLAIN_STATES:], both[1][PLAIN_STATES:]
+    change = np.concatenate([1.0 - probs[:, 0] * plain[:, 0], np.tile(1.0 - probs[:, 0], _FIELDS.size)])
     change.setflags(write=False)
-    for pair in parts[1:]:
-        for array in pair:
-            array.setflags(write=False)
-    return parts
+    return change, free, holding
+
+
+@lru_cache(maxsize=256)
+def _daughter_moves(p: Parameters, axl_block: float, likeliest_first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``daughter_moves`` (or with each row's likeliest outcome first) over every state."""
+    _, free, holding = _daughters(p, axl_block)
+    if likeliest_first:  # both in one sort (rows are independent)
+        targets, probs = _likeliest_first(np.concatenate([free[0], holding[0]]), np.concatenate([free[1], holding[1]]))
+        free, holding = (targets[:PLAIN_STATES], probs[:PLAIN_STATES]), (targets[PLAIN_STATES:], probs[PLAIN_STATES:])
+    return _repeated(free, holding)
+
+
+_FIELDS = np.arange(1, N_STATES // PLAIN_STATES, dtype=np.int64)[:, None, None] << FIELD_SHIFT  # with a switch
+
+
+def _repeated(first: tuple[np.ndarray, np.ndarray], rest: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Moves of every state from those of the plain states without a switch (``first``) and with
+    one (``rest``, targets carrying the switch); read-only."""
+    targets = np.empty((_FIELDS.size + 1, *first[0].shape), dtype=np.int64)
+    targets[0] = first[0]
+    np.bitwise_or(rest[0], _FIELDS, out=targets[1:])
+    probs = np.empty((_FIELDS.size + 1, *first[1].shape))
+    probs[0], probs[1:] = first[1], rest[1]
+    out = targets.reshape(N_STATES, -1), probs.reshape(N_STATES, -1)
+    for array in out:
+        array.setflags(write=False)
+    return out
 
 
 # Most states a cell can change to in one switch (any non-empty subset of the reversible bits

@@ -38,6 +38,7 @@ class PatientTables:
 
     def __init__(self, n: int) -> None:
         self.current: list[RuleTables | None] = [None] * n
+        self.moves: list[tuple | None] = [None] * n  # patient p's moves as last copied in
         self.division, self.death, self.rescue_any, self.switch_any, self.mutate_any = (
             np.zeros((n, N_STATES)) for _ in range(5)
         )
@@ -69,8 +70,11 @@ class PatientTables:
             (self.switch_targets, self.switch_probs),
             (self.daughter_targets, self.daughter_probs),
         )
-        for (targets, probs), (into_targets, into_probs) in zip(tables.likeliest_first, moves, strict=True):
-            into_targets[p], into_probs[p] = targets, probs
+        last = self.moves[p] or (None,) * len(moves)
+        for pair, before, (into_targets, into_probs) in zip(tables.likeliest_first, last, moves, strict=True):
+            if pair is not before:  # tables at other doses share the daughters' moves: copied once
+                into_targets[p], into_probs[p] = pair
+        self.moves[p] = tables.likeliest_first
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """In the order ``advance`` takes them."""
