@@ -533,24 +533,32 @@ def _switches(p: Parameters, blocks: dict[Route, float]) -> tuple:
     """A living cell's switch probability (``switch_any``), moves (``compact_moves`` of
     ``flip_columns`` of ``switch_probabilities``) and moves likeliest first.
 
-    Built on the 256 states of the plain bits and on their EGFR-amplified copies, and repeated over
-    the rest of the field (the numbers of the full build): the switches flip plain bits only, and a
-    driver switch other than EGFR amplification leaves the TKI pressure a cell feels (its EGFR
-    routes) and so every switch probability as in its plain base."""
+    Built on one state of each switch class (``_SWITCH_CLASS``) and read back per state (the
+    numbers of the full build): a switch flips reversible bits only, so a state's moves are its
+    class's with the same bits flipped."""
     flips = switch_probabilities(p, blocks)
-    plain = STATES[:PLAIN_STATES]
-    rows = np.concatenate([plain, plain | bit(EGFR_AMPLIFIED)])  # one build of both: rows are independent
-    targets, probs = flip_columns(flips, rows)
-    moves = compact_moves(targets, probs, SWITCH_TARGETS, rows)
-    built = (1.0 - probs[:, 0], *moves, *_likeliest_first(*moves))
-    # Per field value, which of the two builds it repeats and the field its targets then gain.
-    block = np.array([int(f << FIELD_SHIFT == bit(EGFR_AMPLIFIED)) for f in range(len(_FIELDS) + 1)])
-    gained = np.where(block == 1, 0, np.arange(len(_FIELDS) + 1) << FIELD_SHIFT)[:, None, None]
-    change, moved, moved_probs, first, first_probs = (
-        a.reshape(2, PLAIN_STATES, -1)[block].reshape(N_STATES, -1) for a in built
-    )
-    moved, first = ((t.reshape(-1, PLAIN_STATES, t.shape[1]) | gained).reshape(N_STATES, -1) for t in (moved, first))
-    return change[:, 0], (moved, moved_probs), (first, first_probs)
+    targets, probs = flip_columns(flips, _SWITCH_REPS)
+    moves = compact_moves(targets, probs, SWITCH_TARGETS, _SWITCH_REPS)
+    first = _likeliest_first(*moves)
+
+    def per_state(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        flipped = (targets ^ _SWITCH_REPS[:, None])[_SWITCH_CLASS]
+        return STATES[:, None] ^ flipped, probs[_SWITCH_CLASS]
+
+    return (1.0 - probs[:, 0])[_SWITCH_CLASS], per_state(*moves), per_state(*first)
+
+
+# A state's switch moves depend on it only through its reversible bits (which flip; the order of
+# its targets follows them) and the TKI pressure it feels (its EGFR routes and amplification):
+# one class per distinct (reversible bits, EGFR routes, amplified), represented by its first state.
+_REVERSIBLE = sum(bit(m) for m in MECHANISMS if not m.genetic)
+_SWITCH_FIRST, _SWITCH_CLASS = np.unique(
+    np.column_stack([STATES & _REVERSIBLE, HAS_ROUTE[:, IS_EGFR], CARRIES[EGFR_AMPLIFIED]]),
+    axis=0,
+    return_index=True,
+    return_inverse=True,
+)[1:]
+_SWITCH_REPS, _SWITCH_CLASS = STATES[_SWITCH_FIRST], _SWITCH_CLASS.ravel()
 
 
 @lru_cache(maxsize=256)
