@@ -38,13 +38,19 @@ from abm.biology.mechanisms import (
 )
 from abm.biology.parameters import Parameters
 from abm.biology.rules import (
+    HAS_ROUTE,
     MUTATION_TARGETS,
     SWITCH_RATES,
+    SWITCH_TARGETS,
     compact_moves,
     daughter_columns,
     daughter_matrix,
     doses_key,
+    flip_columns,
+    route_capacity,
     rule_tables,
+    state_blocks,
+    switch_probabilities,
 )
 from abm.config.scenario import ScenarioConfig
 from abm.experiments.validation import validate, validation_trial
@@ -238,3 +244,22 @@ def test_the_daughter_moves_built_on_the_plain_states_are_those_of_every_state(d
     np.testing.assert_array_equal(tables.daughter_moves[0], full[0])
     np.testing.assert_allclose(tables.daughter_moves[1], full[1], rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(tables.mutate_any, 1.0 - columns[1][:, 0], rtol=1e-12, atol=1e-18)
+
+
+@pytest.mark.parametrize(
+    "doses", [{}, {"osimertinib": 1.0}, {"gefitinib": 1.0, "bemcentinib": 0.5, "savolitinib": 1.0}]
+)
+def test_tables_built_per_class_are_those_built_per_state(doses: dict[str, float]) -> None:
+    """``RuleTables`` builds control per route class and the switch moves per switch class, then
+    reads them back per state: the very numbers of the build over all 1536 states."""
+    p = Parameters(egfr_tki_insensitivity=0.1, axl_bypass_capacity=0.4)
+    tables = rule_tables(p, doses_key(doses))
+    b = state_blocks(p, tables.blocks)
+    control = np.where(HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
+    np.testing.assert_array_equal(tables.control, control)
+    targets, probs = flip_columns(switch_probabilities(p, tables.blocks))
+    full = compact_moves(targets, probs, SWITCH_TARGETS)
+    np.testing.assert_array_equal(tables.switch_moves[0], full[0])
+    np.testing.assert_array_equal(tables.switch_moves[1], full[1])
+    np.testing.assert_array_equal(tables.switch_any, 1.0 - probs[:, 0])
+    assert (tables.switch_any[N_STATES // 2 :] > 0).any()  # the switched states do switch
