@@ -38,6 +38,9 @@ from abm.biology.mechanisms import (
 )
 from abm.biology.parameters import Parameters
 from abm.biology.rules import (
+    DAUGHTER_ROW,
+    DAUGHTER_ROWS,
+    FIELD_BITS,
     HAS_ROUTE,
     MUTATION_TARGETS,
     SWITCH_RATES,
@@ -244,6 +247,25 @@ def test_the_daughter_moves_built_on_the_plain_states_are_those_of_every_state(d
     np.testing.assert_array_equal(tables.daughter_moves[0], full[0])
     np.testing.assert_allclose(tables.daughter_moves[1], full[1], rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(tables.mutate_any, 1.0 - columns[1][:, 0], rtol=1e-12, atol=1e-18)
+
+
+@pytest.mark.parametrize("doses", [{}, {"osimertinib": 1.0, "bemcentinib": 0.5}])
+def test_the_engines_daughter_moves_on_the_plain_rows_are_every_states_likeliest_first(
+    doses: dict[str, float],
+) -> None:
+    """The clone engines read a state's daughter moves on its plain row (``DAUGHTER_ROW``), its
+    switch or'ed into the targets (``FIELD_BITS``): exactly ``daughter_moves`` of every state,
+    each row's likeliest outcome first (a stable sort)."""
+    p = Parameters(pik3ca_mutation_rate=1e-4, kras_mutation_rate=3e-5, t790m_mutation_rate=1e-3)
+    tables = rule_tables(p, doses_key(doses))
+    targets, probs = tables.likeliest_first[2]
+    assert targets.shape == probs.shape == (DAUGHTER_ROWS, MUTATION_TARGETS)
+    order = np.argsort(-tables.daughter_moves[1], axis=1, kind="stable")
+    expected = np.take_along_axis(tables.daughter_moves[0], order, axis=1)
+    np.testing.assert_array_equal(targets[DAUGHTER_ROW] | FIELD_BITS[:, None], expected)
+    np.testing.assert_array_equal(probs[DAUGHTER_ROW], np.take_along_axis(tables.daughter_moves[1], order, axis=1))
+    switched = FIELD_BITS != 0  # a switch is held, never gained again nor lost
+    assert ((targets[DAUGHTER_ROW[switched]] & FIELD_MASK) == 0).all()
 
 
 @pytest.mark.parametrize(

@@ -498,11 +498,14 @@ class RuleTables:
     @cached_property
     def likeliest_first(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """The rescue, switch and daughter moves with each row's likeliest outcome first, so that
-        a chain of binomials over them (the clone engines' draws) ends after a few draws."""
+        a chain of binomials over them (the clone engines' draws) ends after a few draws.
+
+        The daughter moves are on ``DAUGHTER_ROWS`` rows: state s reads row ``DAUGHTER_ROW[s]``,
+        its targets or'ed with ``FIELD_BITS[s]`` (the moves of every state, at a sixth of the size)."""
         return (
             _likeliest_first(*self.rescue_moves),
             self._switches[2],
-            _daughter_moves(self.params, self.blocks[Route.AXL], True),
+            _plain_daughter_moves(self.params, self.blocks[Route.AXL]),
         )
 
     @cached_property
@@ -602,11 +605,31 @@ def _daughters(p: Parameters, axl_block: float) -> tuple:
 @lru_cache(maxsize=256)
 def _daughter_moves(p: Parameters, axl_block: float, likeliest_first: bool) -> tuple[np.ndarray, np.ndarray]:
     """``daughter_moves`` (or with each row's likeliest outcome first) over every state."""
+    if likeliest_first:
+        targets, probs = _plain_daughter_moves(p, axl_block)
+    else:
+        _, free, holding = _daughters(p, axl_block)
+        targets, probs = np.concatenate([free[0], holding[0]]), np.concatenate([free[1], holding[1]])
+    return _repeated((targets[:PLAIN_STATES], probs[:PLAIN_STATES]), (targets[PLAIN_STATES:], probs[PLAIN_STATES:]))
+
+
+@lru_cache(maxsize=256)
+def _plain_daughter_moves(p: Parameters, axl_block: float) -> tuple[np.ndarray, np.ndarray]:
+    """The daughter moves likeliest first on ``DAUGHTER_ROWS`` rows: the plain states without a
+    switch (targets may gain one), then with one (plain targets: the state's switch is or'ed in
+    by the reader, ``FIELD_BITS``). Read-only: shared between tables."""
     _, free, holding = _daughters(p, axl_block)
-    if likeliest_first:  # both in one sort (rows are independent)
-        targets, probs = _likeliest_first(np.concatenate([free[0], holding[0]]), np.concatenate([free[1], holding[1]]))
-        free, holding = (targets[:PLAIN_STATES], probs[:PLAIN_STATES]), (targets[PLAIN_STATES:], probs[PLAIN_STATES:])
-    return _repeated(free, holding)
+    out = _likeliest_first(np.concatenate([free[0], holding[0]]), np.concatenate([free[1], holding[1]]))
+    for array in out:
+        array.setflags(write=False)
+    return out
+
+
+# Where a state reads its daughter moves in ``likeliest_first``: its plain bits' row among the
+# states without a switch (0-255) or with one (256-511), and the switch its daughters carry.
+DAUGHTER_ROWS = 2 * PLAIN_STATES
+DAUGHTER_ROW = (STATES & (PLAIN_STATES - 1)) + np.where(STATES >= PLAIN_STATES, PLAIN_STATES, 0)
+FIELD_BITS = STATES & ~(PLAIN_STATES - 1)
 
 
 _FIELDS = np.arange(1, N_STATES // PLAIN_STATES, dtype=np.int64)[:, None, None] << FIELD_SHIFT  # with a switch

@@ -21,7 +21,14 @@ import numpy as np
 
 from abm.biology.founding import founding_counts
 from abm.biology.mechanisms import N_STATES
-from abm.biology.rules import CYCLING, MUTATION_TARGETS, RESCUE_TARGETS, SWITCH_TARGETS, RuleTables
+from abm.biology.rules import (
+    CYCLING,
+    DAUGHTER_ROWS,
+    MUTATION_TARGETS,
+    RESCUE_TARGETS,
+    SWITCH_TARGETS,
+    RuleTables,
+)
 from abm.clinic.readouts import DAILY_READOUTS
 from abm.models.cohort_kernel import ABOVE, AT_LEAST, BELOW, advance, work_arrays
 from abm.models.course import COUNT_MATRIX, Course
@@ -46,8 +53,9 @@ class PatientTables:
         self.rescue_probs = np.zeros((n, N_STATES, RESCUE_TARGETS))
         self.switch_targets = np.zeros((n, N_STATES, SWITCH_TARGETS), dtype=np.int64)
         self.switch_probs = np.zeros((n, N_STATES, SWITCH_TARGETS))
-        self.daughter_targets = np.zeros((n, N_STATES, MUTATION_TARGETS), dtype=np.int64)
-        self.daughter_probs = np.zeros((n, N_STATES, MUTATION_TARGETS))
+        # per patient and ``rules.DAUGHTER_ROW`` (a state's targets or'ed with ``rules.FIELD_BITS``)
+        self.daughter_targets = np.zeros((n, DAUGHTER_ROWS, MUTATION_TARGETS), dtype=np.int64)
+        self.daughter_probs = np.zeros((n, DAUGHTER_ROWS, MUTATION_TARGETS))
 
     def update(self, p: int, tables: RuleTables | None) -> None:
         """Patient p's arrays from ``tables``, when they are not already those (None: a tumour
