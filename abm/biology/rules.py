@@ -422,6 +422,11 @@ def compact_moves(
     itself at probability 0), and the probability of each given that it changes. k is small
     (a few reversible bits, a few mutations), so drawing over k columns is cheap.
     """
+    return _normalised(*_in_order(targets, probs, k, rows))
+
+
+def _in_order(targets: np.ndarray, probs: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``compact_moves`` before each row is divided by its total."""
     positive = (probs > 0) & (targets != rows[:, None])
     order = np.argsort(np.where(positive, targets, N_STATES), axis=1, kind="stable")[:, :k]
     chosen = _gather(positive, order)
@@ -432,8 +437,12 @@ def compact_moves(
         pad = k - out_targets.shape[1]
         out_targets = np.concatenate([out_targets, np.repeat(rows[:, None], pad, axis=1)], axis=1)
         out_probs = np.concatenate([out_probs, np.zeros((rows.size, pad))], axis=1)
-    total = out_probs.sum(axis=1, keepdims=True)
-    return out_targets, np.divide(out_probs, total, out=np.zeros_like(out_probs), where=total > 0)
+    return out_targets, out_probs
+
+
+def _normalised(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    total = probs.sum(axis=1, keepdims=True)
+    return targets, np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)
 
 
 @dataclass(frozen=True)
@@ -586,20 +595,38 @@ def _daughters(p: Parameters, axl_block: float) -> tuple:
     gains = switch_gain_probabilities(p, blocks)[:PLAIN_STATES]
     switched = base[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
     plain = 1.0 - gains.sum(axis=1, keepdims=True)
-    # Both in one build (rows are independent): the plain-bit daughters of a cell without a switch,
-    # which may gain one, and of one with (no switch gained), padded with moves of probability 0.
-    stay = np.broadcast_to(base[:, None], switched.shape)
-    both = compact_moves(
-        np.concatenate([np.concatenate([targets, switched], axis=1), np.concatenate([targets, stay], axis=1)]),
-        np.concatenate([np.concatenate([probs * plain, gains], axis=1), np.concatenate([probs, 0.0 * gains], axis=1)]),
-        MUTATION_TARGETS,
-        np.concatenate([base, base]),
-    )
-    free = both[0][:PLAIN_STATES], both[1][:PLAIN_STATES]
-    holding = both[0][PLAIN_STATES:], both[1][PLAIN_STATES:]
+    # The plain-bit daughters of a cell with a switch (no switch gained), and of one without: the
+    # same positive targets in the same (increasing) order, scaled by ``plain``, then each switch
+    # it may gain (their states above every plain one), in one order instead of two sorts.
+    held = _in_order(targets, probs, MUTATION_TARGETS, base)
+    if ((probs * plain > 0) != (probs > 0)).any():  # (a plain share so small it rounds to 0)
+        free = compact_moves(
+            np.concatenate([targets, switched], axis=1),
+            np.concatenate([probs * plain, gains], axis=1),
+            MUTATION_TARGETS,
+            base,
+        )
+    else:
+        free = _with_gains(held[0], held[1] * plain, switched, gains)
+    holding = _normalised(*held)
     change = np.concatenate([1.0 - probs[:, 0] * plain[:, 0], np.tile(1.0 - probs[:, 0], _FIELDS.size)])
     change.setflags(write=False)
     return change, free, holding
+
+
+def _with_gains(
+    targets: np.ndarray, probs: np.ndarray, switched: np.ndarray, gains: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``compact_moves`` of the plain-bit moves ``targets``/``probs`` (``_in_order``) with the
+    gains of a switch (``switched``/``gains``, increasing states above them) as further columns:
+    each row's positive gains placed after its plain moves."""
+    targets, probs = targets.copy(), probs.copy()
+    rows, columns = np.nonzero(gains > 0)
+    place = (probs > 0).sum(axis=1)[:, None] + np.cumsum(gains > 0, axis=1) - 1
+    assert place.max(initial=0) < targets.shape[1]
+    targets[rows, place[rows, columns]] = switched[rows, columns]
+    probs[rows, place[rows, columns]] = gains[rows, columns]
+    return _normalised(targets, probs)
 
 
 @lru_cache(maxsize=256)
