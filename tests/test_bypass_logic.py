@@ -24,13 +24,18 @@ import pytest
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import (
     AXL_HIGH,
+    BRAF_V600E,
     C797S,
     C797S_CIS,
+    EGFR_AMPLIFIED,
     HER2_AMPLIFIED,
     IGF1R_ACTIVE,
+    KRAS_MUTANT,
     MECHANISMS,
     MET_AMPLIFIED,
+    MET_EXON14,
     PERSISTER,
+    PIK3CA_MUTANT,
     SENSITIVE_STATE,
     T790M,
     state_of,
@@ -48,6 +53,10 @@ EGFR_DRUGS = EGFR_TKIS | EGFR_ANTIBODIES
 HER2_BLOCKERS = {"afatinib", "dacomitinib", "trastuzumab"}  # 003 §4.2 lists afatinib among HER2 inhibitors
 AXL_BLOCKERS = {"bemcentinib", "ono-7475", "sitravatinib", "ds-1205c"}
 MET_BLOCKERS = {"savolitinib", "capmatinib", "tepotinib", "crizotinib", "sitravatinib", "amivantamab"}
+# The cascade (003 §3.6, §4.4): a BRAF inhibitor and a MEK inhibitor each block BRAF V600E's route;
+# mutant KRAS reactivates the cascade above MEK (a MEK inhibitor barely touches it); nothing listed
+# blocks mutant PIK3CA.
+BRAF_BLOCKERS = {"dabrafenib", "trametinib"}
 CYTOTOXIC = {"carboplatin", "pemetrexed"}  # no route: not in this walk
 BURDEN = 1e9
 # the default clinical tumour: 10^10 cells, its plateau from the parameters
@@ -67,6 +76,13 @@ EXPECTED_CONTROL = {
     "met_amplified": lambda drugs: bool(drugs & EGFR_DRUGS) and bool(drugs & MET_BLOCKERS),
     "her2_amplified": lambda drugs: bool(drugs & EGFR_DRUGS) and bool(drugs & HER2_BLOCKERS),
     "igf1r_active": lambda drugs: bool(drugs & EGFR_DRUGS) and "linsitinib" in drugs,
+    # the driver switches (issue 17): amplified EGFR escapes every EGFR drug; MET exon 14 skipping is
+    # a MET route like MET amplification's; the cascade mutations keep their EGFR route too
+    "egfr_amplified": lambda drugs: False,
+    "met_exon14": lambda drugs: bool(drugs & EGFR_DRUGS) and bool(drugs & MET_BLOCKERS),
+    "kras_mutant": lambda drugs: False,
+    "braf_v600e": lambda drugs: bool(drugs & EGFR_DRUGS) and bool(drugs & BRAF_BLOCKERS),
+    "pik3ca_mutant": lambda drugs: False,
 }
 STATES = {
     "sensitive": SENSITIVE_STATE,
@@ -78,6 +94,11 @@ STATES = {
     "met_amplified": state_of(MET_AMPLIFIED),
     "her2_amplified": state_of(HER2_AMPLIFIED),
     "igf1r_active": state_of(IGF1R_ACTIVE),
+    "egfr_amplified": state_of(EGFR_AMPLIFIED),
+    "met_exon14": state_of(MET_EXON14),
+    "kras_mutant": state_of(KRAS_MUTANT),
+    "braf_v600e": state_of(BRAF_V600E),
+    "pik3ca_mutant": state_of(PIK3CA_MUTANT),
 }
 TARGETED = [name for name in DRUG_NAMES if name not in CYTOTOXIC]
 FIRST_EIGHT = DRUG_NAMES[:8]  # the table before issue 17: walked in full
@@ -105,7 +126,7 @@ def _net_growth(drugs: frozenset[str], p: Parameters) -> np.ndarray:
 def test_the_walk_covers_every_targeted_drug_and_no_cytotoxic_one() -> None:
     walked = set().union(*COMBINATIONS)
     assert walked == set(TARGETED) and not walked & CYTOTOXIC
-    named = EGFR_DRUGS | HER2_BLOCKERS | AXL_BLOCKERS | MET_BLOCKERS | {"linsitinib"}
+    named = EGFR_DRUGS | HER2_BLOCKERS | AXL_BLOCKERS | MET_BLOCKERS | BRAF_BLOCKERS | {"linsitinib"}
     assert named == set(TARGETED), "every targeted drug has its expected routes written here"
 
 
@@ -150,6 +171,27 @@ def test_named_examples_from_the_issue() -> None:
     assert net_growth(met, frozenset({"osimertinib", "savolitinib"})) < 0
     assert net_growth(t790m, frozenset({"gefitinib"})) > 0
     assert net_growth(t790m, frozenset({"osimertinib"})) < 0
+
+
+def test_the_cascade_routes_from_the_issue() -> None:
+    """BRAF V600E: osimertinib alone does not control it, nor dabrafenib + trametinib alone (its EGFR
+    route stays open); the three together do. PIK3CA: no drug of the table, nor all of them. MET exon
+    14 skipping: a MET inhibitor with an EGFR TKI. Amplified EGFR: not even two EGFR drugs."""
+    braf, pik3ca, exon14, amplified = (
+        STATES[m] for m in ("braf_v600e", "pik3ca_mutant", "met_exon14", "egfr_amplified")
+    )
+    assert net_growth(braf, frozenset({"osimertinib"})) > 0
+    assert net_growth(braf, frozenset({"dabrafenib", "trametinib"})) > 0
+    assert net_growth(braf, frozenset({"osimertinib", "dabrafenib", "trametinib"})) < 0
+    assert net_growth(braf, frozenset({"osimertinib", "dabrafenib", "trametinib"})) < net_growth(
+        braf, frozenset({"osimertinib", "dabrafenib"})
+    )
+    assert net_growth(pik3ca, frozenset(TARGETED)) > 0
+    assert net_growth(exon14, frozenset({"osimertinib"})) > 0
+    assert net_growth(exon14, frozenset({"osimertinib", "capmatinib"})) < 0
+    assert net_growth(amplified, frozenset({"gefitinib", "osimertinib", "amivantamab"})) > 0
+    # with T790M the amplified allele is still out of reach; without amplification osimertinib holds it
+    assert net_growth(state_of(T790M, EGFR_AMPLIFIED), frozenset({"osimertinib"})) > 0
 
 
 def test_two_bypass_routes_need_both_inhibitors() -> None:

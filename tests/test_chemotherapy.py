@@ -17,6 +17,7 @@ from abm.biology.drugs import DRUG_NAMES, DRUGS, cytotoxic_exposures, route_bloc
 from abm.biology.mechanisms import (
     AXL_HIGH,
     C797S,
+    EGFR_AMPLIFIED,
     HER2_AMPLIFIED,
     IGF1R_ACTIVE,
     MET_AMPLIFIED,
@@ -76,10 +77,15 @@ def test_it_kills_in_proportion_to_division() -> None:
 def test_a_population_that_does_not_divide_is_untouched() -> None:
     p = Parameters(division_rate=0.0, persister_division_rate=0.0)
     assert (extra_death(p, DOUBLET) == 0.0).all()
-    # nor is a cell whose every route is blocked: it is controlled, so it does not divide
+    # nor is a cell whose every route is blocked: it is controlled, so it does not divide (an
+    # EGFR-amplified cell escapes part of every EGFR block, so it divides and is killed)
     blocked = dict.fromkeys(Route, 1.0)
     chemo = death_probability(Parameters(), blocked, cytotoxic_exposures(DOUBLET))
-    assert np.array_equal(chemo[CYCLING], death_probability(Parameters(), blocked)[CYCLING])
+    plain = death_probability(Parameters(), blocked)
+    held = CYCLING & ~CARRIES[EGFR_AMPLIFIED]
+    assert np.array_equal(chemo[held], plain[held])
+    escaping = CYCLING & CARRIES[EGFR_AMPLIFIED]
+    assert (chemo[escaping] > plain[escaping]).all()
 
 
 def test_a_cell_with_every_route_open_is_killed_as_much_as_one_with_none() -> None:

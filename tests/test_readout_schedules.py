@@ -64,6 +64,7 @@ def test_add_drug_when_liquid_biopsy_detects_met() -> None:
 def test_liquid_biopsy_hides_what_is_below_the_limit() -> None:
     counts = {"total": 1000, "t790m": 5, "met_amplified": 20, "axl_high": 0, "persister": 0, "c797s": 0}
     counts |= {"her2_amplified": 0, "c797s_cis": 0, "igf1r_active": 0}
+    counts |= dict.fromkeys(("egfr_amplified", "met_exon14", "kras_mutant", "braf_v600e", "pik3ca_mutant"), 0)
     seen = liquid_biopsy(counts, 0.01)
     assert seen["ctdna_t790m"] == 0.0 and seen["ctdna_met_amplified"] == 0.02
 

@@ -161,6 +161,7 @@ def test_met_before_treatment_in_met_failures() -> None:
 
 def _course(baseline_met: float, cells: int, params: Parameters) -> SimpleNamespace:
     shares = dict.fromkeys(("axl_high", "t790m", "c797s", "her2_amplified", "c797s_cis", "igf1r_active"), 0.0)
+    shares |= dict.fromkeys(("egfr_amplified", "met_exon14", "kras_mutant", "braf_v600e", "pik3ca_mutant"), 0.0)
     return SimpleNamespace(
         recist=SimpleNamespace(
             progression_days=[], best_response="PR", responded=True, line_response=lambda line: "NE"

@@ -410,6 +410,44 @@ PEMETREXED_PK = Pharmacokinetics(
 )
 
 
+# --- issue 17, the routes: drugs against the cascade mutations (003 §4.4) --------------------
+DABRAFENIB_PK = Pharmacokinetics(
+    regimen="150 mg twice daily",
+    standard_dose_mg=150.0,
+    interval_h=12.0,
+    half_life_h=8.0,
+    volume_l=74.0,  # Vss after IV 70.3 L / F 0.95
+    absorption_per_h=1.5,  # a single dose peaks at ~2 h (tmax 2 h)
+    source="TAFINLAR label 12.3 (as summarised by Drugs.com/Lexicomp: parent t1/2 8 h, tmax 2 h, Vd 70.3 L; "
+    "F 95%, Davis's Drug Guide); V/F = Vd / F. Dabrafenib induces its own metabolism (concentrations fall "
+    "over the first weeks): left out",
+    reference=Reference(
+        source="parent t1/2 8 h (TAFINLAR label 12.3, as above); no steady-state concentration seen in the pages "
+        "reached (so none is checked)",
+        half_life_h=8.0,
+    ),
+)
+TRAMETINIB_PK = Pharmacokinetics(
+    regimen="2 mg once daily",
+    standard_dose_mg=2.0,
+    interval_h=24.0,
+    half_life_h=96.0,  # the effective t1/2 of ~4 days under daily dosing (Leonowens 2014: ~6-fold accumulation)
+    volume_l=748.0,  # CL/F 5.4 L/h = 2 mg / AUC 370 ng*h/mL; V/F = CL/F x t1/2 / ln 2
+    absorption_per_h=2.0,  # a single dose peaks at 1.5 h (median tmax 1.5 h)
+    source="MEKINIST SmPC / Swiss Fachinformation 5.2 (2 mg daily: tmax 1.5 h, steady-state Cmax 22.2 ng/mL, "
+    "AUC0-tau 370 ng*h/mL, trough 12.1 ng/mL, peak-to-trough 1.8); Leonowens 2014 Br J Clin Pharmacol 78:524 "
+    "(F 72.3%, effective t1/2 ~4 days, ~6-fold accumulation; terminal t1/2 11 days after IV)",
+    reference=Reference(
+        source="MEKINIST SmPC 5.2: steady-state AUC0-tau 370 ng*h/mL and trough 12.1 ng/mL at 2 mg daily; effective "
+        "t1/2 ~4 days, ~6-fold accumulation (Leonowens 2014)",
+        half_life_h=96.0,
+        cmin=12.1,
+        auc_tau=370.0,
+        accumulation=6.0,
+    ),
+)
+
+
 DRUGS: dict[str, Drug] = {
     d.name: d
     for d in (
@@ -567,6 +605,32 @@ DRUGS: dict[str, Drug] = {
             "assumption constrained by Hanna 2004 J Clin Oncol 22:1589 (2nd-line pemetrexed alone)",
             PEMETREXED_PK,
             cytotoxic=0.08,
+        ),
+        # --- issue 17, the routes: after the nineteen above (earlier drugs keep their dosing streams).
+        # Dabrafenib, a BRAF inhibitor, with the MEK inhibitor trametinib: the approved pair for BRAF
+        # V600E NSCLC (TAFINLAR/MEKINIST labels 1), the drugs of 003 §4.4 against the RAS/RAF/MEK/ERK
+        # cascade. A BRAF V600E cell keeps its EGFR route too (the bypass logic), so it is controlled by
+        # both with an EGFR TKI. Strengths: assumptions; dabrafenib as the other kinase inhibitors on
+        # their target (0.9); trametinib acts on the cascade below RAS and RAF, so on the BRAF route
+        # (0.8) and barely on the KRAS route (0.1: mutant KRAS reactivates the cascade above MEK, and
+        # a MEK inhibitor helps little against it; the selumetinib + docetaxel phase 3 was negative and
+        # there are "few promising treatments for non-G12C KRAS", 003 §4.4). The EGFR signalling a MEK
+        # inhibitor also dampens is left out (the receptor routes are the TKIs'). No drug here blocks
+        # PIK3CA (003 §4.4: the PI3K inhibitors tried failed or are not yet tested in this setting).
+        _drug(
+            "dabrafenib",
+            "BRAF inhibitor",
+            "003 §3.6.1, §4.4; TAFINLAR label 12.1",
+            DABRAFENIB_PK,
+            braf=0.9,
+        ),
+        _drug(
+            "trametinib",
+            "MEK inhibitor",
+            "003 §4.4; MEKINIST label 12.1",
+            TRAMETINIB_PK,
+            braf=0.8,
+            kras=0.1,
         ),
     )
 }

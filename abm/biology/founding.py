@@ -14,15 +14,16 @@ from itertools import product
 import numpy as np
 
 from abm.biology.history import Mutant, pre_existing_counts
-from abm.biology.mechanisms import AXL_HIGH, N_STATES, Mechanism, bit
+from abm.biology.mechanisms import AXL_HIGH, FIELD_MASK, N_STATES, Mechanism, bit
 from abm.biology.parameters import Parameters
-from abm.biology.rules import MUTATION_RATES, crowding_loss, fitness
+from abm.biology.rules import ACQUIRED, crowding_loss, fitness
 
 DEFAULT_CAPACITY = 1e11  # the clone model's default carrying capacity (scenario.CloneSettings)
 
 # Mechanisms a tumour may carry from before treatment: the genetic ones (acquired at division,
-# rules.MUTATION_RATES) and the non-genetic AXL-high state, whose fraction is always set.
-PRE_EXISTING: tuple[Mechanism, ...] = (*MUTATION_RATES, AXL_HIGH)
+# rules.ACQUIRED: the plain bits and the driver switches) and the non-genetic AXL-high state, whose
+# fraction is always set.
+PRE_EXISTING: tuple[Mechanism, ...] = (*ACQUIRED, AXL_HIGH)
 
 
 def initial_fraction(p: Parameters, mechanism: Mechanism) -> float | None:
@@ -35,7 +36,7 @@ def history_mutants(p: Parameters) -> dict[Mechanism, Mutant]:
     birth = p.division_rate * fitness(p)
     return {
         m: Mutant(m.name, getattr(p, rate), float(birth[bit(m)]))
-        for m, rate in MUTATION_RATES.items()
+        for m, rate in ACQUIRED.items()
         if initial_fraction(p, m) is None
     }
 
@@ -70,14 +71,18 @@ def grown_counts(
 
 
 def state_distribution(fractions: dict[Mechanism, float]) -> np.ndarray:
-    """Probability of each state for a founding cell: each mechanism carried independently at its fraction."""
+    """Probability of each state for a founding cell: each mechanism carried independently at its fraction.
+
+    A cell holds one driver switch at most (``mechanisms.DRIVER_SWITCHES``): drawn to carry two, it
+    keeps the first (fractions of ~10^-9 each: a negligible share)."""
     dist = np.zeros(N_STATES)
     items = [(bit(m), f) for m, f in fractions.items()]
     for chosen in product((False, True), repeat=len(items)):
         state, prob = 0, 1.0
         for (b, f), carried in zip(items, chosen, strict=True):
             prob *= f if carried else 1.0 - f
-            state |= b if carried else 0
+            if carried and not (b & FIELD_MASK and state & FIELD_MASK):
+                state |= b
         dist[state] += prob
     return dist
 

@@ -181,18 +181,27 @@ def _edges(n_cells: float, birth: float, death: float, birth_m: float, step: flo
     return edges
 
 
-@lru_cache(maxsize=64)
 def _bins(n_cells: float, birth: float, death: float, mutant: Mutant, step: float) -> tuple[np.ndarray, np.ndarray]:
     """Per bin: the expected number of lineages alive at diagnosis, and 1 / their mean size."""
+    alive, p = _bins_per_rate(n_cells, birth, death, mutant.birth, step)
+    return mutant.rate * alive, p
+
+
+@lru_cache(maxsize=64)
+def _bins_per_rate(
+    n_cells: float, birth: float, death: float, birth_m: float, step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_bins`` at a mutation rate of 1: the rate only scales the lineages' number, so mutants with
+    one birth rate (the driver switches, at no fitness cost) share the work."""
     r = birth - death
-    g = mutant.birth - death
-    edges = _edges(n_cells, birth, death, mutant.birth, step)
+    g = birth_m - death
+    edges = _edges(n_cells, birth, death, birth_m, step)
     lo, hi = edges[:-1], edges[1:]
     mid = 0.5 * (lo + hi)
-    scale = mutant.rate * birth * n_cells
+    scale = birth * n_cells
 
     def alive_density(tau: np.ndarray) -> np.ndarray:
-        return np.exp(-r * tau) * _kendall(tau, mutant.birth, death)[0]
+        return np.exp(-r * tau) * _kendall(tau, birth_m, death)[0]
 
     # Simpson's rule per bin for the alive count; the mean is integrated exactly.
     alive = scale * (hi - lo) / 6.0 * (alive_density(lo) + 4.0 * alive_density(mid) + alive_density(hi))

@@ -1,8 +1,16 @@
 """Cell states: the resistance mechanisms a tumour cell carries, and the signalling routes they give it.
 
-A cell's state is a small integer bit mask, one bit per mechanism. Every model (the
-spatial lattice, the clone model) and every output uses this one encoding, so a new
-mechanism is one new ``Mechanism`` row here plus its rates in ``parameters.py``.
+A cell's state is a small integer bit mask, one bit per mechanism, and above those bits one
+field holding which, if any, of the alterations that take over from the EGFR driver
+(``DRIVER_SWITCHES``: EGFR amplification, MET exon 14 skipping, KRAS, BRAF V600E, PIK3CA) the
+cell carries. Every model (the spatial lattice, the clone model) and every output uses this one
+encoding, so a new mechanism is one new ``Mechanism`` row here plus its rates in ``parameters.py``.
+
+Why a field and not five more bits: these alterations are each a rare, late event (a few percent of
+resistant tumours each, 003 §3.6) and are found one per resistant lesion; at rates of ~10^-8 per
+division a cell gaining two of them is a ~10^-16 event, never met in a 10^11-cell tumour. Holding
+at most one per cell keeps the state space at 6 x 256 = 1536 states instead of 8192, and so the
+per-state rule tables and the per-patient arrays of the cohort engine small.
 
 The bypass logic (003 §2, §4, §5.1): a cell survives and divides through every
 signalling route it has; it is controlled by a drug combination only when *all* its
@@ -29,6 +37,10 @@ class Route(StrEnum):
     MET = "met"  # MET amplification (003 §3.1.2)
     HER2 = "her2"  # HER2 amplification (003 §3.5)
     IGF1R = "igf1r"  # IGF-1R activation, e.g. by loss of IGFBP3/4 (003 §3.4)
+    # Cascade mutations downstream of every receptor (003 §3.6): no receptor blockade reaches them.
+    KRAS = "kras"  # mutant KRAS keeps RAS/RAF/MEK/ERK on: a MEK inhibitor partly blocks it (003 §3.6.1, §4.4)
+    BRAF = "braf"  # BRAF V600E: a BRAF inhibitor with a MEK inhibitor blocks it (003 §3.6.1, §4.4)
+    PIK3CA = "pik3ca"  # mutant PIK3CA keeps PI3K/AKT on: no drug of the table blocks it (003 §3.6.2, §4.4)
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class Mechanism:
     label: str
     genetic: bool
     route: Route | None  # route the mechanism adds (EGFR alleles replace the driver route)
+    code: int = 0  # for a driver switch: its value in the driver-switch field (0: a plain bit)
 
 
 PERSISTER = Mechanism("persister", "drug-tolerant persister", False, None)
@@ -60,8 +73,24 @@ C797S_CIS = Mechanism("c797s_cis", "EGFR C797S in cis with T790M", True, Route.E
 # persisters (003 §5.2, Wang et al.).
 IGF1R_ACTIVE = Mechanism("igf1r_active", "IGF-1R-active", False, Route.IGF1R)
 
-# Bit i of a state is MECHANISMS[i]. Order is part of the file format of saved lattices.
-MECHANISMS: tuple[Mechanism, ...] = (
+# The driver switches (issue 17): genetic alterations that keep the cell's growth signalling on
+# without the EGFR driver's kinase, at most one per cell (the module's docstring). Each is a value
+# of the field above the plain bits.
+# EGFR amplification (003 §3.2; found with T790M after 1st-gen TKIs): more copies of the cell's own
+# EGFR allele, so a TKI at a given dose blocks less of it (rules.egfr_block_escape); no new route.
+EGFR_AMPLIFIED = Mechanism("egfr_amplified", "EGFR-amplified", True, None, code=1)
+# MET exon 14 skipping (003 §3.1.3): the MET receptor escapes degradation and signals on, through
+# the MET route MET amplification uses: blocked by the MET inhibitors and amivantamab.
+MET_EXON14 = Mechanism("met_exon14", "MET exon 14 skipping", True, Route.MET, code=2)
+KRAS_MUTANT = Mechanism("kras_mutant", "KRAS-mutant", True, Route.KRAS, code=3)
+BRAF_V600E = Mechanism("braf_v600e", "BRAF V600E", True, Route.BRAF, code=4)
+PIK3CA_MUTANT = Mechanism("pik3ca_mutant", "PIK3CA-mutant", True, Route.PIK3CA, code=5)
+DRIVER_SWITCHES: tuple[Mechanism, ...] = (EGFR_AMPLIFIED, MET_EXON14, KRAS_MUTANT, BRAF_V600E, PIK3CA_MUTANT)
+
+# Bit i of a state is MECHANISMS[i] for the plain bits; the driver switches follow, as values of
+# the field at bit FIELD_SHIFT. Order is part of the file format of saved lattices (states of the
+# first eight bits keep their numbers).
+PLAIN_BITS: tuple[Mechanism, ...] = (
     PERSISTER,
     AXL_HIGH,
     MET_AMPLIFIED,
@@ -71,8 +100,12 @@ MECHANISMS: tuple[Mechanism, ...] = (
     C797S_CIS,
     IGF1R_ACTIVE,
 )
-N_STATES = 1 << len(MECHANISMS)
-GENETIC_MASK = sum(1 << i for i, m in enumerate(MECHANISMS) if m.genetic)  # bits never lost
+MECHANISMS: tuple[Mechanism, ...] = (*PLAIN_BITS, *DRIVER_SWITCHES)
+FIELD_SHIFT = len(PLAIN_BITS)
+FIELD_MASK = 0b111 << FIELD_SHIFT  # room for 7 switches; 5 used
+assert len(DRIVER_SWITCHES) < 8 and all(m.code == i + 1 for i, m in enumerate(DRIVER_SWITCHES))
+N_STATES = (len(DRIVER_SWITCHES) + 1) << FIELD_SHIFT
+GENETIC_MASK = sum(1 << i for i, m in enumerate(PLAIN_BITS) if m.genetic) | FIELD_MASK  # never lost
 SENSITIVE_STATE = 0  # drug-naive, EGFR-driven, no resistance mechanism
 
 # Output columns: `sensitive` is a cell with no mechanism at all; a cell carrying two
@@ -81,17 +114,26 @@ COUNT_COLUMNS: tuple[str, ...] = ("sensitive", *(m.name for m in MECHANISMS))
 
 
 def bit(mechanism: Mechanism) -> int:
-    """The bit mask of one mechanism."""
-    return 1 << MECHANISMS.index(mechanism)
+    """The bits one mechanism sets: its bit, or for a driver switch its value in the field."""
+    if mechanism.code:
+        return mechanism.code << FIELD_SHIFT
+    return 1 << PLAIN_BITS.index(mechanism)
+
+
+def mask(mechanism: Mechanism) -> int:
+    """The bits that say whether a state carries the mechanism (``state & mask == bit``)."""
+    return FIELD_MASK if mechanism.code else bit(mechanism)
 
 
 def has(state: int, mechanism: Mechanism) -> bool:
     """True when the state carries the mechanism."""
-    return bool(state & bit(mechanism))
+    return (state & mask(mechanism)) == bit(mechanism)
 
 
 def state_of(*mechanisms: Mechanism) -> int:
-    """The state carrying exactly these mechanisms."""
+    """The state carrying exactly these mechanisms (at most one driver switch)."""
+    if sum(1 for m in mechanisms if m.code) > 1:
+        raise ValueError("a cell carries at most one driver switch: " + ", ".join(m.name for m in mechanisms))
     state = 0
     for m in mechanisms:
         state |= bit(m)
@@ -132,8 +174,10 @@ def egfr_routes(state: int) -> frozenset[Route]:
 
 
 def valid(state: int) -> bool:
-    """False for bit patterns no cell can have: 'in cis' without both T790M and C797S."""
-    return not has(state, C797S_CIS) or (has(state, T790M) and has(state, C797S))
+    """False for bit patterns no cell can have: 'in cis' without both T790M and C797S, or a
+    driver-switch field value no switch has."""
+    in_range = 0 <= state < N_STATES
+    return in_range and (not has(state, C797S_CIS) or (has(state, T790M) and has(state, C797S)))
 
 
 @cache

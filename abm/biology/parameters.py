@@ -296,6 +296,83 @@ class Parameters(BaseModel):
         "003 §3.5: a minor route (~12% after 1st-gen TKI, 2-3% after osimertinib); assumption (to be re-fitted)",
         "Probability per division that a daughter acquires HER2 amplification.",
     )
+    # --- driver switches (issue 17; mechanisms.DRIVER_SWITCHES): at most one per cell --------
+    # Rates are assumptions, each constrained by its share at progression (003 §3.6 for the cascade;
+    # the validation CHECKS rows): with no fitness cost and a whole route of its own, a switch found
+    # at progression is almost always a subclone grown before diagnosis, so its share follows the
+    # chance that a tumour of ~10^10 cells holds one (about rate x cells at diagnosis).
+    egfr_amplified_initial_fraction: float | None = param(
+        None,
+        "fraction",
+        "003 §3.2; None: from the tumour's history",
+        "Fraction of initial cells that are EGFR-amplified; None draws it from the tumour's history.",
+    )
+    egfr_amplification_rate: float = param(
+        3e-11,
+        "per_division",
+        "assumption: the seeds give no share of EGFR amplification in EGFR-TKI resistance (003 §3.2: 13% after "
+        "MET inhibitors); kept at the level of the minor cascade routes (~2% at progression)",
+        "Probability per division that a daughter (carrying no driver switch) acquires EGFR amplification.",
+    )
+    egfr_amplification_escape: float = param(
+        0.95,
+        "fraction",
+        "003 §3.2 (EGFR activation mediates resistance: more receptor than the drug blocks); assumption for the "
+        "value, constrained by EGFR amplification being a resistance to the TKI it arises on: a subclone must grow "
+        "through the crowding loss of a responding tumour, which needs less than ~20% of its signalling blocked",
+        "Share of every EGFR-route block (TKI or antibody) that an EGFR-amplified cell escapes.",
+    )
+    met_exon14_initial_fraction: float | None = param(
+        None,
+        "fraction",
+        "003 §3.1.3; None: from the tumour's history",
+        "Fraction of initial cells with MET exon 14 skipping; None draws it from the tumour's history.",
+    )
+    met_exon14_rate: float = param(
+        1e-11,
+        "per_division",
+        "assumption: 003 §3.1.3 gives MET exon 14 skipping as a primary driver (3-4% of NSCLC) that does not "
+        "coexist with EGFR mutations, and no share in EGFR-TKI resistance: the rarest route here (~1%)",
+        "Probability per division that a daughter (carrying no driver switch) acquires MET exon 14 skipping.",
+    )
+    kras_mutant_initial_fraction: float | None = param(
+        None,
+        "fraction",
+        "003 §3.6.1; None: from the tumour's history",
+        "Fraction of initial cells carrying a KRAS mutation; None draws it from the tumour's history.",
+    )
+    kras_mutation_rate: float = param(
+        3e-11,
+        "per_division",
+        "assumption: 003 §3.6.1 reports KRAS G12S/G12D/G13D/Q61R in osimertinib resistance without a share; "
+        "taken a little below BRAF V600E's (~2%)",
+        "Probability per division that a daughter (carrying no driver switch) acquires a KRAS mutation.",
+    )
+    braf_v600e_initial_fraction: float | None = param(
+        None,
+        "fraction",
+        "003 §3.6.1; None: from the tumour's history",
+        "Fraction of initial cells carrying BRAF V600E; None draws it from the tumour's history.",
+    )
+    braf_v600e_mutation_rate: float = param(
+        3e-11,
+        "per_division",
+        "assumption constrained by BRAF V600E in ~3% of osimertinib resistance (003 §3.6.1; biology.md)",
+        "Probability per division that a daughter (carrying no driver switch) acquires BRAF V600E.",
+    )
+    pik3ca_mutant_initial_fraction: float | None = param(
+        None,
+        "fraction",
+        "003 §3.6.2; None: from the tumour's history",
+        "Fraction of initial cells carrying a PIK3CA mutation; None draws it from the tumour's history.",
+    )
+    pik3ca_mutation_rate: float = param(
+        6e-11,
+        "per_division",
+        "assumption constrained by PIK3CA mutations in 4-11% of osimertinib resistance (003 §3.6.2; biology.md) "
+        "and 2-11% of TKI resistance (003 §4.4)",
+        "Probability per division that a daughter (carrying no driver switch) acquires a PIK3CA mutation.",
+    )
     egfr_tki_insensitivity: float = param(
         0.0,
         "fraction",

@@ -22,18 +22,27 @@ import numpy as np
 from abm.biology.drugs import DRUG_NAMES, cytotoxic_exposures, route_blocks
 from abm.biology.mechanisms import (
     AXL_HIGH,
+    BRAF_V600E,
     C797S,
     C797S_CIS,
+    DRIVER_SWITCHES,
+    EGFR_AMPLIFIED,
+    FIELD_MASK,
+    FIELD_SHIFT,
     HER2_AMPLIFIED,
     IGF1R_ACTIVE,
+    KRAS_MUTANT,
     MECHANISMS,
     MET_AMPLIFIED,
+    MET_EXON14,
     N_STATES,
     PERSISTER,
+    PIK3CA_MUTANT,
     T790M,
     Mechanism,
     Route,
     bit,
+    mask,
     routes,
 )
 from abm.biology.parameters import Parameters
@@ -45,11 +54,20 @@ PERSISTER_ROUTES = (Route.AXL, Route.IGF1R)
 
 # The rules below are vectorised over every state at once: arrays indexed by state.
 STATES = np.arange(N_STATES)
-CARRIES = {m: (STATES & bit(m)) > 0 for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
+CARRIES = {m: (STATES & mask(m)) == bit(m) for m in MECHANISMS}  # CARRIES[m][s]: state s carries m
+SWITCHED = (STATES & FIELD_MASK) != 0  # the state carries a driver switch (at most one)
+PLAIN_STATES = 1 << FIELD_SHIFT  # the states of the plain bits alone: 0 to 255
 HAS_ROUTE = np.array([[r in routes(s) for r in ROUTES] for s in STATES])  # (states, routes)
 IS_EGFR = np.array([r in EGFR_ROUTES for r in ROUTES])
 IS_PERSISTER_ROUTE = np.array([r in PERSISTER_ROUTES for r in ROUTES])
 CYCLING = (~CARRIES[PERSISTER]).astype(float)  # 1 for cells that cycle (not persisters)
+# Control and the EGFR block depend on a state only through its routes and EGFR amplification:
+# computed once per distinct (routes, amplified) row, a fifth of the states, and read back per state.
+_ROUTE_ROWS, _ROUTE_CLASS = np.unique(
+    np.column_stack([HAS_ROUTE, CARRIES[EGFR_AMPLIFIED]]), axis=0, return_inverse=True
+)
+_CLASS_HAS_ROUTE, _CLASS_AMPLIFIED = _ROUTE_ROWS[:, :-1], _ROUTE_ROWS[:, -1]
+_ROUTE_CLASS = _ROUTE_CLASS.ravel()
 
 
 def _per_route(blocks: dict[Route, float]) -> np.ndarray:
@@ -63,8 +81,25 @@ def route_capacity(p: Parameters) -> np.ndarray:
         Route.MET: p.met_bypass_capacity,
         Route.HER2: p.her2_bypass_capacity,
         Route.IGF1R: p.igf1r_bypass_capacity,
-    }
+    }  # the cascade routes (KRAS, BRAF, PIK3CA) carry it all: activated downstream of every receptor
     return np.array([capacity.get(r, 1.0) for r in ROUTES])
+
+
+def state_blocks(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(states, routes): how much of each route the drugs block in a cell of each state.
+
+    The blocks of ``blocks`` for every state but the EGFR-amplified: more copies of its EGFR allele
+    (003 §3.2) leave ``egfr_amplification_escape`` of every EGFR-route block unblocked, whichever
+    drug blocks it (a TKI or amivantamab).
+    """
+    return _blocks_of(p, blocks, CARRIES[EGFR_AMPLIFIED])
+
+
+def _blocks_of(p: Parameters, blocks: dict[Route, float], amplified: np.ndarray) -> np.ndarray:
+    """``state_blocks`` of rows whose EGFR amplification is ``amplified``."""
+    b = np.broadcast_to(_per_route(blocks), (amplified.size, len(ROUTES)))
+    escape = np.where(amplified[:, None] & IS_EGFR[None, :], p.egfr_amplification_escape, 0.0)
+    return b * (1.0 - escape)
 
 
 def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -74,16 +109,28 @@ def control(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     the signalling left off is the product over routes of (1 - capacity x (1 - block)). With
     full-capacity routes this is the bypass logic: controlled only when every route is blocked.
     """
-    b = _per_route(blocks)
-    return np.where(HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
+    return _control(p, _blocks_key(blocks)).copy()
 
 
-def egfr_block(blocks: dict[Route, float]) -> np.ndarray:
+def _blocks_key(blocks: dict[Route, float]) -> tuple[tuple[Route, float], ...]:
+    return tuple(blocks.items())
+
+
+@lru_cache(maxsize=8)
+def _control(p: Parameters, blocks: tuple[tuple[Route, float], ...]) -> np.ndarray:
+    """``control`` per state, read-only: computed per route class, shared by a table's uses."""
+    b = _blocks_of(p, dict(blocks), _CLASS_AMPLIFIED)
+    per_class = np.where(_CLASS_HAS_ROUTE, 1.0 - route_capacity(p) * (1.0 - b), 1.0).prod(axis=1)
+    return _read_only(per_class[_ROUTE_CLASS])
+
+
+def egfr_block(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: how much of the cell's own EGFR signalling the drugs block, the TKI pressure it feels.
 
     With two mutant alleles (T790M and C797S in trans) both must be blocked.
     """
-    return np.where(HAS_ROUTE & IS_EGFR, _per_route(blocks), 1.0).prod(axis=1)
+    b = _blocks_of(p, blocks, _CLASS_AMPLIFIED)
+    return np.where(_CLASS_HAS_ROUTE & IS_EGFR, b, 1.0).prod(axis=1)[_ROUTE_CLASS]
 
 
 def persister_support_block(blocks: dict[Route, float]) -> np.ndarray:
@@ -92,7 +139,7 @@ def persister_support_block(blocks: dict[Route, float]) -> np.ndarray:
     A persister survives through the persister routes it has (AXL-high: AXL; IGF-1R-active:
     IGF-1R); with both, both must be blocked. One with neither has no support (1.0).
     """
-    return np.where(HAS_ROUTE & IS_PERSISTER_ROUTE, _per_route(blocks), 1.0).prod(axis=1)
+    return np.where(_CLASS_HAS_ROUTE & IS_PERSISTER_ROUTE, _per_route(blocks), 1.0).prod(axis=1)[_ROUTE_CLASS]
 
 
 # The fitness cost of each resistance mechanism: the parameter that holds it.
@@ -104,6 +151,7 @@ FITNESS_COSTS: dict[Mechanism, str] = {
     AXL_HIGH: "axl_high_fitness_cost",
     IGF1R_ACTIVE: "igf1r_fitness_cost",
 }
+assert not any(m.code for m in FITNESS_COSTS)  # plain bits: ``fitness`` repeats them over the field
 
 
 # The genetic mechanisms a daughter can acquire at division: the parameter holding each one's rate
@@ -114,20 +162,33 @@ MUTATION_RATES: dict[Mechanism, str] = {
     MET_AMPLIFIED: "met_amplification_rate",
     HER2_AMPLIFIED: "her2_amplification_rate",
 }
-POINT_MUTATIONS = frozenset({T790M, C797S})
+# The driver switches (mechanisms.DRIVER_SWITCHES): a daughter of a cell that carries none gains
+# at most one. MET exon 14 skipping and the cascade mutations are point mutations (splice-site and
+# hotspot substitutions), raised by mutability; EGFR amplification is not.
+SWITCH_RATES: dict[Mechanism, str] = {
+    EGFR_AMPLIFIED: "egfr_amplification_rate",
+    MET_EXON14: "met_exon14_rate",
+    KRAS_MUTANT: "kras_mutation_rate",
+    BRAF_V600E: "braf_v600e_mutation_rate",
+    PIK3CA_MUTANT: "pik3ca_mutation_rate",
+}
+assert tuple(SWITCH_RATES) == DRIVER_SWITCHES
+POINT_MUTATIONS = frozenset({T790M, C797S, MET_EXON14, KRAS_MUTANT, BRAF_V600E, PIK3CA_MUTANT})
+# Every genetic mechanism a tumour can acquire by division, with its rate parameter.
+ACQUIRED: dict[Mechanism, str] = {**MUTATION_RATES, **SWITCH_RATES}
 
 
 def fitness(p: Parameters) -> np.ndarray:
     """Per state: the division rate relative to a sensitive cell, the product of each mechanism's (1 - cost)."""
-    out = np.ones(N_STATES)
+    out = np.ones(PLAIN_STATES)  # the costs are of plain bits (a driver switch costs nothing)
     for mechanism, name in FITNESS_COSTS.items():
-        out = out * np.where(CARRIES[mechanism], 1.0 - getattr(p, name), 1.0)
-    return out
+        out = out * np.where(CARRIES[mechanism][:PLAIN_STATES], 1.0 - getattr(p, name), 1.0)
+    return np.tile(out, N_STATES // PLAIN_STATES)
 
 
 def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: probability per day that a cell divides (if it has room)."""
-    cycling = p.division_rate * fitness(p) * (1.0 - control(p, blocks))
+    cycling = p.division_rate * fitness(p) * (1.0 - _control(p, _blocks_key(blocks)))
     return np.where(CARRIES[PERSISTER], p.persister_division_rate, cycling)
 
 
@@ -162,7 +223,7 @@ def hit_probability(death: float | np.ndarray, crowding: float | np.ndarray, cyc
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     """Per state: the part of the daily death probability that the drugs cause."""
-    return p.drug_kill_rate * control(p, blocks)
+    return p.drug_kill_rate * _control(p, _blocks_key(blocks))
 
 
 def cytotoxic_kill(division: np.ndarray, exposures: tuple[tuple[float, float], ...]) -> np.ndarray:
@@ -215,10 +276,14 @@ def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     return matrix
 
 
-def rescue_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
+def rescue_columns(
+    p: Parameters, blocks: dict[Route, float], control: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``rescue_matrix`` by columns: per state, the persister it becomes by each route (AXL,
-    IGF-1R) and the probability; where both routes lead to one state, it holds their sum."""
-    rescued = np.where(CARRIES[PERSISTER], 0.0, p.persister_entry_fraction * drug_kill(p, blocks))
+    IGF-1R) and the probability; where both routes lead to one state, it holds their sum.
+    ``control``: the states' ``control`` at these doses, if known already (a table's)."""
+    kill = drug_kill(p, blocks) if control is None else p.drug_kill_rate * control
+    rescued = np.where(CARRIES[PERSISTER], 0.0, p.persister_entry_fraction * kill)
     routes = (
         (bit(AXL_HIGH), p.persister_axl_share * (1.0 - blocks[Route.AXL])),
         (bit(IGF1R_ACTIVE), (1.0 - p.persister_axl_share) * (1.0 - blocks[Route.IGF1R])),
@@ -237,7 +302,7 @@ def switch_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int,
     Persisters revert when their routes are free again (off drug, 003 §5.2); AXL upregulation
     and IGF-1R activation are induced by the TKI pressure a cell feels and revert without it.
     """
-    tki = egfr_block(blocks)
+    tki = egfr_block(p, blocks)
     persister, axl, igf1r = CARRIES[PERSISTER], CARRIES[AXL_HIGH], CARRIES[IGF1R_ACTIVE]
     axl_induction = np.where(persister, p.axl_induction_rate_persister, p.axl_induction_rate) * tki
     return {
@@ -257,6 +322,15 @@ def mutability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
     return 1.0 + excess * (1.0 - blocks[Route.AXL])
 
 
+def switch_gain_probabilities(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """(states, switches): probability per division that the daughter gains each driver switch
+    (``SWITCH_RATES`` order); 0 for a cell that carries one already (the field holds one)."""
+    m = mutability(p, blocks)
+    rates = [getattr(p, name) * (m if mech in POINT_MUTATIONS else 1.0) for mech, name in SWITCH_RATES.items()]
+    q = np.minimum(1.0, np.stack([np.broadcast_to(r, STATES.shape) for r in rates], axis=1))
+    return np.where(SWITCHED[:, None], 0.0, q)
+
+
 def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[int, np.ndarray]:
     """Per bit, per state: probability per division that the daughter gains a genetic mechanism it lacks."""
     m = mutability(p, blocks)
@@ -268,33 +342,23 @@ def mutation_probabilities(p: Parameters, blocks: dict[Route, float]) -> dict[in
 
 
 def daughter_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
-    """(S, S): a daughter's state given its parent's, the mutations drawn independently per bit.
-
-    A daughter that comes to carry both T790M and C797S carries them on one allele (cis) with
-    probability ``c797s_cis_share``, else on two (trans).
-    """
-    matrix = flip_matrix(mutation_probabilities(p, blocks))
-    both = bit(T790M) | bit(C797S)
-    gains_both = ((STATES[None, :] & both) == both) & ((STATES[:, None] & both) != both)
-    moved = np.where(gains_both, matrix * p.c797s_cis_share, 0.0)
-    matrix = matrix - moved
-    # Into the same target with the cis bit set (no column maps onto another twice, so plain
-    # indexing adds, not np.add.at); a target already cis keeps what it had.
-    trans = (STATES & bit(C797S_CIS)) == 0
-    matrix[:, STATES[trans] | bit(C797S_CIS)] += moved[:, trans]
-    matrix[:, ~trans] += moved[:, ~trans]
+    """(S, S): a daughter's state given its parent's (``daughter_columns`` as a matrix)."""
+    matrix = np.zeros((N_STATES, N_STATES))
+    targets, probs = daughter_columns(p, blocks)
+    np.add.at(matrix, (np.repeat(STATES, targets.shape[1]), targets.ravel()), probs.ravel())
     return matrix
 
 
-def flip_columns(flips: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def flip_columns(flips: dict[int, np.ndarray], rows: np.ndarray = STATES) -> tuple[np.ndarray, np.ndarray]:
     """Each combination of the bits in ``flips`` flipping independently: per state, its target
     and probability, (S, 2^bits) each; column 0 is no flip (the state itself). Combinations in
-    ``itertools.product`` order, each probability the product over bits in ``flips`` order."""
+    ``itertools.product`` order, each probability the product over bits in ``flips`` order.
+    ``rows``: these states only (``flips`` hold the probabilities of every state)."""
     chosen = _combinations(len(flips))  # (2^bits, bits)
-    q = np.array(list(flips.values()), dtype=float).reshape(len(flips), -1)  # (bits, S or 1)
+    q = np.array([np.broadcast_to(v, STATES.shape)[rows] for v in flips.values()], dtype=float)  # (bits, rows)
     probs = np.where(chosen[:, :, None], q, 1.0 - q).prod(axis=1)  # multiplied in bit order
     flipped = (chosen * np.array(list(flips), dtype=np.int64)).sum(axis=1)  # bits are distinct: sum = or
-    targets = STATES[None, :] ^ flipped[:, None]
+    targets = rows[None, :] ^ flipped[:, None]
     return targets.T.copy(), np.broadcast_to(probs, targets.shape).T.copy()
 
 
@@ -317,10 +381,28 @@ def flip_matrix(flips: dict[int, np.ndarray]) -> np.ndarray:
 
 def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndarray, np.ndarray]:
     """``daughter_matrix`` by columns without the (S, S) matrix: per state, each daughter state it
-    can have and its probability; column 0 is no mutation. The same numbers as the matrix's."""
-    targets, probs = flip_columns(mutation_probabilities(p, blocks))
+    can have and its probability; column 0 is no mutation.
+
+    The mutations of the plain bits are drawn independently per bit. A daughter that comes to carry
+    both T790M and C797S carries them on one allele (cis) with probability ``c797s_cis_share``, else
+    on two (trans). A daughter of a cell with no driver switch gains switch j with probability q_j
+    (``switch_gain_probabilities``), and then no plain-bit mutation in the same division (a double
+    event of ~10^-14 per division), so the plain-bit outcomes share 1 - sum q_j.
+    """
+    targets, probs = _plain_bit_columns(p, blocks, STATES)
+    gains = switch_gain_probabilities(p, blocks)
+    plain = 1.0 - gains.sum(axis=1, keepdims=True)
+    switched = STATES[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
+    switched = np.where(SWITCHED[:, None], STATES[:, None], switched)  # one switch already: none gained
+    return np.concatenate([targets, switched], axis=1), np.concatenate([probs * plain, gains], axis=1)
+
+
+def _plain_bit_columns(p: Parameters, blocks: dict[Route, float], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The daughters of the first ``rows`` states by mutations of the plain bits alone (no switch
+    gained): each bit independently, the cis share of T790M + C797S; (rows, 2 x 2^bits) each."""
+    targets, probs = flip_columns(mutation_probabilities(p, blocks), rows)
     both, cis = bit(T790M) | bit(C797S), bit(C797S_CIS)
-    gains_both = ((targets & both) == both) & ((STATES[:, None] & both) != both)
+    gains_both = ((targets & both) == both) & ((rows[:, None] & both) != both)
     moved = np.where(gains_both, probs * p.c797s_cis_share, 0.0)
     kept = probs - moved
     already_cis = (targets & cis) != 0  # (unreachable states) the moved share lands back on the target
@@ -329,7 +411,9 @@ def daughter_columns(p: Parameters, blocks: dict[Route, float]) -> tuple[np.ndar
     return np.concatenate([targets, targets | cis], axis=1), np.concatenate([kept, 0.0 + moved], axis=1)
 
 
-def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def compact_moves(
+    targets: np.ndarray, probs: np.ndarray, k: int, rows: np.ndarray = STATES
+) -> tuple[np.ndarray, np.ndarray]:
     """The off-diagonal part of the transition matrix whose row s holds ``probs[s, j]`` at
     ``targets[s, j]`` (distinct targets per row where the probability is positive; the diagonal
     ignored), as (targets, probabilities), (S, k) each, without building the matrix.
@@ -338,19 +422,27 @@ def compact_moves(targets: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.nd
     itself at probability 0), and the probability of each given that it changes. k is small
     (a few reversible bits, a few mutations), so drawing over k columns is cheap.
     """
-    positive = (probs > 0) & (targets != STATES[:, None])
+    return _normalised(*_in_order(targets, probs, k, rows))
+
+
+def _in_order(targets: np.ndarray, probs: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``compact_moves`` before each row is divided by its total."""
+    positive = (probs > 0) & (targets != rows[:, None])
     order = np.argsort(np.where(positive, targets, N_STATES), axis=1, kind="stable")[:, :k]
-    rows = STATES[:, None]
-    chosen = positive[rows, order]
-    out_targets = np.where(chosen, targets[rows, order], rows)
-    out_probs = np.where(chosen, probs[rows, order], 0.0)
+    chosen = _gather(positive, order)
+    out_targets = np.where(chosen, _gather(targets, order), rows[:, None])
+    out_probs = np.where(chosen, _gather(probs, order), 0.0)
     assert positive.sum(axis=1).max() <= k
     if out_targets.shape[1] < k:
         pad = k - out_targets.shape[1]
-        out_targets = np.concatenate([out_targets, np.repeat(STATES[:, None], pad, axis=1)], axis=1)
-        out_probs = np.concatenate([out_probs, np.zeros((N_STATES, pad))], axis=1)
-    total = out_probs.sum(axis=1, keepdims=True)
-    return out_targets, np.divide(out_probs, total, out=np.zeros_like(out_probs), where=total > 0)
+        out_targets = np.concatenate([out_targets, np.repeat(rows[:, None], pad, axis=1)], axis=1)
+        out_probs = np.concatenate([out_probs, np.zeros((rows.size, pad))], axis=1)
+    return out_targets, out_probs
+
+
+def _normalised(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    total = probs.sum(axis=1, keepdims=True)
+    return targets, np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)
 
 
 @dataclass(frozen=True)
@@ -386,15 +478,11 @@ class RuleTables:
 
     @cached_property
     def _rescue_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return rescue_columns(self.params, self.blocks)
+        return rescue_columns(self.params, self.blocks, self.control)
 
     @cached_property
-    def _switch_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return flip_columns(switch_probabilities(self.params, self.blocks))
-
-    @cached_property
-    def _daughter_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return _daughters(self.params, self.blocks[Route.AXL])[0]
+    def _switches(self) -> tuple:
+        return _switches(self.params, self.blocks)
 
     @cached_property
     def rescue_moves(self) -> tuple[np.ndarray, np.ndarray]:
@@ -409,32 +497,35 @@ class RuleTables:
     @cached_property
     def switch_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """Where a switching cell goes (``compact_moves``)."""
-        return compact_moves(*self._switch_columns, SWITCH_TARGETS)
+        return self._switches[1]
 
     @cached_property
     def daughter_moves(self) -> tuple[np.ndarray, np.ndarray]:
         """What a mutant daughter becomes (``compact_moves``)."""
-        return _daughters(self.params, self.blocks[Route.AXL])[1]
+        return _daughter_moves(self.params, self.blocks[Route.AXL], False)
 
     @cached_property
     def likeliest_first(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """The rescue, switch and daughter moves with each row's likeliest outcome first, so that
-        a chain of binomials over them (the clone engines' draws) ends after a few draws."""
+        a chain of binomials over them (the clone engines' draws) ends after a few draws.
+
+        The daughter moves are on ``DAUGHTER_ROWS`` rows: state s reads row ``DAUGHTER_ROW[s]``,
+        its targets or'ed with ``FIELD_BITS[s]`` (the moves of every state, at a sixth of the size)."""
         return (
             _likeliest_first(*self.rescue_moves),
-            _likeliest_first(*self.switch_moves),
-            _daughters(self.params, self.blocks[Route.AXL])[2],
+            self._switches[2],
+            _plain_daughter_moves(self.params, self.blocks[Route.AXL]),
         )
 
     @cached_property
     def switch_any(self) -> np.ndarray:
         """Probability per day that a cell changes state at all."""
-        return 1.0 - self._switch_columns[1][:, 0]
+        return self._switches[0]
 
     @cached_property
     def mutate_any(self) -> np.ndarray:
         """Probability that a daughter differs from its parent."""
-        return 1.0 - self._daughter_columns[1][:, 0]
+        return _daughters(self.params, self.blocks[Route.AXL])[0]
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -444,30 +535,152 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 def _likeliest_first(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Moves with each row's likeliest outcome first (a stable sort: ties keep their order)."""
-    rows = STATES[:, None]
     order = np.argsort(-probs, axis=1, kind="stable")
-    return targets[rows, order], probs[rows, order]
+    return _gather(targets, order), _gather(probs, order)
+
+
+def _gather(array: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``array[i, order[i, j]]`` per row i (one flat take: faster than a 2-d fancy index)."""
+    flat = order + (np.arange(order.shape[0]) * array.shape[1])[:, None]
+    return np.ascontiguousarray(array).ravel().take(flat)
+
+
+def _switches(p: Parameters, blocks: dict[Route, float]) -> tuple:
+    """A living cell's switch probability (``switch_any``), moves (``compact_moves`` of
+    ``flip_columns`` of ``switch_probabilities``) and moves likeliest first.
+
+    Built on one state of each switch class (``_SWITCH_CLASS``) and read back per state (the
+    numbers of the full build): a switch flips reversible bits only, so a state's moves are its
+    class's with the same bits flipped."""
+    flips = switch_probabilities(p, blocks)
+    targets, probs = flip_columns(flips, _SWITCH_REPS)
+    moves = compact_moves(targets, probs, SWITCH_TARGETS, _SWITCH_REPS)
+    first = _likeliest_first(*moves)
+
+    def per_state(targets: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        flipped = (targets ^ _SWITCH_REPS[:, None])[_SWITCH_CLASS]
+        return STATES[:, None] ^ flipped, probs[_SWITCH_CLASS]
+
+    return (1.0 - probs[:, 0])[_SWITCH_CLASS], per_state(*moves), per_state(*first)
+
+
+# A state's switch moves depend on it only through its reversible bits (which flip; the order of
+# its targets follows them) and the TKI pressure it feels (its EGFR routes and amplification):
+# one class per distinct (reversible bits, EGFR routes, amplified), represented by its first state.
+_REVERSIBLE = sum(bit(m) for m in MECHANISMS if not m.genetic)
+_SWITCH_FIRST, _SWITCH_CLASS = np.unique(
+    np.column_stack([STATES & _REVERSIBLE, HAS_ROUTE[:, IS_EGFR], CARRIES[EGFR_AMPLIFIED]]),
+    axis=0,
+    return_index=True,
+    return_inverse=True,
+)[1:]
+_SWITCH_REPS, _SWITCH_CLASS = STATES[_SWITCH_FIRST], _SWITCH_CLASS.ravel()
 
 
 @lru_cache(maxsize=256)
-def _daughters(p: Parameters, axl_block: float) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """A daughter's columns, moves and moves likeliest first. The doses reach them only through the
-    AXL block (``mutability``), so tables at other doses of the same parameters share them: with
-    pharmacokinetics a course meets a new exposure of its TKI on each day of build-up or washout.
+def _daughters(p: Parameters, axl_block: float) -> tuple:
+    """A daughter's change probability (``mutate_any``) and its moves (``compact_moves`` of
+    ``daughter_columns``) on the 256 states of the plain bits, with and without a driver switch
+    already held. The doses reach them only through the AXL block (``mutability``), so tables at
+    other doses of the same parameters share them: with pharmacokinetics a course meets a new
+    exposure of its TKI on each day of build-up or washout.
+
+    ``_repeated`` carries the moves over the driver-switch field (the numbers of
+    ``daughter_columns``, at a sixth of the cost): a state with a switch has its plain base's
+    plain-bit daughters, each carrying the switch, and gains no other; one without gains each.
     Read-only: shared between tables."""
-    columns = daughter_columns(p, {Route.AXL: axl_block})  # mutation_probabilities reads only the AXL block
-    parts = (columns, compact_moves(*columns, MUTATION_TARGETS))
-    parts = (*parts, _likeliest_first(*parts[1]))
-    for pair in parts:
-        for array in pair:
-            array.setflags(write=False)
-    return parts
+    blocks = {Route.AXL: axl_block}  # mutation_probabilities reads only the AXL block
+    base = STATES[:PLAIN_STATES]
+    targets, probs = _plain_bit_columns(p, blocks, base)
+    gains = switch_gain_probabilities(p, blocks)[:PLAIN_STATES]
+    switched = base[:, None] | np.array([bit(m) for m in SWITCH_RATES], dtype=np.int64)[None, :]
+    plain = 1.0 - gains.sum(axis=1, keepdims=True)
+    # The plain-bit daughters of a cell with a switch (no switch gained), and of one without: the
+    # same positive targets in the same (increasing) order, scaled by ``plain``, then each switch
+    # it may gain (their states above every plain one), in one order instead of two sorts.
+    held = _in_order(targets, probs, MUTATION_TARGETS, base)
+    if ((probs * plain > 0) != (probs > 0)).any():  # (a plain share so small it rounds to 0)
+        free = compact_moves(
+            np.concatenate([targets, switched], axis=1),
+            np.concatenate([probs * plain, gains], axis=1),
+            MUTATION_TARGETS,
+            base,
+        )
+    else:
+        free = _with_gains(held[0], held[1] * plain, switched, gains)
+    holding = _normalised(*held)
+    change = np.concatenate([1.0 - probs[:, 0] * plain[:, 0], np.tile(1.0 - probs[:, 0], _FIELDS.size)])
+    change.setflags(write=False)
+    return change, free, holding
+
+
+def _with_gains(
+    targets: np.ndarray, probs: np.ndarray, switched: np.ndarray, gains: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``compact_moves`` of the plain-bit moves ``targets``/``probs`` (``_in_order``) with the
+    gains of a switch (``switched``/``gains``, increasing states above them) as further columns:
+    each row's positive gains placed after its plain moves."""
+    targets, probs = targets.copy(), probs.copy()
+    rows, columns = np.nonzero(gains > 0)
+    place = (probs > 0).sum(axis=1)[:, None] + np.cumsum(gains > 0, axis=1) - 1
+    assert place.max(initial=0) < targets.shape[1]
+    targets[rows, place[rows, columns]] = switched[rows, columns]
+    probs[rows, place[rows, columns]] = gains[rows, columns]
+    return _normalised(targets, probs)
+
+
+@lru_cache(maxsize=256)
+def _daughter_moves(p: Parameters, axl_block: float, likeliest_first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``daughter_moves`` (or with each row's likeliest outcome first) over every state."""
+    if likeliest_first:
+        targets, probs = _plain_daughter_moves(p, axl_block)
+    else:
+        _, free, holding = _daughters(p, axl_block)
+        targets, probs = np.concatenate([free[0], holding[0]]), np.concatenate([free[1], holding[1]])
+    return _repeated((targets[:PLAIN_STATES], probs[:PLAIN_STATES]), (targets[PLAIN_STATES:], probs[PLAIN_STATES:]))
+
+
+@lru_cache(maxsize=256)
+def _plain_daughter_moves(p: Parameters, axl_block: float) -> tuple[np.ndarray, np.ndarray]:
+    """The daughter moves likeliest first on ``DAUGHTER_ROWS`` rows: the plain states without a
+    switch (targets may gain one), then with one (plain targets: the state's switch is or'ed in
+    by the reader, ``FIELD_BITS``). Read-only: shared between tables."""
+    _, free, holding = _daughters(p, axl_block)
+    out = _likeliest_first(np.concatenate([free[0], holding[0]]), np.concatenate([free[1], holding[1]]))
+    for array in out:
+        array.setflags(write=False)
+    return out
+
+
+# Where a state reads its daughter moves in ``likeliest_first``: its plain bits' row among the
+# states without a switch (0-255) or with one (256-511), and the switch its daughters carry.
+DAUGHTER_ROWS = 2 * PLAIN_STATES
+DAUGHTER_ROW = (STATES & (PLAIN_STATES - 1)) + np.where(STATES >= PLAIN_STATES, PLAIN_STATES, 0)
+FIELD_BITS = STATES & ~(PLAIN_STATES - 1)
+
+
+_FIELDS = np.arange(1, N_STATES // PLAIN_STATES, dtype=np.int64)[:, None, None] << FIELD_SHIFT  # with a switch
+
+
+def _repeated(first: tuple[np.ndarray, np.ndarray], rest: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Moves of every state from those of the plain states without a switch (``first``) and with
+    one (``rest``, targets carrying the switch); read-only."""
+    targets = np.empty((_FIELDS.size + 1, *first[0].shape), dtype=np.int64)
+    targets[0] = first[0]
+    np.bitwise_or(rest[0], _FIELDS, out=targets[1:])
+    probs = np.empty((_FIELDS.size + 1, *first[1].shape))
+    probs[0], probs[1:] = first[1], rest[1]
+    out = targets.reshape(N_STATES, -1), probs.reshape(N_STATES, -1)
+    for array in out:
+        array.setflags(write=False)
+    return out
 
 
 # Most states a cell can change to in one switch (any non-empty subset of the reversible bits
 # flipping) or one mutation (any non-empty subset of the genetic bits gained).
 SWITCH_TARGETS = (1 << sum(not m.genetic for m in MECHANISMS)) - 1
-MUTATION_TARGETS = (1 << sum(m.genetic for m in MECHANISMS)) - 1
+# (The plain genetic bits are MUTATION_RATES' and C797S_CIS; a driver switch is gained alone.)
+MUTATION_TARGETS = (1 << (len(MUTATION_RATES) + 1)) - 1 + len(SWITCH_RATES)
 RESCUE_TARGETS = len(PERSISTER_ROUTES)  # an AXL-high or an IGF-1R-active persister
 
 

@@ -199,7 +199,7 @@ TIMESERIES = _table(
     f"""
     {DAY} | int | days | days since the start; counts at the start of that day, doses given during it
     {TOTAL} | int | cells | tumour cells
-    <count column> | int | cells | cells carrying that mechanism (sensitive: none, not persisters)
+    <count column> | int | cells | cells with that mechanism (sensitive: none, no persisters; one driver switch at most)
     <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
     {CLONES} | int | clones | living clones | clone runs
     {CONCENTRATION_PREFIX}<drug> | float | ng/mL | each drug's mean plasma level that day (acts only with pk = true)

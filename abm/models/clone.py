@@ -32,7 +32,7 @@ import numpy as np
 from abm.biology.founding import founding_counts
 from abm.biology.mechanisms import GENETIC_MASK, N_STATES, describe
 from abm.biology.parameters import Parameters
-from abm.biology.rules import CYCLING, crowding_loss
+from abm.biology.rules import CYCLING, DAUGHTER_ROW, FIELD_BITS, crowding_loss
 from abm.config.scenario import ScenarioConfig
 from abm.models.base import TumourModel
 from abm.models.cohort import PatientTables
@@ -219,15 +219,16 @@ class CloneTumour(TumourModel):
     def _flows(
         self, movers: np.ndarray, targets: np.ndarray, probs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Split the cells leaving each living clone over their new states (``targets``/``probs``
-        of ``PatientTables``), each clone's from its tumour's stream. Few clones have movers
-        (mutant daughters), so each is drawn alone. Returns parallel arrays (source clone
+        """Split the mutant daughters of each living clone over their new states (the daughter
+        ``targets``/``probs`` of ``PatientTables``: a state's row ``DAUGHTER_ROW``, its targets
+        or'ed with ``FIELD_BITS``), each clone's from its tumour's stream. Few clones have
+        mutant daughters, so each is drawn alone. Returns parallel arrays (source clone
         index, target state, cells)."""
         rows = np.flatnonzero(movers)
         if not rows.size:
             return rows, rows, rows
         patients, states = self._live_patients[rows], self._live_states[rows]
-        pvals = probs[patients, states]
+        pvals = probs[patients, DAUGHTER_ROW[states]]
         streams = self._streams
         split = np.array(
             [
@@ -236,7 +237,9 @@ class CloneTumour(TumourModel):
             ]
         )
         which, column = np.nonzero(split)
-        return self._live[rows[which]], targets[patients[which], states[which], column], split[which, column]
+        states = states[which]
+        moved = targets[patients[which], DAUGHTER_ROW[states], column] | FIELD_BITS[states]
+        return self._live[rows[which]], moved, split[which, column]
 
     def _begin_day(self) -> None:
         self._refresh_tables()

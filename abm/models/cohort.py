@@ -21,7 +21,14 @@ import numpy as np
 
 from abm.biology.founding import founding_counts
 from abm.biology.mechanisms import N_STATES
-from abm.biology.rules import CYCLING, MUTATION_TARGETS, RESCUE_TARGETS, SWITCH_TARGETS, RuleTables
+from abm.biology.rules import (
+    CYCLING,
+    DAUGHTER_ROWS,
+    MUTATION_TARGETS,
+    RESCUE_TARGETS,
+    SWITCH_TARGETS,
+    RuleTables,
+)
 from abm.clinic.readouts import DAILY_READOUTS
 from abm.models.cohort_kernel import ABOVE, AT_LEAST, BELOW, advance, work_arrays
 from abm.models.course import COUNT_MATRIX, Course
@@ -38,6 +45,7 @@ class PatientTables:
 
     def __init__(self, n: int) -> None:
         self.current: list[RuleTables | None] = [None] * n
+        self.moves: list[tuple | None] = [None] * n  # patient p's moves as last copied in
         self.division, self.death, self.rescue_any, self.switch_any, self.mutate_any = (
             np.zeros((n, N_STATES)) for _ in range(5)
         )
@@ -45,8 +53,9 @@ class PatientTables:
         self.rescue_probs = np.zeros((n, N_STATES, RESCUE_TARGETS))
         self.switch_targets = np.zeros((n, N_STATES, SWITCH_TARGETS), dtype=np.int64)
         self.switch_probs = np.zeros((n, N_STATES, SWITCH_TARGETS))
-        self.daughter_targets = np.zeros((n, N_STATES, MUTATION_TARGETS), dtype=np.int64)
-        self.daughter_probs = np.zeros((n, N_STATES, MUTATION_TARGETS))
+        # per patient and ``rules.DAUGHTER_ROW`` (a state's targets or'ed with ``rules.FIELD_BITS``)
+        self.daughter_targets = np.zeros((n, DAUGHTER_ROWS, MUTATION_TARGETS), dtype=np.int64)
+        self.daughter_probs = np.zeros((n, DAUGHTER_ROWS, MUTATION_TARGETS))
 
     def update(self, p: int, tables: RuleTables | None) -> None:
         """Patient p's arrays from ``tables``, when they are not already those (None: a tumour
@@ -69,8 +78,11 @@ class PatientTables:
             (self.switch_targets, self.switch_probs),
             (self.daughter_targets, self.daughter_probs),
         )
-        for (targets, probs), (into_targets, into_probs) in zip(tables.likeliest_first, moves, strict=True):
-            into_targets[p], into_probs[p] = targets, probs
+        last = self.moves[p] or (None,) * len(moves)
+        for pair, before, (into_targets, into_probs) in zip(tables.likeliest_first, last, moves, strict=True):
+            if pair is not before:  # tables at other doses share the daughters' moves: copied once
+                into_targets[p], into_probs[p] = pair
+        self.moves[p] = tables.likeliest_first
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """In the order ``advance`` takes them."""

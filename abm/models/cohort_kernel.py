@@ -47,11 +47,11 @@ ABOVE, BELOW, AT_LEAST = 0, 1, 2
 
 
 @numba.njit(inline="always", cache=True, error_model="numpy")
-def _split_rest(stream, n, probs, targets, p, s, new, seen, order, n_seen):
+def _split_rest(stream, n, probs, targets, p, s, bits, new, seen, order, n_seen):
     """``n`` cells over the outcomes ``probs[p, s]`` (summing to 1, the likeliest first, the
     impossible ones last): a chain of binomials, each outcome's cells added to ``new`` at its
-    state ``targets[p, s, j]``; the last possible outcome takes what is left (so rounding never
-    loses a cell). Returns the updated ``n_seen``."""
+    state ``targets[p, s, j] | bits``; the last possible outcome takes what is left (so rounding
+    never loses a cell). Returns the updated ``n_seen``."""
     k = probs.shape[2]
     left = n
     remaining = 1.0
@@ -62,7 +62,7 @@ def _split_rest(stream, n, probs, targets, p, s, new, seen, order, n_seen):
         last = j == k - 1 or probs[p, s, j + 1] <= 0.0
         cells = left if last else binomial(stream, left, min(q / remaining, 1.0))
         if cells > 0:
-            t = targets[p, s, j]
+            t = targets[p, s, j] | bits
             if not seen[t]:
                 seen[t] = True
                 order[n_seen] = t
@@ -149,13 +149,15 @@ def advance(
     stops there) or the first day one of its watches holds; ``day[p]`` is then that day.
 
     Per patient p: ``counts[p]`` cells per state (updated), ``streams[p]`` its stream, its rule
-    tables (``tables``: ``cohort.PatientTables.arrays()``, per patient and state; the moves as
-    ``RuleTables.likeliest_first``), its rates for ``crowding_loss``; ``nadir[p]`` the fewest
-    cells seen (updated). ``work``: ``work_arrays(counts.shape[1])``.
+    tables (``tables``: ``cohort.PatientTables.arrays()``, per patient and state, the daughter
+    moves per patient and ``rules.DAUGHTER_ROW``; the moves as ``RuleTables.likeliest_first``),
+    its rates for ``crowding_loss``; ``nadir[p]`` the fewest cells seen (updated).
+    ``work``: ``work_arrays(counts.shape[1])``.
     """
     division, death, rescue_any, rescue_targets, rescue_probs, switch_any = tables[:6]
     switch_targets, switch_probs, mutate_any, daughter_targets, daughter_probs = tables[6:]
     n_states = counts.shape[1]
+    plain_mask = daughter_probs.shape[1] // 2 - 1  # rules.DAUGHTER_ROW and FIELD_BITS, inline
     new, seen, order, live = work
     for p in patients:
         row, stream = counts[p], streams[p]
@@ -182,22 +184,29 @@ def advance(
                 rescue = rescue_any[p, s]
                 if survivors < n and rescue > 0.0:
                     rescued = binomial(stream, n - survivors, min(rescue / hit, 1.0))
-                    n_seen = _split_rest(stream, rescued, rescue_probs, rescue_targets, p, s, new, seen, order, n_seen)
+                    n_seen = _split_rest(
+                        stream, rescued, rescue_probs, rescue_targets, p, s, 0, new, seen, order, n_seen
+                    )
                 # division: survivors divide or not; a daughter is a mutant or not
                 births = binomial(stream, survivors, division[p, s])
                 mutate = mutate_any[p, s]
                 if births > 0 and mutate > 0.0:
                     mutants = binomial(stream, births, mutate)
                     if mutants > 0:
+                        # the daughter moves are on the plain states, without / with a switch
+                        field = s & ~plain_mask
+                        r = (s & plain_mask) + (plain_mask + 1 if field else 0)
                         n_seen = _split_rest(
-                            stream, mutants, daughter_probs, daughter_targets, p, s, new, seen, order, n_seen
+                            stream, mutants, daughter_probs, daughter_targets, p, r, field, new, seen, order, n_seen
                         )
                         births -= mutants
                 # switch: survivors keep their state or switch
                 switch = switch_any[p, s]
                 movers = binomial(stream, survivors, switch) if switch > 0.0 else 0
                 if movers > 0:
-                    n_seen = _split_rest(stream, movers, switch_probs, switch_targets, p, s, new, seen, order, n_seen)
+                    n_seen = _split_rest(
+                        stream, movers, switch_probs, switch_targets, p, s, 0, new, seen, order, n_seen
+                    )
                 new[s] += births + survivors - movers
             # Tomorrow's living states in increasing order, whatever order they were reached
             # in: a patient's draws then never depend on how its days were grouped into calls.

@@ -21,6 +21,12 @@ MECHANISM_COLOURS: dict[str, str] = {
     "her2_amplified": "#009E73",  # bluish green
     "c797s_cis": "#000000",  # black: the allele no listed TKI blocks
     "igf1r_active": "#F0E442",  # yellow
+    # the driver switches: darker or muted tones, apart from the eight above
+    "egfr_amplified": "#56237A",  # deep purple: the driver allele, amplified
+    "met_exon14": "#8B2E00",  # dark rust: the MET route, as MET amplification's vermillion
+    "kras_mutant": "#6B8E23",  # olive
+    "braf_v600e": "#A0522D",  # sienna
+    "pik3ca_mutant": "#2F4F4F",  # dark slate: the route no listed drug blocks
 }
 assert tuple(MECHANISM_COLOURS) == COUNT_COLUMNS, "one colour per count column, in column order"
 
@@ -37,8 +43,14 @@ DRUG_COLOURS: dict[str, str] = dict(zip(DRUG_NAMES, DRUG_PALETTE, strict=False))
 EMPTY_COLOUR = "#FFFFFF"
 
 # A cell carrying several mechanisms is drawn in the colour of the first of these it carries:
-# the EGFR alleles and amplifications (permanent) before the reversible states.
+# the driver switches (a cell's last and rarest gain), the EGFR alleles and amplifications
+# (permanent), then the reversible states.
 DRAW_PRIORITY: tuple[str, ...] = (
+    "pik3ca_mutant",
+    "braf_v600e",
+    "kras_mutant",
+    "met_exon14",
+    "egfr_amplified",
     "c797s_cis",
     "c797s",
     "t790m",

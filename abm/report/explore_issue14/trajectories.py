@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from abm.biology.mechanisms import DRIVER_SWITCHES
 from abm.experiments.trial import patient_characteristics, patient_scenario, patient_seed
 from abm.models.clone import CloneTumour
 from abm.report.colours import MECHANISM_COLOURS
@@ -36,6 +37,7 @@ SHOWN = (
     "met_amplified",
     "c797s",
     "her2_amplified",
+    *(m.name for m in DRIVER_SWITCHES),  # issue 17
 )
 
 

@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from abm.biology.drugs import DRUG_NAMES, DRUGS
-from abm.biology.mechanisms import COUNT_COLUMNS, MECHANISMS, describe, mechanisms_of
+from abm.biology.mechanisms import COUNT_COLUMNS, MECHANISMS, N_STATES, bit, describe, mechanisms_of
 from abm.biology.pharmacokinetics import NG_PER_ML_PER_MG_PER_L, administrations
 from abm.io.schema import CONCENTRATION_PREFIX, DAY, PATIENT
 from abm.report.figures.style import LABELS, PRIORITY, drug_colour, figure, lead_mechanism, mechanism_colour, rc
@@ -60,7 +60,7 @@ def muller_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         return *_merge_small(pops, tree), "ancestry"
     if has(folder, "states.csv"):
         states = pd.read_csv(folder / "states.csv")
-        code = {describe(s): s for s in range(1 << len(MECHANISMS))}
+        code = {describe(s): s for s in range(N_STATES)}
         present = [code[c] for c in states.columns if c != "day"]
         pops = states.melt(id_vars="day", var_name="name", value_name="Pop")
         pops = pd.DataFrame({"Id": pops["name"].map(code), "Step": pops[DAY], "Pop": pops["Pop"]})
@@ -84,11 +84,11 @@ GAINED_LAST: tuple[str, ...] = ("persister", "axl_high", *(m for m in PRIORITY i
 
 def _state_parent(state: int, present: set[int]) -> int | None:
     """The state with the last-gained mechanism removed (again, until one seen in the run), or None."""
-    names = [m.name for m in MECHANISMS]
+    by_name = {m.name: m for m in MECHANISMS}
     parent = state
     while parent:
         last = next(m for m in GAINED_LAST if m in _names(parent))
-        parent &= ~(1 << names.index(last))
+        parent &= ~bit(by_name[last])
         if parent in present:
             return parent
     return None
@@ -283,7 +283,7 @@ def load_snapshots(folder: Path) -> dict[int, np.ndarray]:
 
 def lattice_categories(lattice: np.ndarray) -> np.ndarray:
     """Each site as an index into COUNT_COLUMNS (its lead mechanism), or -1 when empty."""
-    lookup = np.array([COUNT_COLUMNS.index(lead_mechanism(_names(s))) for s in range(1 << len(MECHANISMS))])
+    lookup = np.array([COUNT_COLUMNS.index(lead_mechanism(_names(s))) for s in range(N_STATES)])
     return np.where(lattice >= 0, lookup[np.clip(lattice, 0, None)], -1)
 
 
