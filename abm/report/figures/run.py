@@ -351,8 +351,8 @@ def snapshots_figure(folder: Path) -> Figure:
             ax.set_yticks([])
             ax.spines[["top", "right"]].set_visible(True)  # the lattice's edge on every side
         width, height = snaps[days[0]].shape
-        axes[0][0].set_ylabel(f"{height} sites")
-        axes[0][0].set_xlabel(f"{width} sites")
+        # the lattice's size in the title: an x label under the first panel ran into the legend
+        fig.suptitle(f"Lattice of {width} x {height} sites", x=0.01, ha="left", fontsize=8)
         handles = [
             Patch(color=mechanism_colour(COUNT_COLUMNS[c]), label=LABELS[COUNT_COLUMNS[c]]) for c in sorted(seen)
         ]
