@@ -190,17 +190,34 @@ def test_a_sweep_summary_names_the_extremes_and_the_noise() -> None:
     for point, (start, value) in enumerate([(0, 100.0), (7, 300.0), (14, 500.0)]):
         for delta in (-10.0, 0.0, 10.0):
             regrew = 0 if point == 2 else 1  # point 2 never regrew: its days are capped
-            rows.append({POINT: point, "start": start, "regrowth_day": value + delta, "regrew": regrew, STATUS: "done"})
-    rows.append({POINT: 0, "start": 0, "regrowth_day": math.nan, "regrew": math.nan, STATUS: "failed"})
-    table = pd.DataFrame(rows)
-    lines = summarise_sweep(table, ["start"], ["regrowth_day"])
-    assert lines[1] == (
-        "  regrowth_day: 100 (start = 0) to 500 (start = 14); beyond replicate noise (SD 10, n = 3); "
-        "3 of 9 runs never reached it and count as the last day (censored)"
+            nadir = [2.0, 5.0, 10.0][point] + delta / 10
+            rows.append(
+                {
+                    POINT: point,
+                    "start": start,
+                    "regrowth_day": value + delta,
+                    "regrew": regrew,
+                    "nadir": nadir,
+                    STATUS: "done",
+                }
+            )
+    rows.append(
+        {POINT: 0, "start": 0, "regrowth_day": math.nan, "regrew": math.nan, "nadir": math.nan, STATUS: "failed"}
     )
-    table.loc[table[POINT] == 2, "regrowth_day"] = [90.0, 100.0, 110.0]
-    table.loc[table[POINT] == 1, "regrowth_day"] = [95.0, 105.0, 115.0]
-    assert "to 105 (start = 7); within replicate noise" in summarise_sweep(table, ["start"], ["regrowth_day"])[1]
+    table = pd.DataFrame(rows)
+    lines = summarise_sweep(table, ["start"], ["regrowth_day", "nadir"])
+    # a day capped at the run's end is censored: Kaplan-Meier medians, never a mean of capped days
+    assert lines[1] == (
+        "  regrowth_day (Kaplan-Meier median over the replicates; 3 of 9 runs censored at the run's end): "
+        "100 (95% CI 90-110; start = 0) to not reached (start = 14)"
+    )
+    assert lines[2] == "  nadir: 2 (start = 0) to 10 (start = 14); beyond replicate noise (SD 1, n = 3)"
+    table.loc[table[POINT] == 2, "regrew"] = 1.0
+    assert lines[1] != summarise_sweep(table, ["start"], ["regrowth_day"])[1]
+    assert summarise_sweep(table, ["start"], ["regrowth_day"])[1].endswith("to 500 (95% CI 490-510; start = 14)")
+    table.loc[table[POINT] == 1, "nadir"] = [1.0, 5.0, 9.0]
+    table.loc[table[POINT] == 2, "nadir"] = [3.0, 5.0, 7.0]
+    assert "to 5 (start = 7); within replicate noise" in summarise_sweep(table, ["start"], ["nadir"])[1]
 
 
 # --- ADTTE -------------------------------------------------------------------------------------------

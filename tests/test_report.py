@@ -70,6 +70,8 @@ def test_trial_report_tables_match_the_summary(tmp_path: Path) -> None:
     for arm, s in summary["arms"].items():
         if s["median_pfs_days"] is not None:
             assert f"<td>{s['median_pfs_days'] / DAYS_PER_MONTH:.1f} (" in text, arm
+        assert f"<td>{s['orr']:.0%} (" in text  # every share with its 95% CI
+    assert "<th>median PFS2, months (95% CI)</th>" in text and "<td>no next line</td>" in text
 
 
 @pytest.mark.slow
@@ -97,7 +99,9 @@ def test_validation_report(tmp_path: Path) -> None:
     text = (tmp_path / "report.html").read_text()
     assert text.count("<td>pass</td>") == len(TARGETS)
     for t in TARGETS:
-        assert t.source in text
+        assert t.source in text  # the label biology.md uses, beside the readable citation
+    assert "review of bypass-activation resistance to TKIs in NSCLC (seed 003), section 3.1.2" in text
+    assert "<th>with the 95% CI</th>" in text
 
 
 @pytest.mark.slow

@@ -103,6 +103,18 @@ def test_factorial_points_replicates_and_common_seeds(small: tuple[Path, pd.Data
     assert (table["exposure_bemcentinib"] == table["schedule[1].duration"]).mean() > 0.5
 
 
+def test_a_censored_day_is_recorded_with_its_event_and_settings_are_labelled_in_words(tmp_path: Path) -> None:
+    sweep = load_sweep(write(tmp_path, SMALL + '[labels]\n"schedule[1].duration" = "AXL inhibitor days"\n'))
+    # regrowth_day is model.days when the tumour never regrew: its event column says which runs are censored
+    assert sweep.metrics == ("regrowth_day", "final_total", "share_axl_high", "exposure_bemcentinib", "regrew")
+    assert {name: v["label"] for name, v in sweep.description()["vary"].items()} == {
+        "schedule[1].start": "AXL inhibitor (bemcentinib) start (day)",  # from the base's second block
+        "schedule[1].duration": "AXL inhibitor days",  # the file's own
+    }
+    bad = write(tmp_path, SMALL + "[labels]\nnadir_day = 'x'\n", "bad.toml")
+    assert_one_line_error(cli("sweep", bad, "--out", tmp_path / "out"), "labels: nadir_day is not a varied setting")
+
+
 def test_ranges_and_sampled_designs(tmp_path: Path) -> None:
     text = f"""
 name = "ranges"
@@ -251,11 +263,13 @@ def test_cli_sweep_writes_documented_outputs_with_series(tmp_path: Path) -> None
         "seed": 7,
         "kind": "spatial",
     }
-    assert description["metrics"] == ["regrowth_day", "final_total", "share_axl_high", "exposure_bemcentinib"]
+    # regrew added: the event of the censored regrowth_day
+    assert description["metrics"] == ["regrowth_day", "final_total", "share_axl_high", "exposure_bemcentinib", "regrew"]
     runs = pd.read_parquet(out / "runs.parquet")
     assert list(runs.columns) == [
         "run", "point", "replicate", "seed", "schedule[1].start", "schedule[1].duration",
-        "regrowth_day", "final_total", "share_axl_high", "exposure_bemcentinib", "status", "error", "seconds",
+        "regrowth_day", "final_total", "share_axl_high", "exposure_bemcentinib", "regrew", "status", "error",
+        "seconds",
     ]  # fmt: skip
     assert runs["run"].dtype == "int64" and runs["final_total"].dtype == "float64"
     series = pd.read_parquet(out / "series.parquet")

@@ -214,3 +214,37 @@ def test_every_shipped_trial_runs(path: Path) -> None:
     for arm, s in summary["arms"].items():
         rows = table[table["arm"] == arm]
         assert s["patients"] == 3 and s["orr"] == pytest.approx(rows["responded"].mean())
+
+
+def test_progress_moves_every_few_patients_and_the_table_does_not_depend_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bar moves per chunk of CHUNK (5) patients on every arm, not per 50; chunking and
+    workers change nothing in the table (each patient draws from its own stream)."""
+    import abm.experiments.trial as trial_module
+
+    updates: list[int] = []
+
+    class Recorder:
+        def __init__(self, *args: object, total: int = 0, **kwargs: object) -> None:
+            self.total = total
+
+        def __enter__(self) -> Recorder:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def update(self, n: int) -> None:
+            updates.append(n)
+
+    trial = small(patients=12)
+    monkeypatch.setattr(trial_module, "tqdm", Recorder)
+    small_chunks = run_trial(trial, workers=1, progress=True)
+    assert trial_module.CHUNK == 5
+    assert updates == [5 * 2, 5 * 2, 2 * 2]  # patient-arms after each chunk of 5, 5, 2 patients
+    updates.clear()
+    pd.testing.assert_frame_equal(small_chunks, run_trial(trial, workers=2, progress=True))
+    assert sorted(updates) == [4, 10, 10]  # the same chunks, in the order workers finish them
+    monkeypatch.setattr(trial_module, "CHUNK", 50)
+    pd.testing.assert_frame_equal(small_chunks, run_trial(trial, workers=1, progress=False))

@@ -335,8 +335,11 @@ def check_cohort(trial: Trial, source: str) -> None:
 
 # --- patients ----------------------------------------------------------------------------
 # Patients simulated together in one task (one call of the cohort engine). A patient's result
-# does not depend on it (each draws from its own stream); it sets how work is shared out.
-CHUNK = 50
+# does not depend on it (each draws from its own stream); it sets how work is shared out and how
+# often the progress bar moves: every 5 patients (a fraction of a second on every arm), where 50
+# left it still for 7-11 s. Measured on trial-axl-timing, 100 patients, one process: 1.9 s CPU
+# at 5, 1.7-1.9 s at 50, 1.9 s at 1 (the engine's per-call overhead is small beside a patient).
+CHUNK = 5
 
 
 def patient_seed(trial: Trial, patient: int) -> np.random.SeedSequence:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.utils import median_survival_times
+from scipy.stats import binomtest
 
 from abm.clinic.readouts import BIOPSY_COLUMNS
 from abm.clinic.recist import DAYS_PER_MONTH
@@ -54,6 +55,14 @@ def median_pfs(durations: pd.Series, events: pd.Series) -> tuple[float | None, l
     kmf = KaplanMeierFitter().fit(durations, event_observed=events)
     ci = median_survival_times(kmf.confidence_interval_)
     return _finite(kmf.median_survival_time_), [_finite(ci.iloc[0, 0]), _finite(ci.iloc[0, 1])]
+
+
+def wilson_ci(k: int, n: int) -> tuple[float | None, float | None]:
+    """Wilson 95% confidence interval of a share of ``k`` in ``n`` (None, None when n is 0)."""
+    if n == 0:
+        return None, None
+    ci = binomtest(int(k), int(n)).proportion_ci(method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 # Primary resistance as the clinic defines it (Jackman et al. 2010 J Clin Oncol 28:357): acquired

@@ -359,7 +359,7 @@ SWEEP_RUNS = _table(
     {REPLICATE} | int |  | replicate within the point, from 0
     {SEED} | int |  | the run's seed (< 2^63)
     <setting> | any |  | one column per varied setting, named as in [vary]
-    <metric> | float |  | one column per metric; NaN when failed or undefined
+    <metric> | float |  | one column per metric (and the event of a censored day: regrew, progressed); NaN if failed
     {STATUS} | str |  | done or failed
     {ERROR} | str |  | the exception and where it was raised; empty when done
     {SECONDS} | float | s | wall time of the run in its worker
@@ -428,7 +428,7 @@ SWEEP_DESCRIPTION = _table(
     points | int |  | design points
     runs | int |  | points x replicates
     set | dict |  | the fixed overrides of [set]
-    vary | dict |  | each varied setting as the file gives it
+    vary | dict |  | each varied setting as the file gives it, with its axis label in words (label)
     fingerprint | str |  | a hash of what decides the results: a resumed sweep must match it
 """,
 )

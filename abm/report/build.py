@@ -21,18 +21,26 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from abm.clinic.readouts import BIOPSY_COLUMNS
+from abm.experiments.sweep.summary import censored_medians
+from abm.experiments.sweep.summary import is_censored_metric as censored_metric
+from abm.experiments.trial_stats import wilson_ci
 from abm.experiments.validation import DAYS_PER_MONTH
 from abm.io.errors import InputError
 from abm.io.output import atomic_write, atomic_write_bytes
 from abm.io.schema import (
     CI,
     DAYS_SIMULATED,
+    HAZARD_RATIOS,
+    HAZARD_RATIOS_PFS2,
     HIGH,
     LOW,
     MECHANISM,
     MECHANISMS_AT_PROGRESSION,
+    MEDIAN_PFS2_CI,
+    MEDIAN_PFS2_DAYS,
     MEDIAN_PFS_CI,
     MEDIAN_PFS_DAYS,
+    ORR,
     PASSED,
     PATIENTS,
     PRIMARY_RESISTANCE,
@@ -44,6 +52,7 @@ from abm.io.schema import (
     TARGETS,
     UNIT,
 )
+from abm.report.citations import readable_source
 from abm.report.figures import optimise as optimise_figures
 from abm.report.figures import run as run_figures
 from abm.report.figures import sweep as sweep_figures
@@ -202,30 +211,36 @@ def _trial_section(folder: Path) -> Section:
     patients = read_csv(folder / "patients.csv")
     summary = _trial_summary(folder, patients)
     section = Section("trial", f"Trial: {summary.get('trial', folder.name)}")
+    second = set(trial_figures.second_line_arms(patients))
     arms = pd.DataFrame(
         [
             {
-                "arm": arm,
+                "arm": f"{k + 1} {arm}",
                 "patients": s["patients"],
                 "progressed": s[PROGRESSED],
                 "median PFS, months (95% CI)": _months(s[MEDIAN_PFS_DAYS], s[MEDIAN_PFS_CI]),
-                "median PFS, days": _fmt(s[MEDIAN_PFS_DAYS]),
-                "ORR": _pct(s["orr"]),
-                "primary resistance": _pct(s[PRIMARY_RESISTANCE]),
+                # PFS2 only where the arm follows patients past a first progression
+                "median PFS2, months (95% CI)": _months(s.get(MEDIAN_PFS2_DAYS), s.get(MEDIAN_PFS2_CI, [None, None]))
+                if arm in second
+                else "no next line",
+                "ORR (95% CI)": _share(s[ORR], s[PATIENTS]),
+                "primary resistance (95% CI)": _share(s[PRIMARY_RESISTANCE], s[PATIENTS]),
             }
-            for arm, s in summary["arms"].items()
+            for k, (arm, s) in enumerate(summary["arms"].items())
         ]
     )
     hrs = pd.DataFrame(
         [
             {
+                "endpoint": endpoint,
                 "arm": h["arm"],
                 "vs": h["reference"],
                 "HR (95% CI)": "not estimable"
-                if h["hr"] is None
+                if h["hr"] is None or None in h["ci"]
                 else f"{h['hr']:.2f} ({h['ci'][0]:.2f}-{h['ci'][1]:.2f})",
             }
-            for h in summary.get("hazard_ratios", [])
+            for endpoint, key in (("PFS", HAZARD_RATIOS), ("PFS2", HAZARD_RATIOS_PFS2))
+            for h in summary.get(key, [])
         ]
     )
     mechanisms = pd.DataFrame(
@@ -239,12 +254,25 @@ def _trial_section(folder: Path) -> Section:
         folder,
         "trial-km",
         "Progression-free survival",
-        "Kaplan-Meier PFS per arm (lifelines) with 95% confidence bands; thin lines mark the median; "
-        "numbers at risk below.",
+        "Kaplan-Meier PFS per arm (lifelines); the first (reference) arm with its 95% confidence band; each "
+        "median (95% CI) and hazard ratio against the first arm (Cox, 95% CI) in the legend; thin lines drop "
+        "each median from the 50% line; numbers at risk below, rows keyed by the arm's number.",
         lambda: trial_figures.km_figure(folder),
     )
     km.tables += [("Arms", arms)] + ([("Hazard ratios (Cox)", hrs)] if len(hrs) else [])
     section.items.append(km)
+    if second:
+        section.items.append(
+            _draw(
+                folder,
+                "trial-pfs2",
+                "PFS2: progression on the next line",
+                "Kaplan-Meier PFS2 (time from the start of treatment to progression on the line given after the "
+                "first progression) on each arm that has such a line, the first with its 95% CI band; dotted: "
+                "the same arm's PFS. Medians (95% CI) in the legend and the Arms table.",
+                lambda: trial_figures.km_figure(folder, endpoint="PFS2"),
+            )
+        )
     bars = _draw(
         folder,
         "trial-mechanisms",
@@ -260,8 +288,10 @@ def _trial_section(folder: Path) -> Section:
             folder,
             "trial-swimmer",
             "Swimmer plot",
-            f"The first {trial_figures.SWIMMERS} patients on each arm: time on first line (and on the next line "
-            "after progression, if any), best response, progression.",
+            f"The first {trial_figures.SWIMMERS} patients, one row each on every arm (sorted by PFS on the first "
+            "arm): time on the first line (arm colour) and on the next line after a first progression (grey), "
+            "best response, first progression (tick), progression on the next line (cross), censoring (arrow) "
+            "and eradication (open circle: no tumour cell left, follow-up stops there).",
             lambda: trial_figures.swimmer_figure(folder),
         )
     )
@@ -282,7 +312,9 @@ def _validation_section(folder: Path) -> Section:
                 f"({_value(r[CI][0], r[UNIT])}-{_value(r[CI][1], r[UNIT])})",
                 "n": r[PATIENTS],
                 "result": "pass" if r[PASSED] else "FAIL",
-                "source": r[SOURCE],
+                "with the 95% CI": validation_figures.VERDICTS[validation_figures.verdict(r)][3].split(": ")[0],
+                "source": readable_source(r[SOURCE]),
+                "biology.md label": r[SOURCE],
             }
             for r in data[TARGETS]
         ]
@@ -291,8 +323,11 @@ def _validation_section(folder: Path) -> Section:
         folder,
         "validation-forest",
         "Simulated values against the reviewed ranges",
-        "One row per target: the reviewed range (grey) and the simulated value with its 95% CI "
-        "(filled: within the range).",
+        "One row per target: the reviewed range (grey) and the simulated value with its 95% CI. A target "
+        "passes (as abm validate counts it) when the simulated value lies in the range; the marker also says "
+        "where the CI lies: filled, the whole CI in the range; half-filled, the point in it but the CI "
+        "crossing an end; open circle, the point outside but the CI overlapping the range; open diamond, the "
+        "whole CI outside. Sources beside each row.",
         lambda: validation_figures.validation_figure(folder),
     )
     item.tables.append(("Targets", rows))
@@ -331,12 +366,21 @@ def _sweep_section(folder: Path) -> Section:
             item = _draw(
                 folder,
                 f"sweep-heatmap-{_slug(metric)}",
-                f"{metric} over {x} and {y}",
-                "Mean over finished replicates of each grid point (n shown where replicates failed).",
+                f"{sweep_figures.label(spec, metric)} over {sweep_figures.label(spec, x)} and "
+                f"{sweep_figures.label(spec, y)}",
+                "Kaplan-Meier median over the finished replicates of each grid point, with the number of runs "
+                "censored at the run's end (the day is set to the run's length when the event did not happen: "
+                "censored, not observed); hatched: median not reached."
+                if censored_metric(metric, done)
+                else "Mean ± SD over the finished replicates of each grid point (n shown where replicates failed).",
                 lambda m=metric, x=x, y=y: sweep_figures.heatmap_figure(folder, m, x, y),
             )
-            means = sweep_figures.replicate_means(done, [x, y], metric)
-            item.tables.append((f"Replicate means of {metric}", means.round(4)))
+            if censored_metric(metric, done):
+                medians = censored_medians(done, [x, y], metric)
+                item.tables.append((f"Kaplan-Meier medians of {metric} (95% CI)", medians.round(1)))
+            else:
+                means = sweep_figures.replicate_means(done, [x, y], metric)
+                item.tables.append((f"Replicate means of {metric}", means.round(4)))
             if first:
                 item.tables.insert(0, ("Sweep", status))
                 first = False
@@ -345,8 +389,12 @@ def _sweep_section(folder: Path) -> Section:
             item = _draw(
                 folder,
                 f"sweep-line-{_slug(metric)}-{_slug(x)}",
-                f"{metric} against {x}",
-                "Replicate mean with a band of ±1 SD; grey dots: single replicates.",
+                f"{sweep_figures.label(spec, metric)} against {sweep_figures.label(spec, x)}",
+                "Kaplan-Meier median over replicates with its 95% CI (censored runs counted as censored); "
+                "triangles: median not reached."
+                if censored_metric(metric, done)
+                else "Replicate mean ± 1 SD; dots: single replicates. Lines of a second setting are set "
+                "slightly apart so their bars do not overlap.",
                 lambda m=metric, x=x: sweep_figures.line_figure(folder, m, x),
             )
             if first:
@@ -477,6 +525,14 @@ def _fmt(value: object) -> str:
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0%}"
+
+
+def _share(x: float | None, n: int) -> str:
+    """'84% (78-88%)': a share of n patients with its Wilson 95% CI."""
+    if x is None or not n:
+        return "n/a"
+    low, high = wilson_ci(round(x * n), n)
+    return f"{x:.0%} ({low:.0%}-{high:.0%})"
 
 
 def _months(days: float | None, ci: list) -> str:

@@ -37,6 +37,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -47,7 +48,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from abm.config.files import locate
 from abm.config.paths import ShortNames, dotted, set_in
 from abm.config.scenario import SCENARIO_NAMES, ClinicalSettings, ScenarioConfig, read_toml, validate
-from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, check_trial_metric
+from abm.experiments.sweep.metrics import DEFAULT_RUN_METRICS, check_run_metric, check_trial_metric, with_event_metrics
 from abm.io.errors import InputError, from_validation_error
 from abm.io.inputs import USER_FILE
 from abm.io.schema import ERROR, POINT, REPLICATE, RUN, SECONDS, SEED, STATUS
@@ -157,6 +158,7 @@ class SweepFile(BaseModel):
     seeds: Literal["common", "independent"] = "common"
     metrics: tuple[str, ...] = Field((), strict=False)  # a TOML array is a list
     series: bool = Field(False, description="also keep each run's daily table (scenario runs only)")
+    labels: dict[str, str] = Field({}, description="axis labels of varied settings, by name (default: from the base)")
     set: dict[str, Any] = {}
     vary: dict[str, Vary] = Field(min_length=1)
 
@@ -175,6 +177,9 @@ class SweepFile(BaseModel):
         clash = set(self.metrics) & set(self.vary)
         if clash:
             raise ValueError(f"{', '.join(sorted(clash))} is both varied and a metric; rename the varied setting")
+        unknown = set(self.labels) - set(self.vary)
+        if unknown:
+            raise ValueError(f"labels: {', '.join(sorted(unknown))} is not a varied setting")
         return self
 
 
@@ -207,7 +212,9 @@ class Sweep:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        return self.file.metrics or (DEFAULT_RUN_METRICS if self.kind != "trial" else ())
+        names = self.file.metrics or (DEFAULT_RUN_METRICS if self.kind != "trial" else ())
+        # a censored day is recorded with its event, so it can be summarised as survival data
+        return with_event_metrics(names) if self.kind != "trial" else names
 
     @property
     def n_runs(self) -> int:
@@ -247,9 +254,18 @@ class Sweep:
             "points": len(self.points),
             "runs": self.n_runs,
             "set": self.file.set,
-            "vary": {name: spec.model_dump(exclude_none=True) for name, spec in self.file.vary.items()},
+            "vary": {
+                name: spec.model_dump(exclude_none=True) | {"label": self.setting_label(name)}
+                for name, spec in self.file.vary.items()
+            },
             "fingerprint": self.fingerprint(),
         }
+
+    def setting_label(self, name: str) -> str:
+        """A varied setting in words with its unit: the file's [labels] entry, else from the base:
+        'schedule[1].start' of a base whose second block is bemcentinib -> 'AXL inhibitor
+        (bemcentinib) start (day)'."""
+        return self.file.labels.get(name) or setting_label(self.file.vary[name].path or name, self.base)
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the results, to refuse resuming a different sweep."""
@@ -272,6 +288,45 @@ class Sweep:
             "series": self.file.series,
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+SCHEDULE_FIELDS = {
+    "start": "start (day)",
+    "stop": "stop (day)",
+    "duration": "duration (days)",
+    "dose": "dose (relative to the standard dose)",
+}
+MODEL_FIELDS = {
+    "initial_cells": "cells on day 0",
+    "days": "days simulated",
+    "width": "lattice width (sites)",
+    "height": "lattice height (sites)",
+    "carrying_capacity": "carrying capacity (cells)",
+}
+
+
+def setting_label(path: str, base: ScenarioConfig | Trial) -> str:
+    """A setting's path in words with its unit, as far as the base and the parameter table tell."""
+    from abm.biology.drugs import DRUGS
+    from abm.biology.parameters import KINDS, Parameters
+
+    field = path.rsplit(".", 1)[-1]
+    block = re.fullmatch(r"schedule\[(\d+)\]\.(\w+)", path)
+    schedule = getattr(base, "schedule", ())
+    if block and int(block[1]) < len(schedule) and block[2] in SCHEDULE_FIELDS:
+        drug = schedule[int(block[1])].drug
+        return f"{DRUGS[drug].drug_class} ({drug}) {SCHEDULE_FIELDS[block[2]]}"
+    if field in Parameters.model_fields:
+        kind = (Parameters.model_fields[field].json_schema_extra or {}).get("kind")
+        return field.replace("_", " ") + (f" ({KINDS[kind][0].split(',')[0]})" if kind in KINDS else "")
+    if field in MODEL_FIELDS:
+        return MODEL_FIELDS[field]
+    cohort = re.fullmatch(r"cohort\.(\w+)\.present", path)
+    if cohort:
+        return f"share of patients with {cohort[1].replace('_', ' ')}"
+    if field.endswith("_days"):
+        return f"{field.removesuffix('_days').replace('_', ' ')} (days)"
+    return path
 
 
 # [clinical] settings whose defaults reproduce the model from before they existed.

@@ -80,6 +80,19 @@ TRIAL_STATISTICS: dict[str, str] = {
     **{f"mechanism_{m}": f"share of progressed patients in whom a rebiopsy finds {m}" for m in BIOPSY_COLUMNS},
 }
 
+# A day metric set to model.days when its event did not happen -> the metric saying whether it
+# did: such a day is censored at the run's end, not observed, and is summarised as survival data
+# (``abm.experiments.sweep.summary.censored_medians``). A sweep asking for the day records its
+# event too (``with_event_metrics``).
+CENSORED_BY: dict[str, str] = {"regrowth_day": "regrew", "progression_day": PROGRESSED}
+
+
+def with_event_metrics(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` with the event metric of each censored day metric among them added (after them)."""
+    events = [CENSORED_BY[n] for n in names if n in CENSORED_BY and CENSORED_BY[n] not in names]
+    return (*names, *dict.fromkeys(events))
+
+
 DEFAULT_RUN_METRICS = ("final_total", "fraction_alive", "nadir_total", "regrowth_day", "share_axl_high", "extinct")
 
 

@@ -144,29 +144,67 @@ MULLER_NESTING = {
 
 
 def muller_figure(folder: Path) -> Figure:
-    """Mechanism shares over time as a Muller (fish) plot, nested by ancestry when recorded."""
+    """Mechanism shares over time as a Muller (fish) plot, nested by ancestry when recorded, over
+    the tumour's absolute size (cells, log axis): shares of a shrunken tumour are shares of few cells."""
     pops, tree, nesting = muller_layers(folder)
     stack, mechanisms = muller_stack(pops, tree)
+    ts = pd.read_csv(Path(folder) / "timeseries.csv")
     with rc():
-        fig, ax = figure(2.8)
+        fig, (ax, size) = figure(4.0, nrows=2, sharex=True, gridspec_kw={"height_ratios": [3, 1.25]})
         colours = np.array([to_rgba(mechanism_colour(m)) for m in mechanisms])
         pyfish.fish_plot(stack, stack.columns, colours, ax=ax)
         for k, collection in enumerate(ax.collections[1:-1]):  # pyfish pads with two grey layers
             collection.set_gid(f"layer:{mechanisms[k]}")
+        for collection in ax.collections:
+            # each layer's edge in its own colour: antialiased edges of adjacent layers otherwise
+            # leave a pale seam (most visibly along the 50% line, where pyfish centres the root)
+            collection.set_edgecolor(collection.get_facecolor())
+            collection.set_linewidth(0.4)
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
-        ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
-        ax.set_xlabel("time (days)")
         ax.set_ylabel("share of tumour cells")
         title, note = MULLER_NESTING[nesting]
-        ax.set_title(f"Mechanisms over time: Muller plot {title}", loc="left")
+        ax.set_title(f"Mechanisms over time: Muller plot {title}, above the tumour's size", loc="left")
         shown = [m for m in COUNT_COLUMNS if m in set(mechanisms)]
         handles = [Patch(color=mechanism_colour(m), label=LABELS[m]) for m in shown]
         legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="mechanism")
         legend._legend_box.align = "left"
         ax.text(1.02, 0.0, note, transform=ax.transAxes, fontsize=6, va="bottom", ha="left", wrap=False)
+        _size_panel(size, ts)
     return fig
+
+
+def _size_panel(ax: Axes, ts: pd.DataFrame) -> None:
+    """All tumour cells on a log axis, the day-0 size dashed and the nadir marked: the shares'
+    denominator."""
+    day, total = ts[DAY].to_numpy(), ts["total"].to_numpy(dtype=float)
+    ax.plot(day, np.where(total > 0, total, np.nan), color="black", lw=1.2, gid="muller:total")
+    ax.axhline(total[0], color="#888888", lw=0.6, ls="--")
+    nadir = int(np.argmin(total))
+    ax.plot([day[nadir]], [max(total[nadir], 1.0)], "o", color="black", ms=3, gid="muller:nadir")
+    ax.annotate(
+        f"nadir {total[nadir]:,.0f} cells (day {day[nadir]:g})",
+        (day[nadir], max(total[nadir], 1.0)),
+        xytext=(5, -4),
+        textcoords="offset points",
+        fontsize=6,
+        va="top",
+    )
+    ax.set_yscale("log")
+    ax.set_ylim(max(0.5, np.nanmin(np.where(total > 0, total, np.nan)) / 12), total.max() * 3)  # room for the label
+    ax.set_ylabel("tumour cells\n(log)")
+    ax.set_xlabel("time (days)")
+    ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
+    ax.text(
+        1.02,
+        0.5,
+        f"dashed: day 0\n({total[0]:,.0f} cells)",
+        transform=ax.transAxes,
+        fontsize=6,
+        va="center",
+        ha="left",
+    )
 
 
 # --- burden with drug bands ----------------------------------------------------------------
@@ -313,8 +351,8 @@ def snapshots_figure(folder: Path) -> Figure:
             ax.set_yticks([])
             ax.spines[["top", "right"]].set_visible(True)  # the lattice's edge on every side
         width, height = snaps[days[0]].shape
-        axes[0][0].set_ylabel(f"{height} sites")
-        axes[0][0].set_xlabel(f"{width} sites")
+        # the lattice's size in the title: an x label under the first panel ran into the legend
+        fig.suptitle(f"Lattice of {width} x {height} sites", x=0.01, ha="left", fontsize=8)
         handles = [
             Patch(color=mechanism_colour(COUNT_COLUMNS[c]), label=LABELS[COUNT_COLUMNS[c]]) for c in sorted(seen)
         ]

@@ -1,5 +1,6 @@
-"""Figures of a parameter sweep: a heatmap of a metric over two parameters (replicate means),
-a line with replicate bands over one parameter, and the sensitivity indices ranked.
+"""Figures of a parameter sweep: a heatmap of a metric over two parameters (replicate means ±
+SD, or Kaplan-Meier medians of a censored day), a line with error bars over one parameter, and
+the sensitivity indices ranked. Axes are labelled in words (sweep.json ``vary.NAME.label``).
 
 Inputs (the sweep's fixed schema): ``sweep.json`` {name, base, design, parameters, metrics,
 replicates, seed, kind}; ``runs.parquet``, one row per run: run, point, replicate, seed, one
@@ -16,11 +17,16 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.transforms import ScaledTranslation
 
+from abm.biology.drugs import DRUG_NAMES
+from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.biology.parameters import Parameters
+from abm.clinic.readouts import MECHANISM_COLUMNS
+from abm.experiments.sweep.summary import censored_medians, is_censored_metric
 from abm.io.schema import STATUS
-from abm.report.figures.style import figure, rc
+from abm.report.figures.style import LABELS, figure, rc
 from abm.report.results import read_json
 
 # A parameter with more distinct values than this (a sampled design) is binned for line plots.
@@ -36,8 +42,27 @@ def load_sweep(folder: Path) -> tuple[dict, pd.DataFrame]:
     return spec, runs[runs[STATUS] == "done"].reset_index(drop=True)
 
 
+# Run metrics in words (``abm.experiments.sweep.metrics.RUN_METRICS`` says how each is measured).
+METRIC_LABELS = {
+    "final_total": "tumour cells at the end",
+    "fraction_alive": "cells at the end / cells on day 0",
+    "nadir_total": "fewest tumour cells (nadir)",
+    "nadir_day": "day of the nadir",
+    "regrowth_day": "day the tumour regrew to its day-0 size",
+    "regrew": "share of runs that regrew to the day-0 size",
+    "progression_day": "day of the first RECIST progression",
+    "progressed": "share of runs with a RECIST progression",
+    "extinct": "share of runs with no tumour cell left",
+    **{f"share_{m}": f"share of cells {LABELS[m]} at the end" for m in MECHANISM_COLUMNS},
+    **{f"final_{c}": f"{LABELS[c]} cells at the end" for c in COUNT_COLUMNS},
+    **{f"exposure_{d}": f"{d} dose-days" for d in DRUG_NAMES},
+}
+
+
 def axis_label(name: str) -> str:
     """A parameter or metric name with its unit, as far as the name or the parameter table says."""
+    if name in METRIC_LABELS:
+        return METRIC_LABELS[name]
     field = name.rsplit(".", 1)[-1]
     if field in Parameters.model_fields:
         extra = Parameters.model_fields[field].json_schema_extra or {}
@@ -52,68 +77,118 @@ def axis_label(name: str) -> str:
     return name
 
 
+def label(spec: dict, name: str) -> str:
+    """The axis label of a varied setting or metric: a setting's from sweep.json (``vary.NAME.label``:
+    the file's [labels], else worded from the base at run time), else from the name."""
+    return spec.get("vary", {}).get(name, {}).get("label") or axis_label(name)
+
+
 def replicate_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
     """Mean, SD and number of finished replicates of ``metric`` for each combination of ``by``."""
     grouped = runs.groupby(by)[metric]
     return grouped.agg(mean="mean", sd="std", n="count").reset_index()
 
 
+def _number(x: float) -> str:
+    """Three significant figures, without exponents up to the millions: '8,732', '0.0118'."""
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
 def heatmap_figure(folder: Path, metric: str, x: str, y: str) -> Figure:
-    """``metric`` (mean over replicates) on the grid of two parameters, each cell labelled with its value."""
+    """``metric`` on the grid of two parameters, each cell labelled with its value and its
+    uncertainty: the replicate mean ± SD; for a day censored at the run's end (``regrowth_day``,
+    ``progression_day``) the Kaplan-Meier median over the replicates and how many were censored."""
     spec, runs = load_sweep(folder)
-    means = replicate_means(runs, [x, y], metric)
-    grid = means.pivot(index=y, columns=x, values="mean").sort_index().sort_index(axis=1)
+    censored = is_censored_metric(metric, runs)
+    if censored:
+        stats = censored_medians(runs, [x, y], metric).rename(columns={"median": "mean"})
+    else:
+        stats = replicate_means(runs, [x, y], metric)
+    grid = stats.pivot(index=y, columns=x, values="mean").sort_index().sort_index(axis=1)
+    values = grid.to_numpy(dtype=float)
+    shown = np.where(np.isfinite(values), values, np.nan)  # not reached: no colour (hatched)
     with rc():
-        fig, ax = figure(3.0 + 0.12 * len(grid), width=4.6 + 0.25 * len(grid.columns))
-        image = ax.imshow(
-            grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis", gid=f"heatmap:{metric}"
+        fig, ax = figure(3.2 + 0.14 * len(grid), width=4.8 + 0.3 * len(grid.columns))
+        ax.add_patch(
+            Rectangle(
+                (-0.5, -0.5),
+                len(grid.columns),
+                len(grid),
+                facecolor="#eeeeee",
+                hatch="///",
+                edgecolor="#bbbbbb",
+                lw=0,
+                zorder=-1,  # behind the image: seen only where a cell has no value
+            )
         )
+        image = ax.imshow(shown, origin="lower", aspect="auto", cmap="viridis", gid=f"heatmap:{metric}")
         ax.set_xticks(
             range(len(grid.columns)), [f"{v:g}" for v in grid.columns], rotation=45 if len(grid.columns) > 8 else 0
         )
         ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
-        values = grid.to_numpy(dtype=float)
-        counts = means.pivot(index=y, columns=x, values="n").reindex_like(grid).to_numpy()
+        counts = stats.pivot(index=y, columns=x, values="n").reindex_like(grid).to_numpy()
         full = int(np.nanmax(counts)) if counts.size else 0
         # off a full-factorial grid a cell pools runs whose other parameters differ: show every n
         factorial = spec.get("design") == "factorial" and len(spec.get("parameters", [x, y])) <= 2
-        finite = values[np.isfinite(values)]
+        second = "censored" if censored else "sd"
+        spread = stats.pivot(index=y, columns=x, values=second).reindex_like(grid).to_numpy(dtype=float)
+        finite = shown[np.isfinite(shown)]
         middle = (finite.min() + finite.max()) / 2 if finite.size else 0
         if values.size <= 150:
             for (i, j), v in np.ndenumerate(values):
-                text = "n/a" if not np.isfinite(v) else f"{v:.3g}"
-                if counts[i, j] != full or not factorial:  # a replicate failed here, or pooled runs
-                    text += f"\n(n={0 if np.isnan(counts[i, j]) else int(counts[i, j])})"
+                n = 0 if np.isnan(counts[i, j]) else int(counts[i, j])
+                if censored:
+                    text = ("not\nreached" if v == np.inf else _number(v)) + f"\n{int(spread[i, j])}/{n} cens."
+                else:
+                    text = _number(v) + ("" if not np.isfinite(spread[i, j]) else f"\n±{_number(spread[i, j])}")
+                    if n != full or not factorial:  # a replicate failed here, or pooled runs
+                        text += f"\n(n={n})"
                 ax.text(
                     j,
                     i,
                     text,
                     ha="center",
                     va="center",
-                    fontsize=6,
-                    color="black" if np.isfinite(v) and v > middle else "white",
+                    fontsize=5.5,
+                    color="black" if not np.isfinite(shown[i, j]) or shown[i, j] > middle else "white",
+                    gid=f"cell:{i}:{j}",
                 )
-        ax.set_xlabel(axis_label(x))
-        ax.set_ylabel(axis_label(y))
+        ax.set_xlabel(label(spec, x))
+        ax.set_ylabel(label(spec, y))
         bar = fig.colorbar(image, ax=ax, shrink=0.9)
-        pooled = f"mean of {full} replicates" if factorial else "mean of the n runs in the cell"
-        bar.set_label(f"{axis_label(metric)},\n{pooled}")
-        ax.set_title(f"{spec.get('name', 'sweep')}:\n{metric}", loc="left")
+        if censored:
+            what = (
+                f"Kaplan-Meier median over the {full} replicates\n(cells: median, censored/runs; "
+                "hatched: not reached,\nover half the runs censored at the run's end)"
+            )
+        else:
+            pooled = f"{full} replicates" if factorial else "the n runs in the cell"
+            what = f"mean over {pooled}\n(cells: mean ± SD over replicates)"
+        bar.set_label(f"{label(spec, metric)},\n{what}", fontsize=6.5)
+        ax.set_title(f"{spec.get('name', 'sweep')}:\n{label(spec, metric)}", loc="left")
         ax.spines[["top", "right"]].set_visible(True)
     return fig
 
 
 def line_data(runs: pd.DataFrame, metric: str, x: str, by: str | None = None) -> pd.DataFrame:
-    """Replicate mean and SD of ``metric`` along ``x`` (binned when sampled), per value of ``by``."""
+    """Replicate mean and SD of ``metric`` along ``x`` (binned when sampled), per value of ``by``;
+    for a censored day, its Kaplan-Meier median with 95% CI (columns median, low, high) instead."""
     runs = runs.copy()
     if runs[x].nunique() > MAX_LEVELS:  # a sampled design: bin into quantiles, at the bins' means
         bins = pd.qcut(runs[x], 10, duplicates="drop")
         runs[x] = runs.groupby(bins, observed=True)[x].transform("mean")
-    return replicate_means(runs, [x] if by is None else [by, x], metric)
+    by_columns = [x] if by is None else [by, x]
+    if is_censored_metric(metric, runs):
+        return censored_medians(runs, by_columns, metric)
+    return replicate_means(runs, by_columns, metric)
 
 
 def line_figure(folder: Path, metric: str, x: str) -> Figure:
-    """``metric`` against one parameter: replicate mean with a band of +/- 1 SD, replicates as dots.
+    """``metric`` against one parameter: replicate mean with ±1 SD error bars, replicates as dots
+    (a censored day: Kaplan-Meier median with its 95% CI). Lines of the levels of a second
+    parameter are set slightly apart so their bars do not overlap.
 
     With exactly two parameters, one line per value of the other (when it has few values);
     otherwise the other parameters are averaged over.
@@ -122,26 +197,84 @@ def line_figure(folder: Path, metric: str, x: str) -> Figure:
     others = [p for p in spec["parameters"] if p != x]
     by = others[0] if len(others) == 1 and runs[others[0]].nunique() <= LINE_LEVELS else None
     data = line_data(runs, metric, x, by)
+    censored = "median" in data
     with rc():
-        fig, ax = figure(2.8, width=4.6)
+        fig, ax = figure(3.3, width=5.2)
         groups = [(None, data)] if by is None else list(data.groupby(by))
         # Levels of a numeric parameter on a sequential scale (not the mechanisms' colours).
         shades = colormaps["viridis"](np.linspace(0.0, 0.85, max(len(groups), 1)))
-        for level_and_rows, colour in zip(groups, shades, strict=True):
+        step = 3.0 if len(groups) > 1 else 0.0  # points between neighbouring lines
+        top = 0.0
+        unreached = []  # (x, colour, transform, level) of medians not reached, drawn above the rest
+        for k, (level_and_rows, colour) in enumerate(zip(groups, shades, strict=True)):
             level, rows = level_and_rows
             rows = rows.sort_values(x)
-            sd = rows["sd"].fillna(0.0)
-            label = "mean of replicates" if by is None else f"{by} = {level:g}"
-            ax.plot(
-                rows[x], rows["mean"], color=colour, marker="o", ms=3, lw=1.2, label=label, gid=f"line:{metric}:{level}"
+            shift = ax.transData + ScaledTranslation((k - (len(groups) - 1) / 2) * step / 72, 0, fig.dpi_scale_trans)
+            name = "replicate mean" if by is None else f"{level:g}"
+            if censored:
+                centre = rows["median"].to_numpy(dtype=float)
+                reached = np.isfinite(centre)
+                lo = np.where(np.isfinite(rows["low"]), rows["low"], centre)
+                hi = np.where(np.isfinite(rows["high"]), rows["high"], centre)
+                err = [np.where(reached, centre - lo, 0), np.where(reached, hi - centre, 0)]
+                centre = np.where(reached, centre, np.nan)
+            else:
+                centre = rows["mean"].to_numpy(dtype=float)
+                sd = rows["sd"].fillna(0.0).to_numpy()
+                err = [sd, sd]
+            top = max(top, np.nanmax(centre + err[1]) if np.isfinite(centre).any() else 0.0)
+            drawn = ax.errorbar(
+                rows[x],
+                centre,
+                yerr=err,
+                color=colour,
+                marker="o",
+                ms=3,
+                lw=1.2,
+                elinewidth=0.8,
+                capsize=2,
+                label=name,
+                transform=shift,
             )
-            ax.fill_between(rows[x], rows["mean"] - sd, rows["mean"] + sd, color=colour, alpha=0.2, lw=0)
-        if runs[x].nunique() <= MAX_LEVELS:
-            ax.scatter(runs[x], runs[metric], s=4, color="#555555", alpha=0.5, zorder=3, label="replicates")
-        ax.set_xlabel(axis_label(x))
-        ax.set_ylabel(axis_label(metric))
-        ax.set_title(f"{spec.get('name', 'sweep')}: {metric}\n(line: replicate mean; band: ±1 SD)", loc="left")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            # a shifted transform leaves the data limits alone: give them the bars' ends
+            ends = np.concatenate([centre - err[0], centre + err[1]])
+            ax.update_datalim(np.column_stack([np.tile(rows[x].to_numpy(dtype=float), 2), ends])[np.isfinite(ends)])
+            drawn.lines[0].set_gid(f"line:{metric}:{level}")
+            drawn.lines[2][0].set_gid(f"bars:{metric}:{level}")
+            if censored and (~reached).any():
+                unreached.append((rows[x][~reached], colour, shift, level))
+            if not censored and runs[x].nunique() <= MAX_LEVELS:
+                own = runs if by is None else runs[runs[by] == level]
+                ax.scatter(own[x], own[metric], s=3, color=colour, alpha=0.35, lw=0, zorder=3, transform=shift)
+        if not censored and runs[x].nunique() <= MAX_LEVELS:
+            ax.update_datalim(np.column_stack([runs[x], runs[metric]])[runs[metric].notna().to_numpy()])
+        for xs, colour, shift, level in unreached:
+            ax.update_datalim([(float(xs.min()), top * 1.08 or 1.0)])
+            ax.scatter(
+                xs,
+                np.full(len(xs), top * 1.08 or 1.0),
+                marker="^",
+                facecolor="white",
+                edgecolor=colour,
+                s=18,
+                transform=shift,
+                zorder=4,
+                gid=f"not-reached:{metric}:{level}",
+            )
+        ax.autoscale_view()
+        ax.set_xlabel(label(spec, x))
+        ax.set_ylabel(label(spec, metric))
+        if censored:
+            how = "Kaplan-Meier median over replicates, 95% CI; ▵: not reached (over half censored)"
+        else:
+            how = "replicate mean ± 1 SD; dots: replicates"
+        ax.set_title(f"{spec.get('name', 'sweep')}: {label(spec, metric)}\n({how})", loc="left", fontsize=8)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncols=min(6, len(groups)),
+            title=None if by is None else label(spec, by),
+        )
     return fig
 
 

@@ -13,20 +13,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from lifelines.plotting import add_at_risk_counts
+from lifelines.utils import median_survival_times
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MultipleLocator, PercentFormatter
-from scipy.stats import binomtest
 
 from abm.clinic.readouts import BIOPSY_COLUMNS
+from abm.experiments.trial_stats import has_second_line, hazard_ratio, wilson_ci
 from abm.experiments.validation import DAYS_PER_MONTH, TARGETS, Target
 from abm.io.schema import (
     ARM,
     BEST_RESPONSE,
+    CI,
     DAYS_SIMULATED,
     FINAL_CELLS,
+    HR,
     MECHANISMS_AT_PROGRESSION,
     PATIENT,
     PFS2_DAYS,
@@ -34,8 +36,7 @@ from abm.io.schema import (
     PROGRESSED,
     PROGRESSED2,
 )
-from abm.report.colours import DRUG_COLOURS
-from abm.report.figures.style import DPI, LABELS, OTHER, WIDTH, figure, mechanism_colour, rc
+from abm.report.figures.style import DPI, LABELS, WIDTH, figure, mechanism_colour, rc
 
 ARM_STYLES = ("-", "--", "-.", ":")
 
@@ -45,55 +46,153 @@ def arms_of(patients: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(patients[ARM]))
 
 
-# Arms not named by one drug each: colours outside the mechanisms' (black, teal, brown, olive, indigo).
-ARM_PALETTE = ("#000000", "#17becf", "#8c564b", "#bcbd22", "#393b79")
+# Arms in file order take the Okabe-Ito colours (told apart with the common colour-vision
+# deficiencies and in greyscale by their line styles): black for the reference arm, then orange,
+# blue, reddish purple, bluish green, vermillion, sky blue.
+ARM_PALETTE = ("#000000", "#E69F00", "#0072B2", "#CC79A7", "#009E73", "#D55E00", "#56B4E9")
 
 
 def arm_colours(arms: list[str]) -> dict[str, str]:
-    """Each arm's colour: its drug's when every arm is named by a different single drug, else the arm palette."""
-    if all(arm in DRUG_COLOURS for arm in arms) and len(set(arms)) == len(arms):
-        return {arm: DRUG_COLOURS[arm] for arm in arms}
+    """Each arm's colour, by its place in the file."""
     return {arm: ARM_PALETTE[k % len(ARM_PALETTE)] for k, arm in enumerate(arms)}
 
 
 # --- Kaplan-Meier ----------------------------------------------------------------------------
-def km_fitters(patients: pd.DataFrame) -> dict[str, KaplanMeierFitter]:
-    """lifelines' Kaplan-Meier fit of PFS (months) on each arm."""
+# Endpoints drawn: PFS (first progression) and PFS2 (the next line's progression, on the arms
+# that follow patients past a first progression), each from its days and event columns.
+ENDPOINTS = {"PFS": (PFS_DAYS, PROGRESSED), "PFS2": (PFS2_DAYS, PROGRESSED2)}
+
+
+def km_fitters(
+    patients: pd.DataFrame, endpoint: str = "PFS", arms: list[str] | None = None
+) -> dict[str, KaplanMeierFitter]:
+    """lifelines' Kaplan-Meier fit of ``endpoint`` (months) on each arm (default: every arm)."""
+    days, event = ENDPOINTS[endpoint]
     return {
-        arm: KaplanMeierFitter(label=arm).fit(
-            rows[PFS_DAYS] / DAYS_PER_MONTH, event_observed=rows[PROGRESSED].astype(bool)
-        )
-        for arm, rows in ((a, patients[patients[ARM] == a]) for a in arms_of(patients))
+        arm: KaplanMeierFitter(label=arm).fit(rows[days] / DAYS_PER_MONTH, event_observed=rows[event].astype(bool))
+        for arm, rows in ((a, patients[patients[ARM] == a]) for a in (arms or arms_of(patients)))
     }
 
 
-def km_figure(folder: Path, patients_file: str = "patients.csv") -> Figure:
-    """PFS per arm with 95% confidence bands, median PFS marked, and numbers at risk below."""
+def second_line_arms(patients: pd.DataFrame) -> list[str]:
+    """The arms that followed patients past a first progression (a PFS2 exists), in file order."""
+    return [a for a in arms_of(patients) if has_second_line(patients[patients[ARM] == a])]
+
+
+def at_risk(kmf: KaplanMeierFitter, times: np.ndarray) -> list[int]:
+    """Patients still at risk (no event, not censored) just before each time, as lifelines counts them."""
+    durations = np.asarray(kmf.durations)
+    return [int((durations >= t).sum()) for t in times]
+
+
+def median_text(kmf: KaplanMeierFitter) -> str:
+    """'median 18.4 (95% CI 16.6-20.2)' in months, 'not reached' in words."""
+    median = kmf.median_survival_time_
+    lo, hi = median_survival_times(kmf.confidence_interval_).iloc[0]
+    if not np.isfinite(median):
+        return "median not reached" + (f" (95% CI from {lo:.1f})" if np.isfinite(lo) else "")
+    upper = f"{hi:.1f}" if np.isfinite(hi) else "not reached"
+    return f"median {median:.1f} (95% CI {lo:.1f}-{upper})"
+
+
+def hr_text(hr: dict, reference: int) -> str:
+    """'HR vs 1: 1.14 (95% CI 0.93-1.39)' from ``trial_stats.hazard_ratio``'s result."""
+    if hr[HR] is None or None in hr[CI]:
+        return f"HR vs {reference}: not estimable"
+    return f"HR vs {reference}: {hr[HR]:.2f} (95% CI {hr[CI][0]:.2f}-{hr[CI][1]:.2f})"
+
+
+def km_figure(folder: Path, patients_file: str = "patients.csv", endpoint: str = "PFS") -> Figure:
+    """Kaplan-Meier ``endpoint`` (PFS or PFS2) per arm: the reference (first) arm with its 95%
+    confidence band, each median in the legend (months, 95% CI), the 50% line with each arm's
+    median dropped to the axis, and numbers at risk below, rows keyed by the arm's number."""
     patients = pd.read_csv(Path(folder) / patients_file)
-    fitters = km_fitters(patients)
+    arms = arms_of(patients) if endpoint == "PFS" else second_line_arms(patients)
+    if not arms:
+        raise ValueError(f"no arm has a {endpoint} (no arm follows patients past a first progression)")
+    fitters = km_fitters(patients, endpoint, arms)
+    first = km_fitters(patients, "PFS", arms) if endpoint == "PFS2" else {}
+    every = arms_of(patients)
+    colours = arm_colours(every)
+    number = {arm: every.index(arm) + 1 for arm in arms}  # the arm's number in the file, on every figure
+    days, event = ENDPOINTS[endpoint]
+    hrs = {arm: hazard_ratio(patients, arm, arms[0], days, event) for arm in arms[1:]}
     with rc():
-        fig = Figure(figsize=(WIDTH * 0.75, 3.2 + 0.18 * len(fitters)), dpi=DPI)
-        ax = fig.add_subplot()
-        colours = arm_colours(list(fitters))
+        fig = Figure(figsize=(WIDTH, 3.0 + 0.16 * len(arms)), dpi=DPI, layout="constrained")
+        grid = fig.add_gridspec(2, 1, height_ratios=[3.0, 0.13 * (len(arms) + 1)])
+        ax = fig.add_subplot(grid[0])
+        table = fig.add_subplot(grid[1])
+        ax.axhline(0.5, color="#999999", lw=0.5, ls=":", zorder=0)
         for k, (arm, kmf) in enumerate(fitters.items()):
             colour = colours[arm]
-            kmf.plot_survival_function(ax=ax, ci_show=True, color=colour, ls=ARM_STYLES[k % 4], lw=1.4, gid=f"km:{arm}")
+            label = f"{number[arm]}  {textwrap.shorten(arm, 48)}\n    {median_text(kmf)}"
+            if arm in hrs:
+                label += f"\n    {hr_text(hrs[arm], number[arms[0]])}"
+            # one band only, the reference arm's: several overlapping bands blend into one colour
+            kmf.plot_survival_function(
+                ax=ax,
+                ci_show=k == 0,
+                ci_alpha=0.15,
+                color=colour,
+                ls=ARM_STYLES[k % 4],
+                lw=1.4,
+                label=label,
+                gid=f"km:{arm}",
+            )
+            if arm in first:  # PFS of the same arm, for comparison
+                first[arm].plot_survival_function(
+                    ax=ax, ci_show=False, color=colour, lw=0.8, alpha=0.5, ls=(0, (1, 1)), label="_", gid=f"pfs:{arm}"
+                )
             median = kmf.median_survival_time_
             if np.isfinite(median):
-                ax.plot([0, median, median], [0.5, 0.5, 0], color=colour, lw=0.6, gid=f"median:{arm}")
-                ax.annotate(
-                    f"{median:.1f}", (median, 0), xytext=(2, 2), textcoords="offset points", fontsize=6, color=colour
-                )
+                ax.plot([median, median], [0, 0.5], color=colour, lw=0.6, ls=ARM_STYLES[k % 4], gid=f"median:{arm}")
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_ylabel("progression-free survival")
-        ax.set_xlabel("time since start of treatment (months)")
-        ax.set_xlim(0, max(kmf.timeline.max() for kmf in fitters.values()))
+        ax.set_ylabel("progression-free survival" if endpoint == "PFS" else "free of second progression (PFS2)")
+        end = max(kmf.timeline.max() for kmf in fitters.values())
+        ax.set_xlim(0, end)
         ax.xaxis.set_major_locator(MultipleLocator(6))
-        ax.set_title("Progression-free survival (Kaplan-Meier, 95% CI; thin lines: median, months)", loc="left")
-        ax.legend(loc="upper right")
-        add_at_risk_counts(*fitters.values(), ax=ax, rows_to_show=["At risk"], ypos=-0.3)
-        fig.subplots_adjust(left=0.14, right=0.97, top=0.9, bottom=0.16 + 0.05 * len(fitters))
+        ax.set_xlabel("months since start of treatment")
+        what = "Progression-free survival" if endpoint == "PFS" else "PFS2: time to progression on the next line"
+        ax.set_title(f"{what} (Kaplan-Meier; band: 95% CI of arm {number[arms[0]]})", loc="left")
+        handles, labels = ax.get_legend_handles_labels()
+        keep = [(h, lab) for h, lab in zip(handles, labels, strict=True) if not lab.startswith("_")]
+        if first:
+            keep.append(
+                (Line2D([], [], color="black", lw=0.8, alpha=0.5, ls=(0, (1, 1))), "dotted: PFS of the same arm")
+            )
+        legend = ax.legend(
+            *zip(*keep, strict=True),
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            title="arm: median, months",
+            alignment="left",
+            handlelength=2.5,
+        )
+        legend.set_gid("km-legend")
+        # numbers at risk at the axis ticks, one row per arm keyed by its number in its colour
+        ticks = [t for t in ax.get_xticks() if 0 <= t <= end]
+        for k, (arm, kmf) in enumerate(fitters.items()):
+            y = len(fitters) - k
+            table.text(
+                -0.045,
+                y,
+                str(number[arm]),
+                transform=table.get_yaxis_transform(),
+                ha="right",
+                va="center",
+                fontsize=7,
+                color=colours[arm],
+                fontweight="bold",
+            )
+            for t, n in zip(ticks, at_risk(kmf, np.array(ticks)), strict=True):
+                table.text(t, y, str(n), ha="center", va="center", fontsize=6.5, gid=f"at-risk:{arm}:{t:g}")
+        table.set_xlim(ax.get_xlim())
+        table.set_ylim(0.4, len(fitters) + 0.9)
+        table.text(
+            -0.06, len(fitters) + 0.75, "number at risk", transform=table.get_yaxis_transform(), fontsize=7, va="center"
+        )
+        table.axis("off")
     return fig
 
 
@@ -111,13 +210,13 @@ def mechanism_shares(patients: pd.DataFrame, arm: str) -> pd.DataFrame:
     out = []
     for m in BIOPSY_COLUMNS:
         k, n = int(found.map(lambda ms, m=m: m in ms).sum()), len(rows)
-        ci = binomtest(k, n).proportion_ci(method="wilson") if n else None
+        low, high = wilson_ci(k, n)
         out.append(
             {
                 "mechanism": m,
                 "share": k / n if n else 0.0,
-                "low": ci.low if ci else 0.0,
-                "high": ci.high if ci else 0.0,
+                "low": low or 0.0,
+                "high": high or 0.0,
                 "patients": n,
             }
         )
@@ -129,9 +228,10 @@ def mechanisms_figure(folder: Path) -> Figure:
     patients = pd.read_csv(Path(folder) / "patients.csv")
     arms = arms_of(patients)
     with rc():
-        fig, axes = figure(2.6, nrows=1, ncols=len(arms), sharey=True, squeeze=False)
+        # one row per arm: every mechanism's name fits under the bottom row, once
+        fig, axes = figure(1.2 + 1.3 * len(arms), nrows=len(arms), ncols=1, sharex=True, sharey=True, squeeze=False)
         x = np.arange(len(BIOPSY_COLUMNS))
-        for ax, arm in zip(axes[0], arms, strict=True):
+        for ax, arm in zip(axes[:, 0], arms, strict=True):
             shares = mechanism_shares(patients, arm)
             ax.bar(
                 x, shares["share"], color=[mechanism_colour(m) for m in BIOPSY_COLUMNS], width=0.7, gid=f"bars:{arm}"
@@ -162,18 +262,18 @@ def mechanisms_figure(folder: Path) -> Figure:
                     )
                 )
             n = int(shares["patients"].iloc[0])
-            ax.set_title("\n".join([*textwrap.wrap(arm, 24), f"({n} progressed)"]), loc="left")
-            ax.set_xticks(x, [LABELS[m] for m in BIOPSY_COLUMNS], rotation=35, ha="right")
+            ax.set_title(f"{arm} ({n} progressed)", loc="left", fontsize=8)
+            ax.set_xticks(x, [LABELS[m] for m in BIOPSY_COLUMNS], rotation=30, ha="right")
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
             ax.yaxis.set_major_locator(MultipleLocator(0.2))
             ax.grid(axis="y", color="#eeeeee", lw=0.5)
             ax.set_axisbelow(True)
-        axes[0][0].set_ylabel("share of progressed patients")
-        top = max(1e-9, *(ax.get_ylim()[1] for ax in axes[0]))
+        fig.supylabel("share of progressed patients", fontsize=8)
+        top = max(1e-9, *(ax.get_ylim()[1] for ax in axes[:, 0]))
         axes[0][0].set_ylim(0, min(1.0, top * 1.05))
         handles = [
-            Patch(fill=False, edgecolor="black", ls="--", hatch="///", label="reviewed range (biology.md)"),
-            Line2D([], [], color="black", marker="|", ls="none", label="simulated, 95% CI"),
+            Patch(fill=False, edgecolor="black", ls="--", hatch="///", label="reviewed range (biology notes)"),
+            Line2D([], [], color="black", marker="|", ls="none", label="simulated, Wilson 95% CI"),
         ]
         fig.legend(handles=handles, loc="outside upper right", ncols=2)
         fig.suptitle("Mechanisms found at progression (rebiopsy), per arm", x=0.01, ha="left", fontsize=9)
@@ -182,8 +282,9 @@ def mechanisms_figure(folder: Path) -> Figure:
 
 # --- swimmer plot --------------------------------------------------------------------------
 SWIMMERS = 30
-# Black and white shapes: colours are the mechanisms' and the drugs'.
+# Black and white shapes: colours are the arms'.
 RESPONSE_MARKERS = {"CR": ("*", "black"), "PR": ("^", "black"), "SD": ("s", "white"), "PD": ("v", "white")}
+SECOND_LINE = "#7a7a7a"  # the next line after a first progression, in every arm's lane
 
 
 def swimmer_sample(patients: pd.DataFrame, n: int = SWIMMERS) -> list[int]:
@@ -191,37 +292,59 @@ def swimmer_sample(patients: pd.DataFrame, n: int = SWIMMERS) -> list[int]:
     return sorted(patients[PATIENT].unique())[:n]
 
 
+def swimmer_order(patients: pd.DataFrame, chosen: list[int]) -> list[int]:
+    """The lanes' order, bottom to top, the same on every arm: by PFS on the reference (first)
+    arm, then by patient number; so one patient is one row across the panels."""
+    reference = patients[(patients[ARM] == arms_of(patients)[0]) & patients[PATIENT].isin(chosen)]
+    return list(reference.sort_values([PFS_DAYS, PATIENT])[PATIENT])
+
+
 def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
-    """One lane per patient and arm: time on each line of treatment, best response, progression."""
+    """One lane per patient and arm, the same row for a patient on every arm: time on the first
+    line (arm colour) and on the next line after a first progression (grey), best response,
+    progressions, censoring, and eradication (no tumour cell left)."""
     patients = pd.read_csv(Path(folder) / "patients.csv")
     arms = arms_of(patients)
-    chosen = swimmer_sample(patients, n)
+    order = swimmer_order(patients, swimmer_sample(patients, n))
     with rc():
-        fig, axes = figure(1.0 + 0.11 * len(chosen), nrows=1, ncols=len(arms), sharex=True, squeeze=False)
+        fig, axes = figure(1.3 + 0.11 * len(order), nrows=1, ncols=len(arms), sharex=True, sharey=True, squeeze=False)
         colours = arm_colours(arms)
-        sample = patients[patients[PATIENT].isin(chosen)]
+        sample = patients[patients[PATIENT].isin(order)]
         longest = np.maximum(sample[PFS_DAYS], sample[DAYS_SIMULATED]).max() / DAYS_PER_MONTH
-        marker_x = -0.035 * longest  # best response sits left of the lanes
+        marker_x = -0.04 * longest  # best response sits left of the lanes
         used: set[str] = set()  # what the legend needs to explain
-        for ax, arm in zip(axes[0], arms, strict=True):
-            rows = sample[sample[ARM] == arm].sort_values([PFS_DAYS, PATIENT])
-            y = np.arange(len(rows))
+        y = np.arange(len(order))
+        for k, (ax, arm) in enumerate(zip(axes[0], arms, strict=True)):
+            rows = sample[sample[ARM] == arm].set_index(PATIENT).loc[order].reset_index()
             pfs = rows[PFS_DAYS].to_numpy() / DAYS_PER_MONTH  # follow-up's end when no progression
             simulated = rows[DAYS_SIMULATED].to_numpy() / DAYS_PER_MONTH
             progressed = rows[PROGRESSED].to_numpy(dtype=bool)
             progressed2 = rows[PROGRESSED2].to_numpy(dtype=bool)
-            ax.barh(y, pfs, color=colours[arm], height=0.7, gid=f"line1:{arm}")
-            later = progressed & (simulated > pfs)  # followed on after the first progression
-            ax.barh(y[later], (simulated - pfs)[later], left=pfs[later], color=OTHER, height=0.7, gid=f"line2:{arm}")
-            ax.scatter(pfs[progressed], y[progressed], marker="X", color="black", s=14, zorder=3, gid=f"pd:{arm}")
-            pfs2 = rows[PFS2_DAYS].to_numpy() / DAYS_PER_MONTH
-            ax.scatter(pfs2[progressed2], y[progressed2], marker="X", color="black", s=14, zorder=3)
-            censored = ~progressed | (later & ~progressed2)
-            lane_end = np.where(later, simulated, pfs)
-            ax.scatter(lane_end[censored], y[censored], marker=">", color="black", s=10, zorder=3)
             gone = (rows[FINAL_CELLS] == 0).to_numpy()
-            flags = {"later": later, "censored": censored, "gone": gone, "progressed": progressed}
-            used |= {name for name, hit in flags.items() if hit.any()} | set(rows[BEST_RESPONSE])
+            later = progressed & (simulated > pfs)  # followed on after the first progression
+            lane_end = np.where(later, simulated, pfs)
+            censored = (~progressed | (later & ~progressed2)) & ~gone
+            for lane in y[::2]:  # every other lane shaded, to follow a row across the panels
+                ax.axhspan(lane - 0.5, lane + 0.5, color="#f3f3f3", lw=0, zorder=0)
+            ax.barh(y, pfs, color=colours[arm], height=0.72, zorder=2, gid=f"line1:{arm}")
+            # the next line drawn over the first progression's tick, so a short one stays visible
+            ax.barh(
+                y[later],
+                (simulated - pfs)[later],
+                left=pfs[later],
+                color=SECOND_LINE,
+                height=0.42,
+                zorder=3,
+                gid=f"line2:{arm}",
+            )
+            ax.scatter(
+                pfs[progressed], y[progressed], marker="|", color="black", s=40, lw=1.2, zorder=2.5, gid=f"pd:{arm}"
+            )
+            pfs2 = rows[PFS2_DAYS].to_numpy() / DAYS_PER_MONTH
+            ax.scatter(
+                pfs2[progressed2], y[progressed2], marker="X", color="black", s=9, lw=0, zorder=4, gid=f"pd2:{arm}"
+            )
+            ax.scatter(lane_end[censored], y[censored], marker=">", color="black", s=8, zorder=4, gid=f"censored:{arm}")
             ax.scatter(
                 simulated[gone],
                 y[gone],
@@ -231,7 +354,16 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
                 s=12,
                 zorder=4,
                 linewidths=0.6,
+                gid=f"eradicated:{arm}",
             )
+            flags = {
+                "later": later,
+                "censored": censored,
+                "gone": gone,
+                "progressed": progressed,
+                "progressed2": progressed2,
+            }
+            used |= {name for name, hit in flags.items() if hit.any()} | set(rows[BEST_RESPONSE])
             for response, (marker, colour) in RESPONSE_MARKERS.items():
                 hit = (rows[BEST_RESPONSE] == response).to_numpy()
                 ax.scatter(
@@ -241,32 +373,42 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
                     color=colour,
                     edgecolor="black",
                     linewidths=0.3,
-                    s=14,
+                    s=12,
                     zorder=3,
                     clip_on=False,
                 )
-            ax.set_yticks(y, [str(p) for p in rows[PATIENT]], fontsize=5)
-            ax.set_ylim(-0.7, len(rows) - 0.3)
-            ax.set_title("\n".join(textwrap.wrap(arm, 24)), loc="left")
+            ax.set_title(
+                "\n".join(textwrap.wrap(f"{k + 1}  {arm}", 26)), loc="left", color=colours[arm] if k else "black"
+            )
             ax.set_xlabel("months since start")
+        axes[0][0].set_yticks(y, [str(p) for p in order], fontsize=5)
+        axes[0][0].set_ylim(-0.6, len(order) - 0.4)
         axes[0][0].set_xlim(2 * marker_x, longest * 1.03)
-        axes[0][0].set_ylabel("patient number (sorted by PFS)")
+        axes[0][0].set_ylabel(f"patient (one row on every arm; sorted by PFS on {textwrap.shorten(arms[0], 30)})")
         legend: dict[str, object] = {"first line, until progression (colour: arm)": Patch(color=colours[arms[0]])}
         if "later" in used:
-            legend["after first progression (the arm's next line)"] = Patch(color=OTHER)
+            legend["next line after the first progression"] = Patch(color=SECOND_LINE)
         for response, (marker, colour) in RESPONSE_MARKERS.items():
             if response in used:
                 legend[f"best response {response}"] = Line2D(
                     [], [], marker=marker, color=colour, markeredgecolor="black", markeredgewidth=0.3, ls="none"
                 )
         if "progressed" in used:
-            legend["progression (RECIST)"] = Line2D([], [], marker="X", color="black", ls="none")
+            legend["first progression (RECIST)"] = Line2D([], [], marker="|", color="black", ls="none", markersize=7)
+        if "progressed2" in used:
+            legend["progression on the next line (PFS2)"] = Line2D(
+                [], [], marker="X", color="black", ls="none", markersize=4
+            )
         if "censored" in used:
             legend["followed to the end without (further) progression"] = Line2D(
-                [], [], marker=">", color="black", ls="none"
+                [], [], marker=">", color="black", ls="none", markersize=4
             )
         if "gone" in used:
-            legend["no tumour cell left"] = Line2D([], [], marker="o", mfc="white", color="black", ls="none")
+            legend["eradicated: no tumour cell left, follow-up stops (censored)"] = Line2D(
+                [], [], marker="o", mfc="white", color="black", ls="none", markersize=4
+            )
         fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=3)
-        fig.suptitle(f"Swimmer plot: patients 0-{chosen[-1]} on every arm", x=0.02, ha="left", fontsize=9)
+        fig.suptitle(
+            f"Swimmer plot: patients 0-{max(order)}, the same patients on every arm", x=0.02, ha="left", fontsize=9
+        )
     return fig

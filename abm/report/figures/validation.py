@@ -6,6 +6,7 @@ Input: ``validation.json`` written by ``abm validate --out DIR`` ({"targets": ro
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
 
@@ -15,18 +16,51 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from abm.io.schema import CI, HIGH, LOW, MECHANISM, PASSED, PATIENTS, SEED, SETTING, SIMULATED, TARGETS, UNIT
+from abm.io.schema import CI, HIGH, LOW, MECHANISM, PASSED, PATIENTS, SEED, SETTING, SIMULATED, SOURCE, TARGETS, UNIT
+from abm.report.citations import readable_source
 from abm.report.figures.style import LABELS, figure, rc
 from abm.report.results import read_json
 
 # Filled: within the range; open: outside (black and white: colours are the mechanisms').
 PASS, FAIL = "black", "white"
 
+# The simulated value judged with its 95% CI against the reviewed range: (marker, fill style,
+# face colour, legend text). ``abm validate`` counts a target as passed when the point lies in
+# the range; the figure also says where its CI lies.
+VERDICTS = {
+    "inside": ("o", "full", PASS, "point and whole 95% CI in range: pass"),
+    "crosses": ("o", "left", PASS, "point in range, CI crosses an end: pass, not sure"),
+    "overlaps": ("o", "full", FAIL, "point outside, CI overlaps the range: fail, not excluded"),
+    "outside": ("D", "full", FAIL, "whole 95% CI outside the range: fail"),
+    "point": ("s", "full", PASS, "no CI (dish mean): point in range, pass"),
+    "point-out": ("s", "full", FAIL, "no CI (dish mean): point outside, fail"),
+}
+
+
+def verdict(row: dict) -> str:
+    """Where the simulated value and its 95% CI lie against the reviewed range (a key of VERDICTS)."""
+    low = row[LOW]
+    high = row[HIGH] if row[HIGH] is not None else math.inf
+    lo, hi = row[CI]
+    inside = bool(row[PASSED])
+    if lo is None and hi is None:
+        return "point" if inside else "point-out"
+    lo = -math.inf if lo is None else lo
+    hi = math.inf if hi is None else hi
+    if inside:
+        return "inside" if low <= lo and hi <= high else "crosses"
+    return "overlaps" if lo <= high and hi >= low else "outside"
+
 
 def target_label(row: dict) -> str:
     """'mechanism' over 'setting' (wrapped), in readable words."""
     mechanism = LABELS.get(row[MECHANISM], row[MECHANISM])
     return mechanism + "\n" + "\n".join(textwrap.wrap(row[SETTING], 32))
+
+
+def short_source(row: dict) -> str:
+    """The row's source as a figure can hold it: 'bypass-resistance review (seed 003), sec. 3.1.2'."""
+    return "\n".join(textwrap.wrap(readable_source(row.get(SOURCE, ""), short=True).split(":")[0], 50)[:2])
 
 
 def validation_figure(folder: Path) -> Figure:
@@ -57,7 +91,7 @@ def validation_figure(folder: Path) -> Figure:
                     gid=f"range:{row[SETTING]}:{row[MECHANISM]}",
                 )
                 value, (lo, hi) = row[SIMULATED], row[CI]
-                colour = PASS if row[PASSED] else FAIL
+                marker, fill, colour, _ = VERDICTS[verdict(row)]
                 reached = value is not None
                 shown = value if reached else (hi if hi is not None else high)
                 lo = shown if lo is None else lo
@@ -66,9 +100,11 @@ def validation_figure(folder: Path) -> Figure:
                     shown,
                     yi,
                     xerr=[[max(shown - lo, 0)], [max(hi_shown - shown, 0)]],
-                    fmt="o" if reached else ">",
+                    fmt=marker if reached else ">",
                     color="black",
                     mfc=colour,
+                    fillstyle=fill,
+                    mfcalt="white",
                     mec="black",
                     ms=4.5,
                     clip_on=False,
@@ -78,7 +114,7 @@ def validation_figure(folder: Path) -> Figure:
                 drawn.lines[0].set_gid(f"simulated:{row[SETTING]}:{row[MECHANISM]}")  # the point itself
                 top = max(top, high, hi_shown, shown)
                 counted = f"n={row[PATIENTS]}" if row[PATIENTS] else "dish"
-                note = counted + ("" if reached else ", median not reached")
+                note = counted + ("" if reached else ", median not reached") + "\n" + short_source(row)
                 ax.annotate(
                     note,
                     (1.0, yi),
@@ -101,17 +137,21 @@ def validation_figure(folder: Path) -> Figure:
             ax.grid(axis="x", color="#eeeeee", lw=0.5)
             ax.set_axisbelow(True)
         passed = sum(bool(r[PASSED]) for r in rows)
+        verdicts = [verdict(r) for r in rows]
         cohort = f"{data[PATIENTS]} patients per arm, seed {data[SEED]}" if PATIENTS in data else "cohort unknown"
         fig.suptitle(
-            f"Validation against the reviewed ranges: {passed} of {len(rows)} pass\n({cohort.rstrip('; ')})",
+            f"Validation against the reviewed ranges: {passed} of {len(rows)} pass (simulated value in the range); "
+            f"{verdicts.count('inside')} with the whole 95% CI in it, {verdicts.count('outside')} with the CI "
+            f"wholly outside\n({cohort.rstrip('; ')}; right: patients and source)",
             x=0.01,
             ha="left",
-            fontsize=9,
+            fontsize=8,
         )
-        handles = [
-            Patch(facecolor="#d9d9d9", edgecolor="#7f7f7f", label="reviewed range (biology.md)"),
-            Line2D([], [], marker="o", color="black", mfc=PASS, label="simulated, 95% CI: within range"),
-            Line2D([], [], marker="o", color="black", mfc=FAIL, label="simulated, 95% CI: outside range"),
-        ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=3)
+        handles = [Patch(facecolor="#d9d9d9", edgecolor="#7f7f7f", label="reviewed range (biology notes)")]
+        for key in dict.fromkeys(verdicts):
+            marker, fill, colour, text = VERDICTS[key]
+            handles.append(
+                Line2D([], [], marker=marker, color="black", mfc=colour, fillstyle=fill, mfcalt="white", label=text)
+            )
+        fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig
