@@ -4,8 +4,9 @@ A new drug is one new row in ``DRUGS``. Nothing elsewhere names a drug: models, 
 and outputs read this table.
 
 Two kinds of action. A targeted drug blocks signalling routes (``blocks``). A cytotoxic drug
-(chemotherapy) blocks none: it kills cells in proportion to how often they divide, whatever
-their routes (``cytotoxic``, applied in ``abm.biology.rules.cytotoxic_kill``).
+(chemotherapy) blocks none: it kills cells in proportion to how often they divide (``cytotoxic``,
+applied in ``abm.biology.rules.cytotoxic_kill``), less what the drug-tolerant states escape
+(``abm.biology.rules.chemotherapy_escape``).
 
 ``blocks[route]`` is the fraction of that route's signalling a standard dose (relative
 dose 1.0) shuts off. The seeds give which drug hits which route (biology.md 'Drugs',
@@ -124,8 +125,8 @@ def _drug(
 # vitro, the premise of pulsed high-dose dosing). In the model the sensitive route is half blocked at
 # 0.027 x Css,avg (EC50 0.1, Hill 1, Bliss strength 0.95); a ratio of ~1000 puts T790M's half block at
 # ~26 x Css,avg, i.e. EC50 50 with Hill 2. Hill 2 (assumption) keeps the block at the standard exposure
-# near 0.1% (patients progress with T790M on erlotinib at 150 mg: 003 §1, §3; and in this model a
-# block of ~3% already stops T790M regrowth, whose net rate is ~0.003 per day) while the curve still
+# nil (0.13% before rounding: patients progress with T790M on erlotinib at 150 mg, 003 §1, §3; and in
+# this model a block of a few percent already slows T790M regrowth measurably) while the curve still
 # rises within the concentrations reached in vitro. Clinical check, not a target: the twice-weekly
 # 1200 mg pulses of Yu 2017 Ann Oncol 28:278 (day averages ~3-5 x Css,avg; a 1000 mg dose peaks at
 # 6.28 ug/mL against a steady-state trough of 1.28 at 150 mg: phase I of weekly erlotinib, ASCO 2007

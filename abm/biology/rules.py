@@ -8,7 +8,8 @@ the daughter matrix of a division (mutations), and motility. States are the bit 
 Control of a cell is the bypass logic of 003 §2, §4, §5.1: the product over the routes it
 has of how much of each route the drugs block. A cell with one open route is uncontrolled.
 Chemotherapy is the other kind of drug action: it blocks no route and kills cells in proportion
-to how often they divide (``cytotoxic_kill``), part of every state's death probability.
+to how often they divide (``cytotoxic_kill``), part of every state's death probability; the
+drug-tolerant states (AXL-high, IGF-1R-active) escape most of it (``chemotherapy_escape``).
 """
 
 from __future__ import annotations
@@ -250,7 +251,8 @@ def death_probability(
     A hit cell dies unless it is rescued as a persister (``rescue_matrix``). A persister's
     survival leans on its AXL or IGF-1R route (003 §5.2): blocking it kills the persister.
     Chemotherapy (``cytotoxic``: ``drugs.cytotoxic_exposures``) adds its kill of dividing cells
-    (``cytotoxic_kill``) to every state's; its dead are not rescued.
+    (``cytotoxic_kill``) to every state's, less the share the drug-tolerant states escape
+    (``chemotherapy_escape``); its dead are not rescued.
     """
     support = persister_support_block(blocks)
     persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * support)
