@@ -113,23 +113,36 @@ def _value(value: object) -> str:
 
 
 def parameters_page() -> str:
-    rows = [
-        (f"`{r['name']}`", f"`{_value(r['default'])}`", r["allowed"], r["meaning"], r["source"])
-        for r in Parameters.describe()
-    ]
+    described = Parameters.describe()
+    overview = [(f"[`{r['name']}`](#{r['name']})", f"`{_value(r['default'])}`", r["allowed"]) for r in described]
+    sections = []
+    for r in described:
+        sections += [
+            "",
+            f"### `{r['name']}` {{ #{r['name']} }}",
+            "",
+            f"Default `{_value(r['default'])}`; allowed: {r['allowed']}.",
+            "",
+            r["meaning"],
+            "",
+            f"*Source:* {r['source']}",
+        ]
     return "\n".join(
         [
             GENERATED.format(source="abm/biology/parameters.py"),
             "# Parameters",
             "",
-            f"Every rate of the model ({len(rows)} parameters), typed, bounded and cited, as `abm parameters` "
+            f"Every rate of the model ({len(described)} parameters), typed, bounded and cited, as `abm parameters` "
             "prints them. A scenario or trial file sets one under `[parameters]`, `abm run --set NAME=VALUE` "
             "on the command line, a sweep under `[vary]`; a value outside the allowed range is refused with a "
             "one-line error. The defaults are the calibrated point where a source says so "
             "([Validate and calibrate](../howto/calibrate.md)); [The biology](../biology.md) tells why each "
             "rule has the form it has.",
             "",
-            table(("name", "default", "allowed", "meaning", "source"), rows),
+            table(("name", "default", "allowed"), overview),
+            "",
+            "## Each parameter: meaning and source",
+            *sections,
             "",
         ]
     )
