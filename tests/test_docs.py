@@ -174,7 +174,7 @@ def test_every_written_page_is_in_the_navigation_and_every_entry_exists() -> Non
     }
     nav = set(nav_pages())
     generated = {p for p in nav if p.startswith("reference/")}
-    assert written == nav - generated
+    assert written == nav - generated, f"not in the nav: {written - nav}; no such page: {nav - generated - written}"
     assert not any((DOCS / p).exists() for p in generated), "a reference page is generated, not written"
 
 
