@@ -27,7 +27,8 @@ WORKERS_HELP = (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser (docs/scripts/gen_reference.py writes the CLI reference from it)."""
     parser = argparse.ArgumentParser(
         prog="abm",
         description="Simulate EGFR-mutant lung cancer evolving resistance under TKI, AXL- and MET-inhibitor schedules.",
@@ -196,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         status = _dispatch(args)
         sys.stdout.flush()  # here, so a closed pipe is met inside the handler below

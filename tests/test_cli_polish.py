@@ -17,7 +17,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 from sksurv.nonparametric import kaplan_meier_estimator
 
-from abm.cli import DEFAULT_WORKERS, WORKERS_HELP, _parser, available_cpus, worker_count
+from abm.cli import DEFAULT_WORKERS, WORKERS_HELP, available_cpus, build_parser, worker_count
 from abm.experiments.sweep.summary import summarise_sweep
 from abm.experiments.trial_stats import format_summary
 from abm.io.schema import (
@@ -128,7 +128,7 @@ def test_a_bad_option_value_is_reported_as_that_option(tmp_path: Path, cli) -> N
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
-    action = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return dict(action.choices)
 
 

@@ -1,5 +1,5 @@
-"""The result files have the columns ``abm.io.schema`` declares, in order, and the README's column
-tables name the same columns."""
+"""The result files have the columns ``abm.io.schema`` declares, in order, and the docs' prose names
+the same columns (the site's output reference is generated from the schema: tests/test_docs.py)."""
 
 from __future__ import annotations
 
@@ -178,37 +178,37 @@ def test_a_sweep_writes_the_declared_columns(tmp_path: Path) -> None:
     assert list(series.columns) == schema.SWEEP_SERIES.names(RUN_GROUPS, ("clone runs",))
 
 
-# --- the README ---------------------------------------------------------------------------------
-README = (ROOT / "README.md").read_text()
-# (table, the README text that starts its description, form): "table" is a markdown table whose
-# first cells name the columns; "text" a paragraph or table row naming them in backticks.
-README_PLACES: list[tuple[Table, str, str]] = [
-    (schema.TIMESERIES, "`timeseries.csv`, one row per day", "table"),
-    (schema.PATIENTS_TABLE, "Outputs in DIR: `patients.csv`", "table"),
-    (schema.ADTTE_TABLE, "`adtte.csv`, the same times to event", "text"),
-    (schema.SWEEP_RUNS, "| `runs.parquet` column | meaning |", "table"),
-    (schema.STATES, "| `states.csv` |", "text"),
-    (schema.LINEAGE_TABLE, "| `lineage.csv` |", "text"),
-    (schema.CLONE_COUNTS, "| `clones.csv` |", "text"),
-    (schema.SWEEP_DESIGN, "| `design.parquet` |", "text"),
-    (schema.TRIAL_SUMMARY, "and `summary.json`, what `--json` prints", "text"),
-    (schema.ARM_SUMMARY, "and `summary.json`, what `--json` prints", "text"),
-    (schema.HAZARD_RATIO, "and `summary.json`, what `--json` prints", "text"),
-    (schema.TRIAL_POSTERIOR, "(`posterior.csv` in the output folder", "text"),
-    (schema.CALIBRATION_POSTERIOR, "`posterior.csv` (`particle`", "text"),
-    (schema.SENSITIVITY, "writes `DIR/sensitivity.csv` with columns", "text"),
-    (schema.SWEEP_SERIES, "| `series.parquet` |", "text"),
-    (schema.SWEEP_DESCRIPTION, "| `sweep.json` |", "text"),
-    (schema.VALIDATION_TABLE, "| `validation.json` key | meaning |", "table"),
-    (schema.VALIDATION_ROW, "| row field | meaning |", "table"),
-    (schema.CALIBRATION_TABLE, "| `calibration.json` key | meaning |", "table"),
-    (schema.CALIBRATION_PRIOR, "| `priors` |", "text"),
-    (schema.CALIBRATION_GENERATION, "Each of `generations`:", "text"),
-    (schema.IDENTIFIABILITY, "| `identifiability.csv` column | meaning |", "table"),
-    (schema.MANIFEST_TABLE, "`manifest.json` (`kind`", "text"),
-    (schema.MANIFEST_ENTRY, "`manifest.json` (`kind`", "text"),
-    (schema.OPTIMISE_TRIALS, "| `trials.csv` column | meaning |", "table"),
-    (schema.OPTIMISE_REEVALUATION, "| `reevaluation.csv` column | meaning |", "table"),
+# --- the docs' prose -------------------------------------------------------------------------
+# The site's output reference is written from these tables (docs/scripts/gen_reference.py;
+# tests/test_docs.py checks that it lists every column of every table). The how-to guides name
+# columns in their prose too: each place below must name every column of its table.
+DOCS = "\n".join(
+    page.read_text() for page in sorted((ROOT / "docs").rglob("*.md")) if "notes" not in page.relative_to(ROOT).parts
+)
+# (table, the docs' text that starts its description): a paragraph or a table row naming the
+# columns in backticks.
+DOCS_PLACES: list[tuple[Table, str]] = [
+    (schema.ADTTE_TABLE, "`adtte.csv`, the same times to event"),
+    (schema.SWEEP_RUNS, "Each column of `runs.parquet`"),
+    (schema.STATES, "| `states.csv` |"),
+    (schema.LINEAGE_TABLE, "| `lineage.csv` |"),
+    (schema.CLONE_COUNTS, "| `clones.csv` |"),
+    (schema.SWEEP_DESIGN, "| `design.parquet` |"),
+    (schema.TRIAL_SUMMARY, "and `summary.json`, what `--json` prints"),
+    (schema.ARM_SUMMARY, "and `summary.json`, what `--json` prints"),
+    (schema.HAZARD_RATIO, "and `summary.json`, what `--json` prints"),
+    (schema.TRIAL_POSTERIOR, "(`posterior.csv` in the output folder"),
+    (schema.CALIBRATION_POSTERIOR, "`posterior.csv` (`particle`"),
+    (schema.SENSITIVITY, "writes `DIR/sensitivity.csv` with columns"),
+    (schema.SWEEP_SERIES, "| `series.parquet` |"),
+    (schema.SWEEP_DESCRIPTION, "| `sweep.json` |"),
+    (schema.VALIDATION_TABLE, "Its keys (`trial`"),
+    (schema.VALIDATION_ROW, "Its keys (`trial`"),
+    (schema.CALIBRATION_TABLE, "`calibration.json` holds `format`"),
+    (schema.CALIBRATION_PRIOR, "`calibration.json` holds `format`"),
+    (schema.CALIBRATION_GENERATION, "Each of `generations`:"),
+    (schema.MANIFEST_TABLE, "`manifest.json` (`kind`"),
+    (schema.MANIFEST_ENTRY, "`manifest.json` (`kind`"),
 ]
 
 
@@ -226,39 +226,16 @@ def _ticked(text: str) -> list[str]:
     return found
 
 
-def _place(anchor: str, form: str) -> tuple[list[str], str]:
-    """The README's column names at ``anchor`` (first cells of a table, else every backticked
-    name up to the paragraph's end) and the paragraph after a table."""
-    start = README.index(anchor)
-    rest = README[start:]
-    if form == "text":
-        end = rest.find("\n\n") if not anchor.startswith("|") else rest.find("\n")
-        return _ticked(rest[:end]), ""
-    lines = rest.splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
-    rows = []
-    for line in lines[first + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append(line.split("|")[1])
-    after = "\n".join(lines[first + 2 + len(rows) :]).split("\n\n")[0]
-    return [name for row in rows for name in _ticked(row)], after
+def _place(anchor: str) -> list[str]:
+    """The docs' column names at ``anchor``: every backticked name up to the paragraph's end (a
+    table row's end, for an anchor that starts a row)."""
+    rest = DOCS[DOCS.index(anchor) :]
+    end = rest.find("\n\n") if not anchor.startswith("|") else rest.find("\n")
+    return _ticked(rest[:end])
 
 
-@pytest.mark.parametrize(("table", "anchor", "form"), README_PLACES, ids=lambda x: getattr(x, "file", None))
-def test_the_readme_names_the_declared_columns(table: Table, anchor: str, form: str) -> None:
-    named, after = _place(anchor, form)
-    if form == "table":
-        groups = {"<count column>": COUNT_COLUMNS, "<drug>": DRUG_NAMES, "<name>": ["<name>"]}
-        assert named == table.names(groups), f"README at {anchor!r}"
-        for column in table.columns:  # a column some runs add is named just below the table
-            if column.only:
-                assert f"`{column.name}`" in after, column.name
-    else:
-        missing = [c.name for c in table.columns if c.group is None and c.name not in named]
-        assert not missing, f"README at {anchor!r} does not name {missing}"
-
-
-def test_every_table_is_checked_against_the_readme() -> None:
-    checked = {id(t) for t, _, _ in README_PLACES}
-    assert [t.file for t in schema.TABLES if id(t) not in checked] == ["summary.json"]  # a run's: prose
+@pytest.mark.parametrize(("table", "anchor"), DOCS_PLACES, ids=lambda x: getattr(x, "file", None))
+def test_the_docs_prose_names_the_declared_columns(table: Table, anchor: str) -> None:
+    named = _place(anchor)
+    missing = [c.name for c in table.columns if c.group is None and c.name not in named]
+    assert not missing, f"docs at {anchor!r} do not name {missing}"

@@ -16,7 +16,7 @@
   model acts on when ``[clinical] pk = true``, a readout only when it is false; 0 for a drug never
   given or washed out (below a millionth of its standard steady state: ``TRACE``).
 
-Alongside it (see README 'Output'): ``states.csv`` (cells in each state, the partition the
+Alongside it (see docs/howto/scenario.md, 'Output'): ``states.csv`` (cells in each state, the partition the
 mechanism columns overlap over), for clone runs ``lineage.csv`` (one row per clone, with its
 parent) and ``clones.csv`` (cells per living clone per day), and for spatial runs
 ``snapshots.npz`` (the lattice of states on chosen days).

@@ -7,8 +7,9 @@ one per mechanism count; ``patient_<name>``: one per drawn characteristic); ``Ta
 expands them. A JSON file's table lists its top-level keys; the records it holds in a list or
 an object (validation rows, a calibration's generations and priors, a manifest's files) have a
 table of their own, named by the file and the key. ``tests/test_schema.py`` checks that the
-files the code writes have exactly these columns (keys), in this order, and that the README's
-tables name the same columns.
+files the code writes have exactly these columns (keys), in this order, and that the docs' prose
+names the same columns; the site's output reference (docs/scripts/gen_reference.py) is written
+from these tables.
 
 This module is the lowest layer (``abm.io``): it knows the names, not the biology, so the
 groups are filled in by the callers (``abm.biology.mechanisms.COUNT_COLUMNS``, the drugs).
@@ -200,9 +201,9 @@ TIMESERIES = _table(
     {DAY} | int | days | days since the start; counts at the start of that day, doses given during it
     {TOTAL} | int | cells | tumour cells
     <count column> | int | cells | cells with that mechanism (sensitive: none, no persisters; one driver switch at most)
-    <drug> | float | relative dose | each drug's dose that day (1.0 = standard)
+    <drug> | float | relative dose | prescribed dose that day (1.0 = standard), before missed doses and pharmacokinetics
     {CLONES} | int | clones | living clones | clone runs
-    {CONCENTRATION_PREFIX}<drug> | float | ng/mL | each drug's mean plasma level that day (acts only with pk = true)
+    {CONCENTRATION_PREFIX}<drug> | float | ng/mL | mean plasma level from the doses taken; acts only with pk = true
 """,
 )
 STATES = _table(
@@ -266,20 +267,20 @@ PATIENTS_TABLE = _table(
     {PATIENT} | int |  | patient index (the same patient on every arm)
     {PFS_DAYS} | int | days | day of first progression, or end of follow-up
     {PROGRESSED} | bool |  | the patient progressed during follow-up
-    {BEST_RESPONSE} | str |  | CR, PR, SD or PD
+    {BEST_RESPONSE} | str |  | CR, PR, SD or PD (PD: progression at the first scan)
     {RESPONDED} | bool |  | CR or PR
     {MECHANISMS_AT_PROGRESSION} | str |  | what a rebiopsy finds at the first progression, ;-separated
     {MECHANISMS_AT_BASELINE} | str |  | what a diagnostic biopsy finds on day 0
     {PFS2_DAYS} | int | days | day of second progression, or end of follow-up
     {PROGRESSED2} | bool |  | the patient progressed a second time
     {MECHANISMS_AT_PROGRESSION2} | str |  | what a rebiopsy finds at the second progression
-    {BEST_RESPONSE2} | str |  | second line: best response from the first progression scan (CR, PR, SD, PD; NE: no scan)
+    {BEST_RESPONSE2} | str |  | second line: best response from the first progression scan, its baseline (NE: no scan)
     {RESPONDED2} | bool |  | second line: CR or PR
     {DAYS_SIMULATED} | int | days | how long the patient was followed
     {FINAL_CELLS} | int | cells | cells at the end of follow-up
     {NADIR_CELLS} | int | cells | fewest cells seen
     {ERADICATED} | bool |  | the fewest cells seen is 0
-    {UNTREATED_DOUBLING_DAYS} | float | days | volume doubling time untreated, at the size on day 0
+    {UNTREATED_DOUBLING_DAYS} | float | days | untreated doubling time at day-0 size, same on every arm (inf: no growth)
     {PATIENT_PREFIX}<name> | float |  | each drawn characteristic
 """,
 )
@@ -357,9 +358,9 @@ SWEEP_RUNS = _table(
     {RUN} | int |  | run number: point x replicates + replicate
     {POINT} | int |  | design point, from 0
     {REPLICATE} | int |  | replicate within the point, from 0
-    {SEED} | int |  | the run's seed (< 2^63)
+    {SEED} | int |  | the run's seed (< 2^63): model.seed of a scenario, trial.seed of a trial
     <setting> | any |  | one column per varied setting, named as in [vary]
-    <metric> | float |  | one column per metric (and the event of a censored day: regrew, progressed); NaN if failed
+    <metric> | float |  | one column per metric (and a censored day's event: regrew, progressed); NaN: failed or absent
     {STATUS} | str |  | done or failed
     {ERROR} | str |  | the exception and where it was raised; empty when done
     {SECONDS} | float | s | wall time of the run in its worker
@@ -474,7 +475,7 @@ CALIBRATION_TABLE = _table(
     preset | str |  | small, full or custom
     {SEED} | int |  | the root seed
     {PRIORS} | dict |  | per fitted key, its prior (CALIBRATION_PRIOR)
-    {POINT} | dict |  | per fitted key, the weighted posterior median
+    {POINT} | dict |  | per fitted key, the weighted posterior median: what abm trial --calibration applies
     generations | list |  | one record per accepted generation (CALIBRATION_GENERATION)
     patients_per_arm | int | patients | patients per arm of one particle's trial
     workers | int |  | worker processes of the last call
@@ -513,7 +514,7 @@ IDENTIFIABILITY = _table(
     {DISTRIBUTION} | str |  | its prior: uniform or loguniform
     {PRIOR_LOW} | float |  | the prior's lower bound
     {PRIOR_HIGH} | float |  | the prior's upper bound
-    {PRIOR_WIDTH_95} | float |  | the prior's central 95% width, on its scale
+    {PRIOR_WIDTH_95} | float |  | the prior's central 95% width, on its scale (log10 for loguniform)
     {POSTERIOR_2_5} | float |  | weighted posterior 2.5% quantile
     {POSTERIOR_50} | float |  | weighted posterior median
     {POSTERIOR_97_5} | float |  | weighted posterior 97.5% quantile
