@@ -706,8 +706,18 @@ def _drugs() -> int:
                 strengths = dict.fromkeys(drug.blocks.values())
                 ranges = ", ".join(f"{1 - (1 - b) ** low:.0%}-{1 - (1 - b) ** high:.0%}" for b in strengths)
                 swing = f" (with pk, each day of its {len(exposures)}-day cycle: {ranges})"
-            blocks = ", ".join(f"{route.value} {strength:.0%}" for route, strength in drug.blocks.items())
+            blocks = ", ".join(
+                f"{route.value} {strength:.0%}" for route, strength in drug.blocks.items() if route not in drug.potency
+            )
             print(f"    steady state  blocks {blocks}{swing}")
+            for route, potency in drug.potency.items():
+                at = {c: drug.block(route, drug.route_exposure(route, c)) for c in (1.0, 5.0, 50.0)}
+                print(
+                    f"    {route.value} only at high concentration: EC50 {potency.ec50:g} x Css,avg, Hill "
+                    f"{potency.hill:g}: blocked {at[1.0]:.1%} at steady state, {at[5.0]:.1%} at 5x, "
+                    f"{at[50.0]:.0%} at 50x"
+                )
+                print(f"                {potency.source}")
         if drug.cytotoxic:
             print(
                 f"    steady state  blocks no route; kills {drug.cytotoxic:.0%} of the cells dividing in a day at the "

@@ -40,6 +40,8 @@ CYCLING = ~CARRIES[PERSISTER]
 # a cell with every route a state can have open beside its EGFR allele
 EVERY_ROUTE = state_of(AXL_HIGH, MET_AMPLIFIED, HER2_AMPLIFIED, IGF1R_ACTIVE, T790M, C797S)
 NO_FITNESS_COST = {name: 0.0 for name in FITNESS_COSTS.values()}
+# The kill itself, before the drug-tolerant states escape part of it (tested at the end)
+NO_TOLERANCE = {"chemotherapy_tolerance": 0.0}
 
 
 def extra_death(p: Parameters, doses: dict[str, float], base: dict[str, float] | None = None) -> np.ndarray:
@@ -62,7 +64,7 @@ def test_chemotherapy_is_rows_of_the_table_that_block_no_route() -> None:
 def test_it_kills_in_proportion_to_division() -> None:
     """f of the day's dividing cells at the standard exposure: extra death = f x division; x
     exposures are x independent hits; the two drugs' survivals multiply."""
-    p = Parameters()
+    p = Parameters(**NO_TOLERANCE)
     division = rule_tables(p, doses_key({})).division
     for name in CHEMOTHERAPY:
         f = DRUGS[name].cytotoxic
@@ -76,7 +78,7 @@ def test_it_kills_in_proportion_to_division() -> None:
 
 def test_a_population_that_does_not_divide_is_untouched() -> None:
     p = Parameters(division_rate=0.0, persister_division_rate=0.0)
-    assert (extra_death(p, DOUBLET) == 0.0).all()
+    assert (extra_death(p, DOUBLET) == 0.0).all()  # (whatever the tolerance)
     # nor is a cell whose every route is blocked: it is controlled, so it does not divide (an
     # EGFR-amplified cell escapes part of every EGFR block, so it divides and is killed)
     blocked = dict.fromkeys(Route, 1.0)
@@ -90,8 +92,9 @@ def test_a_population_that_does_not_divide_is_untouched() -> None:
 
 def test_a_cell_with_every_route_open_is_killed_as_much_as_one_with_none() -> None:
     """Routes do not protect from it: without fitness costs every cycling cell divides alike and
-    dies alike, a cell with every bypass route and both EGFR resistance alleles as a sensitive one."""
-    p = Parameters(**NO_FITNESS_COST)
+    dies alike, a cell with every bypass route and both EGFR resistance alleles as a sensitive one
+    (without the tolerance of the AXL-high and IGF-1R-active states, tested below)."""
+    p = Parameters(**NO_FITNESS_COST, **NO_TOLERANCE)
     extra = extra_death(p, DOUBLET)
     assert extra[EVERY_ROUTE] == extra[SENSITIVE_STATE] > 0.0
     np.testing.assert_array_equal(extra[CYCLING], np.full(int(CYCLING.sum()), extra[SENSITIVE_STATE]))
@@ -164,3 +167,49 @@ def test_with_pharmacokinetics_the_kill_falls_on_the_dosing_days() -> None:
         assert sum(x[:21]) == pytest.approx(21.0, rel=0.01), name
         dosing = Dosing(False, 1.0, np.random.SeedSequence(0), 64)
         assert [dosing.today(day, {name: 1.0})[index] for day in range(21)] == [1.0] * 21  # pk off: every day
+
+
+# --- the drug-tolerant states escape most of it (Sharma 2010; 000 Table 1) -----------------------
+def test_the_drug_tolerant_states_escape_most_of_the_kill_unless_their_route_is_blocked() -> None:
+    """An AXL-high or IGF-1R-active cell escapes ``chemotherapy_tolerance`` of the kill its division
+    would bring, times the share of its AXL / IGF-1R support the drugs leave open: an AXL inhibitor
+    gives the AXL-high cell back most of its kill, an IGF-1R inhibitor the IGF-1R-active one; a cell
+    with both routes needs both blocked. Other states (MET, T790M, ...) escape nothing."""
+    p = Parameters(**NO_FITNESS_COST)
+    tolerance = p.chemotherapy_tolerance
+    assert tolerance == 0.9
+    full = extra_death(Parameters(**NO_FITNESS_COST, **NO_TOLERANCE), DOUBLET)
+    kill = extra_death(p, DOUBLET)
+    axl, igf1r, both = state_of(AXL_HIGH), state_of(IGF1R_ACTIVE), state_of(AXL_HIGH, IGF1R_ACTIVE)
+    for state in (axl, igf1r, both):
+        assert kill[state] == pytest.approx((1.0 - tolerance) * full[state], rel=1e-9)
+    for state in (SENSITIVE_STATE, state_of(MET_AMPLIFIED), state_of(T790M), state_of(HER2_AMPLIFIED)):
+        assert kill[state] == full[state]
+    with_axl_inhibitor = extra_death(p, DOUBLET, base={"bemcentinib": 1.0})
+    axl_block = route_blocks({"bemcentinib": 1.0})[Route.AXL]
+    escape = tolerance * (1.0 - axl_block)
+    division = rule_tables(p, doses_key({"bemcentinib": 1.0})).division
+    expected = 1.0 - np.prod([1.0 - DRUGS[n].cytotoxic * division[axl] for n in DOUBLET])
+    assert with_axl_inhibitor[axl] == pytest.approx((1.0 - escape) * expected, rel=1e-9)
+    assert with_axl_inhibitor[axl] > 5.0 * kill[axl]
+    assert with_axl_inhibitor[igf1r] == pytest.approx(kill[igf1r], rel=1e-9)  # not its route
+    with_linsitinib = extra_death(p, DOUBLET, base={"linsitinib": 1.0})
+    assert with_linsitinib[igf1r] > 5.0 * kill[igf1r] and with_linsitinib[both] < 2.0 * kill[both]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_chemotherapy_tolerant_state_is_selected_under_maintenance(seed: int) -> None:
+    """Clone model, 10^6 cells of which 5% AXL-high (held AXL-high: no reversion, for the test), 63
+    days: untreated, the AXL-high share falls (its fitness cost); under pemetrexed maintenance it
+    rises, selected by the kill the others take; without the tolerance it does not rise."""
+    base = {"axl_high_initial_fraction": 0.05, "axl_reversion_rate": 0.0, "axl_induction_rate": 0.0}
+    maintenance = [{"drug": "pemetrexed"}]
+
+    def share(parameters: dict, schedule: list[dict]) -> float:
+        counts = clone_tumour({**base, **parameters}, schedule, seed).counts
+        return counts["axl_high"] / counts["total"]
+
+    untreated, treated = share({}, []), share({}, maintenance)
+    without = share(NO_TOLERANCE, maintenance)
+    assert untreated < 0.05 < treated
+    assert without < 0.05 < treated and treated > 1.2 * without

@@ -89,7 +89,12 @@ def test_drugs_shows_regimen_half_life_blocks_at_steady_state_and_sources(capsys
         pk = drug.pk
         assert f"regimen     {pk.regimen}" in text and "half-life" in text, name
         for route, strength in drug.blocks.items():
-            assert f"{route.value} {strength:.0%}" in text, name
+            if route in drug.potency:  # reached only at high concentration: its own curve, and the block at 1x
+                potency = drug.potency[route]
+                assert f"{route.value} only at high concentration: EC50 {potency.ec50:g} x Css,avg" in text, name
+                assert "blocked 0.0% at steady state" in text and potency.source in text, name
+            else:
+                assert f"{route.value} {strength:.0%}" in text, name
         assert pk.source in text and pk.reference.source in text and drug.source in text, name
         if drug.cytotoxic:
             assert f"blocks no route; kills {drug.cytotoxic:.0%} of the cells dividing" in text, name

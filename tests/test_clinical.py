@@ -101,3 +101,32 @@ def test_a_scan_still_measures_the_residual_lesion_when_the_cells_are_gone() -> 
         residual ** (1 / 3) * (1 + residual) ** (-1 / 3) - 1, abs=0.01
     )
     assert model.course.recist.best_response == "PR"
+
+
+def test_the_residual_lesion_is_a_share_of_the_current_lines_baseline() -> None:
+    """Residual fraction f: line 1 measures cells + f x (cells at diagnosis); from a progression on,
+    the next line measures cells + f x (cells at that progression scan), its baseline and nadir
+    included. So a second line that kills every cell reaches -(1 - (f/(1+f))^(1/3)) of its own
+    baseline, as the first line does, and not less because the first line's scar is still counted;
+    the progression itself is judged with the first line's residue."""
+    f = 0.15
+    r = Recist(residual_fraction=f)
+    cells = [1e10, 1e8, 3e9, 1e6, 0.0, 0.0]
+    for k, n in enumerate(cells):
+        r.scan(k * 56, n)
+    assert r.visits[0][1] == pytest.approx(sum_of_diameters(1e10 * (1 + f)))
+    assert r.visits[1][1] == pytest.approx(sum_of_diameters(1e8 + f * 1e10))
+    assert r.progression_days == [2 * 56]  # 3e9 + 1.5e9 against the nadir 1e8 + 1.5e9: judged with line 1's residue
+    assert r.visits[2][1] == pytest.approx(sum_of_diameters(3e9 + f * 1e10))
+    assert r.line_baseline_mm[1] == pytest.approx(sum_of_diameters(3e9 * (1 + f)))
+    assert r.visits[4][1] == pytest.approx(sum_of_diameters(f * 3e9))  # line 2's residue, not line 1's
+    cap = (f / (1 + f)) ** (1 / 3) - 1
+    assert r.line_best_changes[1] == pytest.approx(cap, rel=1e-9)
+    assert r.line_best_changes[0] == pytest.approx(cap, abs=0.02)  # the first line: the same cap
+    assert r.line_response(1) == "PR"
+    # without a residue the rule is the plain one of before (the default)
+    plain = Recist()
+    for k, n in enumerate(cells):
+        plain.scan(k * 56, n)
+    assert plain.visits[1][1] == pytest.approx(sum_of_diameters(1e8))
+    assert plain.line_baseline_mm == [plain.visits[0][1], plain.visits[2][1]]

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from abm.biology.drugs import DRUG_NAMES, DRUGS, route_blocks
+from abm.biology.drugs import DRUG_NAMES, DRUGS, POTENCY_SLOTS, potency_exposures, route_blocks
 from abm.biology.mechanisms import N_STATES, Route
 from abm.biology.pharmacokinetics import (
     Compartments,
@@ -28,7 +28,7 @@ from abm.biology.pharmacokinetics import (
     quantised,
     steady_exposures,
 )
-from abm.biology.rules import rule_tables
+from abm.biology.rules import doses_key, rule_tables
 from abm.clinic.dosing import Dosing
 from abm.clinic.schedule import DosingBlock, ScheduleRun
 from abm.config.scenario import ScenarioConfig
@@ -166,9 +166,13 @@ def test_the_standard_regimen_at_steady_state_is_relative_dose_one(name: str) ->
     days = math.ceil(40 * pk.half_life_h / 24.0)
     for day in range(days):
         key = dosing.today(day, {name: 1.0})
-    assert dict(zip(DRUG_NAMES, key, strict=True))[name] == 1.0
+    # the drugs' entries, then the exposures of the routes of their own potency (POTENCY_SLOTS)
+    assert dict(zip(DRUG_NAMES, key[: len(DRUG_NAMES)], strict=True))[name] == 1.0
+    assert len(key) == len(DRUG_NAMES) + len(POTENCY_SLOTS)
+    assert key == doses_key({name: 1.0})
     p = ScenarioConfig().parameters
-    assert rule_tables(p, key) is rule_tables(p, tuple(1.0 if n == name else 0.0 for n in DRUG_NAMES))
+    short = tuple(1.0 if n == name else 0.0 for n in DRUG_NAMES)
+    assert rule_tables(p, key) is rule_tables(p, short + potency_exposures(dict(zip(DRUG_NAMES, short, strict=True))))
 
 
 @pytest.mark.parametrize("name", DRUG_NAMES)

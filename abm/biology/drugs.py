@@ -4,8 +4,9 @@ A new drug is one new row in ``DRUGS``. Nothing elsewhere names a drug: models, 
 and outputs read this table.
 
 Two kinds of action. A targeted drug blocks signalling routes (``blocks``). A cytotoxic drug
-(chemotherapy) blocks none: it kills cells in proportion to how often they divide, whatever
-their routes (``cytotoxic``, applied in ``abm.biology.rules.cytotoxic_kill``).
+(chemotherapy) blocks none: it kills cells in proportion to how often they divide (``cytotoxic``,
+applied in ``abm.biology.rules.cytotoxic_kill``), less what the drug-tolerant states escape
+(``abm.biology.rules.chemotherapy_escape``).
 
 ``blocks[route]`` is the fraction of that route's signalling a standard dose (relative
 dose 1.0) shuts off. The seeds give which drug hits which route (biology.md 'Drugs',
@@ -20,6 +21,14 @@ act independently, so the unblocked fractions multiply.
 cell dividing with probability d per day dies of it with probability f x d; at relative exposure
 x the cell survives with (1 - f d)^x, and cytotoxic drugs act independently (survivals multiply).
 
+``potency``: routes the drug reaches only at concentrations well above its standard exposure, each
+with its own exposure-response (``RoutePotency``): the first- and second-generation EGFR TKIs on
+T790M (pulsed high-dose erlotinib, Chmielecki 2011, rests on it). The block of such a route is
+``Drug.block(route, x_r)`` with x_r from its own Hill curve of the relative concentration
+(``Pharmacokinetics.route_exposure``): with ``pk = true`` the day's average concentration, with
+``pk = false`` the relative dose (a dose d held at steady state gives d x Css,avg). Its exposure
+travels with the doses as an extra entry of the rule tables' key (``POTENCY_SLOTS``).
+
 ``pk``: the drug's standard regimen, one-compartment pharmacokinetics and exposure-response
 (``abm.biology.pharmacokinetics``), with the published steady-state values it is checked
 against (``tests/test_pharmacokinetics.py``). With ``[clinical] pk = true`` a schedule's doses
@@ -32,7 +41,26 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from abm.biology.mechanisms import Route
-from abm.biology.pharmacokinetics import LINEAR_SOURCE, Pharmacokinetics, Reference
+from abm.biology.pharmacokinetics import LINEAR_SOURCE, Pharmacokinetics, Reference, quantised
+
+# A potency route's exposure is rounded to 0.001 (the drugs' to 0.01): on its steep curve far below
+# saturation 0.01 would be a 3% block, a step larger than the effects it is there to show.
+POTENCY_DIGITS = 3
+
+
+@dataclass(frozen=True)
+class RoutePotency:
+    """A route a drug blocks only at concentrations far above its standard exposure: the EC50 of its
+    own Hill curve, as a multiple of the standard regimen's Css,avg, and the Hill coefficient. At
+    saturation the route is blocked as strongly as the drug's other routes (its ``blocks`` strength)."""
+
+    ec50: float
+    hill: float
+    source: str
+
+    def __post_init__(self) -> None:
+        if not (self.ec50 > 0.0 and self.hill > 0.0):
+            raise ValueError("a route potency needs a positive EC50 and Hill coefficient")
 
 
 @dataclass(frozen=True)
@@ -45,6 +73,13 @@ class Drug:
     source: str
     pk: Pharmacokinetics
     cytotoxic: float = 0.0  # share of the day's dividing cells killed at the standard exposure
+    potency: MappingProxyType[Route, RoutePotency] = MappingProxyType({})
+
+    def route_exposure(self, route: Route, relative_concentration: float) -> float:
+        """The exposure x of a ``potency`` route at relative concentration c (quantised, as the day's
+        exposures are): its own Hill curve over the drug's occupancy at the standard exposure."""
+        potency = self.potency[route]
+        return quantised(self.pk.route_exposure(relative_concentration, potency.ec50, potency.hill), POTENCY_DIGITS)
 
     def block(self, route: Route, dose: float) -> float:
         """Fraction of ``route`` blocked at relative ``dose`` (Bliss: 1 - (1 - b)**dose)."""
@@ -55,13 +90,55 @@ class Drug:
 
 
 def _drug(
-    name: str, drug_class: str, source: str, pk: Pharmacokinetics, cytotoxic: float = 0.0, **blocks: float
+    name: str,
+    drug_class: str,
+    source: str,
+    pk: Pharmacokinetics,
+    cytotoxic: float = 0.0,
+    potency: dict[str, RoutePotency] | None = None,
+    **blocks: float,
 ) -> Drug:
     if not 0.0 <= cytotoxic <= 1.0 or not all(0.0 < b <= 1.0 for b in blocks.values()):
         raise ValueError(f"{name}: strengths are fractions")
     if not blocks and not cytotoxic:
         raise ValueError(f"{name}: a drug blocks a route or kills dividing cells")
-    return Drug(name, drug_class, MappingProxyType({Route(r): b for r, b in blocks.items()}), source, pk, cytotoxic)
+    potency = potency or {}
+    if not set(potency) <= set(blocks) or (potency and pk.ec50_fraction is None):
+        raise ValueError(f"{name}: a route potency needs the route's strength and the drug's exposure-response")
+    return Drug(
+        name,
+        drug_class,
+        MappingProxyType({Route(r): b for r, b in blocks.items()}),
+        source,
+        pk,
+        cytotoxic,
+        MappingProxyType({Route(r): v for r, v in potency.items()}),
+    )
+
+
+# --- routes reached only at high concentration ----------------------------------------------
+# T790M restores the ATP affinity the sensitising mutations lower (by more than an order of magnitude
+# for L858R: Yun 2008 PNAS 105:2070, seen), a loss of potency of every ATP-competitive TKI; in cells
+# the 1st-generation TKIs inhibit T790M lines only at micromolar concentrations against nanomolar for
+# sensitive ones (PC-9 ~10-30 nM, H1975 ~5 to >10 uM: a ratio of ~300-1000, recalled, unchecked;
+# Chmielecki 2011 Sci Transl Med 3:90ra59: T790M cells inhibited at high erlotinib concentrations in
+# vitro, the premise of pulsed high-dose dosing). In the model the sensitive route is half blocked at
+# 0.027 x Css,avg (EC50 0.1, Hill 1, Bliss strength 0.95); a ratio of ~1000 puts T790M's half block at
+# ~26 x Css,avg, i.e. EC50 50 with Hill 2. Hill 2 (assumption) keeps the block at the standard exposure
+# nil (0.13% before rounding: patients progress with T790M on erlotinib at 150 mg, 003 §1, §3; and in
+# this model a block of a few percent already slows T790M regrowth measurably) while the curve still
+# rises within the concentrations reached in vitro. Clinical check, not a target: the twice-weekly
+# 1200 mg pulses of Yu 2017 Ann Oncol 28:278 (day averages ~3-5 x Css,avg; a 1000 mg dose peaks at
+# 6.28 ug/mL against a steady-state trough of 1.28 at 150 mg: phase I of weekly erlotinib, ASCO 2007
+# abstract 3594) block T790M by a few percent on the pulse days: "insufficient peak serum concentrations".
+T790M_AT_HIGH_CONCENTRATION = RoutePotency(
+    ec50=50.0,
+    hill=2.0,
+    source="assumption: T790M half-blocked at ~1000x the sensitive route's concentration (in vitro IC50 ratio "
+    "of T790M to sensitive cells for 1st-generation TKIs, ~300-1000, recalled, unchecked; Yun 2008 PNAS 105:2070; "
+    "Chmielecki 2011 Sci Transl Med 3:90ra59), Hill 2 constrained by T790M progression on the standard dose; "
+    "check: Yu 2017 Ann Oncol 28:278 (pulses too low to inhibit T790M)",
+)
 
 
 # --- pharmacokinetics: one row per drug, values from labels and published PK studies -------
@@ -451,9 +528,10 @@ TRAMETINIB_PK = Pharmacokinetics(
 DRUGS: dict[str, Drug] = {
     d.name: d
     for d in (
-        # 1st-generation EGFR TKIs block the sensitising driver, not T790M (003 §1).
         # 1st-generation EGFR TKIs block the sensitising driver, also with C797S (which only
-        # breaks covalent binding), not T790M (003 §1; Niederst 2015 Clin Cancer Res 21:3924).
+        # breaks covalent binding), and T790M only at concentrations far above the standard
+        # exposure (T790M_AT_HIGH_CONCENTRATION: nil at the standard dose, 003 §1; Niederst 2015
+        # Clin Cancer Res 21:3924; Chmielecki 2011).
         _drug(
             "gefitinib",
             "EGFR TKI, 1st generation",
@@ -461,6 +539,8 @@ DRUGS: dict[str, Drug] = {
             GEFITINIB_PK,
             egfr_sensitive=0.95,
             egfr_c797s=0.95,
+            egfr_t790m=0.95,
+            potency={"egfr_t790m": T790M_AT_HIGH_CONCENTRATION},
         ),
         _drug(
             "erlotinib",
@@ -469,9 +549,12 @@ DRUGS: dict[str, Drug] = {
             ERLOTINIB_PK,
             egfr_sensitive=0.95,
             egfr_c797s=0.95,
+            egfr_t790m=0.95,
+            potency={"egfr_t790m": T790M_AT_HIGH_CONCENTRATION},
         ),
         # Afatinib is a 2nd-generation EGFR TKI and a pan-ErbB (HER2) inhibitor (003 §1, §4.2);
-        # C797S without T790M stays sensitive to it (Niederst 2015).
+        # C797S without T790M stays sensitive to it (Niederst 2015). T790M: as the 1st generation
+        # (assumption: inhibited in vitro, not at clinical doses, 003 §1; no ratio of its own found).
         _drug(
             "afatinib",
             "EGFR TKI, 2nd generation",
@@ -479,6 +562,8 @@ DRUGS: dict[str, Drug] = {
             AFATINIB_PK,
             egfr_sensitive=0.95,
             egfr_c797s=0.95,
+            egfr_t790m=0.95,
+            potency={"egfr_t790m": T790M_AT_HIGH_CONCENTRATION},
             her2=0.5,
         ),
         # Osimertinib was designed to hit T790M as well as the driver; C797S escapes it, alone or
@@ -522,6 +607,8 @@ DRUGS: dict[str, Drug] = {
             DACOMITINIB_PK,
             egfr_sensitive=0.95,
             egfr_c797s=0.95,
+            egfr_t790m=0.95,
+            potency={"egfr_t790m": T790M_AT_HIGH_CONCENTRATION},
             her2=0.5,
         ),
         # Lazertinib: 3rd-generation, mutant-selective (the driver and T790M, sparing wild-type EGFR:
@@ -635,15 +722,29 @@ DRUGS: dict[str, Drug] = {
     )
 }
 DRUG_NAMES: tuple[str, ...] = tuple(DRUGS)
+# The (drug, route) pairs with a potency of their own: their exposures follow the drugs' in the
+# rule tables' key (``abm.biology.rules.doses_key``), in this order.
+POTENCY_SLOTS: tuple[tuple[str, Route], ...] = tuple((d.name, r) for d in DRUGS.values() for r in d.potency)
 
 
-def route_blocks(doses: dict[str, float]) -> dict[Route, float]:
-    """Fraction of each route blocked by a combination of drugs at the given relative doses."""
+def potency_exposures(doses: dict[str, float]) -> tuple[float, ...]:
+    """The exposure of each potency route (``POTENCY_SLOTS``) at relative doses read as relative
+    concentrations (``pk = false``: a dose d held at steady state gives d x Css,avg)."""
+    return tuple(DRUGS[name].route_exposure(route, float(doses.get(name, 0.0))) for name, route in POTENCY_SLOTS)
+
+
+def route_blocks(doses: dict[str, float], potency: tuple[float, ...] | None = None) -> dict[Route, float]:
+    """Fraction of each route blocked by a combination of drugs at the given relative doses (or
+    exposures); a potency route takes its exposure from ``potency`` (default: ``potency_exposures``)."""
+    if potency is None:
+        potency = potency_exposures(doses)
+    own = dict(zip(POTENCY_SLOTS, potency, strict=True))
     open_fraction = {route: 1.0 for route in Route}
     for name, dose in doses.items():
         drug = DRUGS[name]
         for route in drug.blocks:
-            open_fraction[route] *= 1.0 - drug.block(route, dose)
+            exposure = own[name, route] if route in drug.potency else dose
+            open_fraction[route] *= 1.0 - drug.block(route, exposure)
     return {route: 1.0 - f for route, f in open_fraction.items()}
 
 

@@ -173,6 +173,18 @@ class Parameters(BaseModel):
         "assumption for the value",
         "Extra death probability per day of a persister whose survival routes are fully blocked.",
     )
+    # --- chemotherapy tolerance of the drug-tolerant states ---------------------------------
+    chemotherapy_tolerance: float = param(
+        0.9,
+        "fraction",
+        "Sharma 2010 Cell 141:69: the drug-tolerant subpopulation that survives cytotoxic as well as targeted "
+        "drugs has >100-fold reduced drug sensitivity and depends on IGF-1R signalling (IGF-1R inhibition ablates "
+        "it); 000 Table 1: AXL expression higher in tumours responding poorly to carboplatin-based chemotherapy, "
+        "and AXL inhibition restores carboplatin sensitivity (000, DNA-damage repair); assumption for the value "
+        "(most of a cycle's kill escaped)",
+        "Share of the chemotherapy kill an AXL-high or IGF-1R-active cell escapes, times the share of its AXL or "
+        "IGF-1R signalling the drugs leave open (blocking the route restores the kill).",
+    )
     # --- AXL upregulation (003 §3.3, §5.2; 000 'EMT') ------------------------------------
     axl_induction_rate: float = param(
         1e-6,

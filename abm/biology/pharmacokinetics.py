@@ -173,6 +173,16 @@ class Pharmacokinetics:
         ec50 = self.ec50_fraction**self.hill
         return ratio / (ec50 + ratio) * (ec50 + 1.0)
 
+    def route_exposure(self, relative_concentration: float, ec50: float, hill: float) -> float:
+        """x_r(c) of a route the drug reaches with its own exposure-response (``drugs.RoutePotency``):
+        the occupancy c^h / (EC50^h + c^h) at relative concentration c (C / Css,avg of the standard
+        regimen; with ``pk = false`` the relative dose), over the occupancy of the drug's own curve at
+        the standard exposure, so that it saturates at the same top as the drug's other routes."""
+        if relative_concentration <= 0.0:
+            return 0.0
+        anchor = 1.0 if self.ec50_fraction is None else 1.0 / (self.ec50_fraction**self.hill + 1.0)
+        return occupancy(relative_concentration, ec50, hill) / anchor
+
     def concentration_for(self, exposure: float) -> float:
         """The concentration (mg/L) at which ``relative_exposure`` is ``exposure`` (inf at or
         above the saturation 1 + (EC50/Css,avg)^h)."""
@@ -188,10 +198,18 @@ class Pharmacokinetics:
         return self.standard_average_mg_l * ratio ** (1.0 / self.hill)
 
 
-def quantised(exposure: float) -> float:
+def occupancy(relative_concentration: float, ec50: float, hill: float) -> float:
+    """The Emax/Hill curve c^h / (EC50^h + c^h), concentrations relative to the standard Css,avg."""
+    if relative_concentration <= 0.0:
+        return 0.0
+    ratio = relative_concentration**hill
+    return ratio / (ec50**hill + ratio)
+
+
+def quantised(exposure: float, digits: int = EXPOSURE_DIGITS) -> float:
     """A relative exposure rounded to 0.01 (a value rule tables are cached by; 1.0 stays exactly 1.0,
     so the standard regimen at steady state looks up the very tables of relative dose 1.0)."""
-    return round(exposure, EXPOSURE_DIGITS) + 0.0  # + 0.0: no -0.0
+    return round(exposure, digits) + 0.0  # + 0.0: no -0.0
 
 
 def concentration(pk: Pharmacokinetics, dose_times_h: np.ndarray, doses_mg: np.ndarray, t_h: np.ndarray) -> np.ndarray:
@@ -306,14 +324,24 @@ class DayModel:
         return average, gap / self.pk.volume_l
 
 
-def settled(pk: Pharmacokinetics, model: DayModel, start: Compartments, pattern: Pattern, exposure: float) -> bool:
+def settled(
+    pk: Pharmacokinetics,
+    model: DayModel,
+    start: Compartments,
+    pattern: Pattern,
+    exposure: object,
+    exposures: Callable[[float], object] | None = None,
+) -> bool:
     """True when every later day under ``pattern`` (from amounts ``start``) has the quantised
-    relative exposure ``exposure``: a model may then stop looking at the concentration."""
+    relative exposure ``exposure``: a model may then stop looking at the concentration.
+    ``exposures``: the day's exposures from its average concentration (mg/L), each increasing with it
+    (default: the quantised ``relative_exposure``)."""
     if len(pattern) and pk.interval_h > HOURS_PER_DAY:
         return False  # a dose every few days: the daily average never stands still
+    if exposures is None:
+        exposures = lambda c: quantised(pk.relative_exposure(c))  # noqa: E731
     average, gap = model.bound(start, pattern)
-    low = quantised(pk.relative_exposure(max(average - gap, 0.0)))
-    return low == exposure == quantised(pk.relative_exposure(average + gap))
+    return exposures(max(average - gap, 0.0)) == exposure == exposures(average + gap)
 
 
 def steady_exposures(pk: Pharmacokinetics) -> list[float]:

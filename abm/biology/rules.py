@@ -8,7 +8,8 @@ the daughter matrix of a division (mutations), and motility. States are the bit 
 Control of a cell is the bypass logic of 003 §2, §4, §5.1: the product over the routes it
 has of how much of each route the drugs block. A cell with one open route is uncontrolled.
 Chemotherapy is the other kind of drug action: it blocks no route and kills cells in proportion
-to how often they divide (``cytotoxic_kill``), part of every state's death probability.
+to how often they divide (``cytotoxic_kill``), part of every state's death probability; the
+drug-tolerant states (AXL-high, IGF-1R-active) escape most of it (``chemotherapy_escape``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from itertools import product
 
 import numpy as np
 
-from abm.biology.drugs import DRUG_NAMES, cytotoxic_exposures, route_blocks
+from abm.biology.drugs import DRUG_NAMES, cytotoxic_exposures, potency_exposures, route_blocks
 from abm.biology.mechanisms import (
     AXL_HIGH,
     BRAF_V600E,
@@ -250,13 +251,24 @@ def death_probability(
     A hit cell dies unless it is rescued as a persister (``rescue_matrix``). A persister's
     survival leans on its AXL or IGF-1R route (003 §5.2): blocking it kills the persister.
     Chemotherapy (``cytotoxic``: ``drugs.cytotoxic_exposures``) adds its kill of dividing cells
-    (``cytotoxic_kill``) to every state's; its dead are not rescued.
+    (``cytotoxic_kill``) to every state's, less the share the drug-tolerant states escape
+    (``chemotherapy_escape``); its dead are not rescued.
     """
-    persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * persister_support_block(blocks))
+    support = persister_support_block(blocks)
+    persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * support)
     death = np.where(CARRIES[PERSISTER], persister, np.minimum(1.0, p.death_rate + drug_kill(p, blocks)))
     if not cytotoxic:  # no chemotherapy: the very numbers of before it was added
         return death
-    return np.minimum(1.0, death + cytotoxic_kill(division_probability(p, blocks), cytotoxic))
+    escaped = chemotherapy_escape(p, support)
+    return np.minimum(1.0, death + cytotoxic_kill(division_probability(p, blocks), cytotoxic) * (1.0 - escaped))
+
+
+def chemotherapy_escape(p: Parameters, support_block: np.ndarray) -> np.ndarray:
+    """Per state: the share of the chemotherapy kill a cell escapes. The drug-tolerant states (AXL-high,
+    IGF-1R-active) tolerate cytotoxic drugs as they tolerate TKIs (Sharma 2010; 000 Table 1), through the
+    same routes: ``chemotherapy_tolerance`` times the share of their AXL / IGF-1R support left open
+    (``support_block``: ``persister_support_block``, 1 for a cell with neither route, which escapes nothing)."""
+    return p.chemotherapy_tolerance * (1.0 - support_block)
 
 
 def rescue_matrix(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -685,17 +697,20 @@ RESCUE_TARGETS = len(PERSISTER_ROUTES)  # an AXL-high or an IGF-1R-active persis
 
 
 def doses_key(doses: dict[str, float]) -> tuple[float, ...]:
-    """Doses as a hashable tuple in registry order (missing drugs are 0)."""
+    """Doses as a hashable tuple in registry order (missing drugs are 0), then the exposure of each
+    route a drug reaches with its own potency (``drugs.POTENCY_SLOTS``), the doses read as relative
+    concentrations (``pk = false``; ``abm.clinic.dosing`` gives them from concentrations with pk)."""
     if len(doses) == len(DRUG_NAMES) and tuple(doses) == DRUG_NAMES:  # as a schedule returns them
-        return tuple(doses.values())
-    return tuple(float(doses.get(name, 0.0)) for name in DRUG_NAMES)
+        return tuple(doses.values()) + potency_exposures(doses)
+    return tuple(float(doses.get(name, 0.0)) for name in DRUG_NAMES) + potency_exposures(doses)
 
 
 @lru_cache(maxsize=256)
 def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
-    """The rule tables for parameters ``p`` and doses in ``DRUG_NAMES`` order."""
-    given = dict(zip(DRUG_NAMES, doses, strict=True))
-    blocks = route_blocks(given)
+    """The rule tables for parameters ``p`` and a ``doses_key``: doses in ``DRUG_NAMES`` order, then
+    the potency routes' exposures."""
+    given = dict(zip(DRUG_NAMES, doses[: len(DRUG_NAMES)], strict=True))
+    blocks = route_blocks(given, doses[len(DRUG_NAMES) :])
     # An EGFR allele less sensitive to TKIs (003 §1) escapes part of every EGFR-route block.
     blocks = {r: b * (1.0 - p.egfr_tki_insensitivity) if r in EGFR_ROUTES else b for r, b in blocks.items()}
     tables = RuleTables(

@@ -12,6 +12,10 @@ turns them into the doses the rule tables are looked up by (``abm.biology.rules.
   exposure stands in for the relative dose: concentrations build up over the first days, a
   short holiday keeps most of the block, and a stop washes out over a few half-lives.
 
+A drug with a route of its own potency (``abm.biology.drugs.RoutePotency``: erlotinib on T790M)
+adds that route's exposure to the key, from the day's concentration (pk on) or from the effective
+dose read as a relative concentration (pk off); the key is the drugs' entries, then those.
+
 Missed doses: each administration is taken with probability ``adherence``, drawn from the
 patient's own dosing stream, one uniform per (drug, day, administration of the day) whether or
 not a dose is due, so a patient misses the same doses on every arm that gives that drug on
@@ -29,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from abm.biology.drugs import DRUG_NAMES, DRUGS
+from abm.biology.drugs import DRUG_NAMES, DRUGS, Drug
 from abm.biology.pharmacokinetics import (
     Compartments,
     DayModel,
@@ -72,7 +76,10 @@ class Dosing:
         self._draws: dict[int, np.ndarray] = {}
         self._day = -1  # the last day processed
         self._standing: tuple[float, ...] = (0.0,) * len(DRUG_NAMES)  # its relative doses
-        self.key: tuple[float, ...] = self._standing
+        self._drugs: list[Drug] = [DRUGS[name] for name in DRUG_NAMES]
+        self._idle = [self._exposures(drug, 0.0, False) for drug in range(len(DRUG_NAMES))]
+        self._today: list[tuple[float, ...]] = list(self._idle)  # each drug's exposures on the last day
+        self.key: tuple[float, ...] = self._flat(self._today)
 
     # --- administrations ---------------------------------------------------------------------
     def taken(self, drug: int, day: int, dose: int) -> bool:
@@ -93,15 +100,34 @@ class Dosing:
         last_due, pattern = day_administrations(self._kinetics[drug], day, relative, track.last_due, taken)
         return (track if last_due == track.last_due else replace(track, last_due=last_due)), pattern
 
-    def _effective(self, drug: int, track: _Track, day: int, relative: float) -> tuple[_Track, float]:
-        """The drug's track after ``day`` and the day's effective relative dose (pk off) or quantised
-        relative exposure (pk on)."""
+    def _exposures(self, drug: int, value: float, concentration: bool) -> tuple[float, ...]:
+        """A drug's entries of the key: its effective dose (pk off) or the quantised relative exposure
+        of the day's average concentration ``value`` in mg/L (pk on), then the exposure of each route
+        of its own potency at the relative concentration (pk off: the dose)."""
+        pk, potency = self._kinetics[drug], self._drugs[drug].potency
+        if not concentration:
+            relative = first = value
+        else:
+            relative, first = value / pk.standard_average_mg_l, quantised(pk.relative_exposure(value))
+        if not potency:
+            return (first,)
+        return (first, *(self._drugs[drug].route_exposure(route, relative) for route in potency))
+
+    @staticmethod
+    def _flat(exposures: list[tuple[float, ...]]) -> tuple[float, ...]:
+        """The key: each drug's first entry in table order, then the potency routes' (``POTENCY_SLOTS``)."""
+        return tuple(e[0] for e in exposures) + tuple(x for e in exposures for x in e[1:])
+
+    def _effective(self, drug: int, track: _Track, day: int, relative: float) -> tuple[_Track, tuple[float, ...]]:
+        """The drug's track after ``day`` and the day's entries of the key (``_exposures``): the
+        effective relative dose (pk off) or the quantised relative exposure (pk on), and its routes of
+        their own potency."""
         pk = self._kinetics[drug]
         if not self.pk:  # the share of the day's administrations taken (every day on is one for q3w)
             if relative <= 0.0:
-                return track, 0.0
+                return track, self._idle[drug]
             taken = sum(self.taken(drug, day, k) for k in range(pk.doses_per_day))
-            return track, relative * taken / pk.doses_per_day
+            return track, self._exposures(drug, relative * taken / pk.doses_per_day, False)
         track, pattern = self._pattern(drug, track, day, relative)
         model = self._models[drug]
         if pattern != track.pattern:  # a new pattern starts today, from today's amounts
@@ -109,21 +135,21 @@ class Dosing:
             track = replace(track, since=day, start=start, pattern=pattern)
         start = model.after(track.start, pattern, day - track.since)
         if not pattern and start == EMPTY:
-            return track, 0.0  # never given
+            return track, self._idle[drug]  # never given
         _, average = model.day(start, pattern)
-        return track, quantised(pk.relative_exposure(average))
+        return track, self._exposures(drug, average, True)
 
     # --- days --------------------------------------------------------------------------------
     def _advance(
         self, tracks: list[_Track], first: int, last: int, doses: tuple[float, ...]
-    ) -> tuple[list[_Track], tuple[float, ...]]:
-        """Days ``first`` to ``last`` (inclusive) at relative ``doses``: the tracks after, and the
-        effective doses of ``last``. Only days that can change something are visited: with every
-        dose taken, a daily drug's pattern is the same each day."""
-        key: list[float] = []
+    ) -> tuple[list[_Track], list[tuple[float, ...]]]:
+        """Days ``first`` to ``last`` (inclusive) at relative ``doses``: the tracks after, and each
+        drug's entries of the key on ``last``. Only days that can change something are visited: with
+        every dose taken, a daily drug's pattern is the same each day."""
+        key: list[tuple[float, ...]] = []
         for drug, (track, relative) in enumerate(zip(tracks, doses, strict=True)):
             if relative <= 0.0 and track is IDLE:  # never given (most drugs of most courses)
-                key.append(0.0)
+                key.append(self._idle[drug])
                 continue
             pk = self._kinetics[drug]
             steady = self.adherence >= 1.0 and (pk.interval_days == 1 or relative <= 0.0)
@@ -140,7 +166,8 @@ class Dosing:
         relative = tuple(float(doses.get(name, 0.0)) for name in DRUG_NAMES)
         if day > self._day + 1:  # skipped days, at the doses that stood
             self._tracks, _ = self._advance(self._tracks, self._day + 1, day - 1, self._standing)
-        self._tracks, self.key = self._advance(self._tracks, day, day, relative)
+        self._tracks, self._today = self._advance(self._tracks, day, day, relative)
+        self.key = self._flat(self._today)
         self._day, self._standing = day, relative
         return self.key
 
@@ -152,7 +179,7 @@ class Dosing:
             if self._settled(tracks, day):
                 return None
             tracks, key = self._advance(tracks, day, day, self._standing)
-            if key != self.key:
+            if key != self._today:
                 return day
         return None
 
@@ -162,13 +189,13 @@ class Dosing:
             return False  # a missed dose may come any day
         if not self.pk:
             return True  # every dose taken: the dose of the day, which stands
-        for drug, (track, exposure) in enumerate(zip(tracks, self.key, strict=True)):
+        for drug, (track, exposure) in enumerate(zip(tracks, self._today, strict=True)):
             if track is IDLE or (not track.pattern and track.start == EMPTY):
                 continue  # never given
             pk, model = self._kinetics[drug], self._models[drug]
             if pk.interval_days > 1 and self._standing[drug] > 0.0:
                 return False
             start = model.after(track.start, track.pattern, day - track.since)
-            if not settled(pk, model, start, track.pattern, exposure):
+            if not settled(pk, model, start, track.pattern, exposure, lambda c, d=drug: self._exposures(d, c, True)):
                 return False
         return True

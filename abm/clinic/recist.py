@@ -7,6 +7,14 @@ taken as about 1 cm^3, a 12.4 mm sphere (assumption: the standard ~10^9 cells pe
 RECIST 1.1 on the sum of diameters: response is >= 30% shrinkage from baseline; progression
 is >= 20% growth over the nadir (the smallest sum so far, baseline included) and >= 5 mm in
 absolute terms. Imaging happens at visits; nothing between visits is seen.
+
+The residual lesion (``residual_fraction``): a scan also measures what stays of a lesion whose
+tumour cells are gone (stroma, fibrosis, necrosis), a share of the tumour cells at the baseline of
+the current line of therapy. At a progression the next line is measured afresh: its baseline (and
+nadir) is the progression scan's cells with their own residue, not with the first line's. Clinically
+a new line's baseline picks its target lesions among the measurable, growing ones (RECIST 1.1 at a
+new baseline), and the first line's scar (a share of the tumour at diagnosis, a year or more earlier)
+is not what the next line can shrink (assumption).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ class Recist:
     trigger fires at the scan).
     """
 
+    residual_fraction: float = 0.0  # the residual lesion, a share of the cells at the line's baseline
     baseline_mm: float | None = None
     nadir_mm: float | None = None
     best_change: float = 0.0  # smallest relative change from baseline before first progression
@@ -46,33 +55,41 @@ class Recist:
     # per line of therapy: its baseline scan (index into visits) and its best relative change
     line_baselines: list[int] = field(default_factory=list)
     line_best_changes: list[float] = field(default_factory=list)
+    line_baseline_mm: list[float] = field(default_factory=list)  # each line's baseline, its own residue
+    line_cells: float = 0.0  # tumour cells at the current line's baseline scan
 
     def scan(self, day: int, cells: float) -> bool:
-        """Record a visit; True when this visit shows progression."""
-        mm = sum_of_diameters(cells)
+        """Record a visit of a tumour of ``cells`` cells (plus the residual lesion); True when this
+        visit shows progression."""
+        if self.baseline_mm is None or self.nadir_mm is None:
+            self.line_cells = cells
+        mm = sum_of_diameters(cells + self.residual_fraction * self.line_cells)
         self.visits.append((day, mm))
         if self.baseline_mm is None or self.nadir_mm is None:
             self.baseline_mm = self.nadir_mm = mm
-            self._start_line()
+            self._start_line(mm)
             return False
         progressed = mm >= self.nadir_mm * (1 + PROGRESSION_GROWTH) and mm - self.nadir_mm >= PROGRESSION_MIN_MM
         if not self.progression_days and self.baseline_mm > 0:
             self.best_change = min(self.best_change, mm / self.baseline_mm - 1.0)
-        line_baseline = self.visits[self.line_baselines[-1]][1]
+        line_baseline = self.line_baseline_mm[-1]
         if line_baseline > 0:
             self.line_best_changes[-1] = min(self.line_best_changes[-1], mm / line_baseline - 1.0)
         if progressed:
             self.progression_days.append(day)
-            self.nadir_mm = mm  # the next line of therapy is judged from here
-            self._start_line()
+            # the next line of therapy is judged from here, its lesion measured with its own residue
+            self.line_cells = cells
+            self.nadir_mm = sum_of_diameters(cells + self.residual_fraction * cells)
+            self._start_line(self.nadir_mm)
         else:
             self.nadir_mm = min(self.nadir_mm, mm)
         return progressed
 
-    def _start_line(self) -> None:
-        """The last visit is the baseline of a new line of therapy."""
+    def _start_line(self, mm: float) -> None:
+        """The last visit is the baseline of a new line of therapy, measuring ``mm`` for it."""
         self.line_baselines.append(len(self.visits) - 1)
         self.line_best_changes.append(0.0)
+        self.line_baseline_mm.append(mm)
 
     def line_response(self, line: int) -> str:
         """Best response of line ``line`` (0: the first) from its own baseline scan: CR, PR, SD,

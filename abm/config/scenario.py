@@ -134,8 +134,10 @@ class ClinicalSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description="what a scan still measures of a lesion whose tumour cells are gone (stroma, fibrosis, necrosis), "
-        "as a share of the tumour cells' volume at baseline; assumption: caps the best response near -50% in diameter, "
-        "about the typical best response of EGFR-mutant NSCLC to TKIs (complete responses are rare)",
+        "as a share of the tumour cells' volume at the baseline of the current line of therapy (a later line is "
+        "measured from its own baseline, the progression scan: abm.clinic.recist); assumption: caps the first "
+        "line's best response near -50% in diameter, about the typical best response of EGFR-mutant NSCLC to TKIs "
+        "(complete responses are rare)",
     )
 
 

@@ -46,7 +46,7 @@ class Course:
         self.config = config
         self.params = config.parameters
         self.schedule = ScheduleRun(config.schedule)
-        self.recist = Recist()
+        self.recist = Recist(residual_fraction=config.clinical.residual_lesion_fraction)
         self.stop_after_progressions = stop_after_progressions
         self.clinical_readouts: dict[str, float] = {
             "progressions": 0.0,
@@ -125,8 +125,8 @@ class Course:
     def _visit(self) -> None:
         """Scans and liquid biopsies due today; their results stay readouts until the next one."""
         clinical = self.config.clinical
-        lesion = self.total + clinical.residual_lesion_fraction * self.baseline  # what imaging measures
-        if self.day % clinical.imaging_interval_days == 0 and self.recist.scan(self.day, lesion):
+        # imaging measures the cells and the residual lesion (``Recist.residual_fraction``)
+        if self.day % clinical.imaging_interval_days == 0 and self.recist.scan(self.day, self.total):
             self.clinical_readouts["progressions"] += 1
             self.clinical_readouts["progressed"] = 1.0
             self.at_progression.append(shares(self.counts))
