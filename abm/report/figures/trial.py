@@ -384,7 +384,7 @@ def swimmer_figure(folder: Path, n: int = SWIMMERS) -> Figure:
         axes[0][0].set_yticks(y, [str(p) for p in order], fontsize=5)
         axes[0][0].set_ylim(-0.6, len(order) - 0.4)
         axes[0][0].set_xlim(2 * marker_x, longest * 1.03)
-        axes[0][0].set_ylabel(f"patient (one row on every arm; sorted by PFS on {textwrap.shorten(arms[0], 30)})")
+        axes[0][0].set_ylabel("patient (sorted by PFS on arm 1)")
         legend: dict[str, object] = {"first line, until progression (colour: arm)": Patch(color=colours[arms[0]])}
         if "later" in used:
             legend["next line after the first progression"] = Patch(color=SECOND_LINE)
