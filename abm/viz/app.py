@@ -44,8 +44,9 @@ DRUG_COLUMNS = tuple(DRUG_NAMES)
 
 # The page's own layout over SolaraViz's: the sidebar keeps its width whatever the scenario's name
 # (solara sizes it to its content, 400-600 px: a long name, or a scrollbar appearing, widened it),
-# and SolaraViz's controls the page does not use are hidden (its "Use Threads" box, its
-# "Information" card repeating the day: the third card of its sidebar column).
+# SolaraViz's controls the page does not use are hidden (its "Use Threads" box, its
+# "Information" card repeating the day: the third card of its sidebar column), and the empty
+# places SolaraViz leaves in the main area (its app bar's and sidebar's) take no gaps above the page.
 PAGE_CSS = """
 .v-navigation-drawer .v-select__selection { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .v-navigation-drawer .v-select__selections { flex-wrap: nowrap; min-width: 0; }
@@ -56,6 +57,8 @@ PAGE_CSS = """
 .v-navigation-drawer__content { scrollbar-gutter: stable; }
 .v-navigation-drawer .v-card:not(.abm-controls) .v-input--checkbox { display: none; }
 .v-navigation-drawer .d-flex > .v-card:nth-child(3):not(.abm-controls) { display: none; }
+.solara-autorouter-content > .d-flex { row-gap: 0 !important; }
+.solara-autorouter-content > .d-flex > .d-flex:not(:has(.abm-scrubber)) { row-gap: 0 !important; }
 """
 
 
@@ -156,7 +159,7 @@ def ExportButtons(arm: Arm, letter: str = "") -> None:
     report ``abm run --report`` writes (``Arm.report_html``)."""
     update_counter.get()  # the file names say the day
     tag = f"{letter}: " if letter else ""
-    with solara.Row(gap="0px", style={"flex-wrap": "wrap"}):
+    with solara.Column(gap="0px", style={"align-items": "flex-start"}):  # one under the other: no wider than a chart
         solara.FileDownload(
             lambda: run_csv(arm.model),
             filename=_file_name(arm, "timeseries.csv"),
@@ -227,7 +230,9 @@ def Scrubber(arms: Arms) -> None:
         arms.view(day)
         force_update()
 
-    with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}, classes=["abm-scrubber"]):
+    # room above for the slider's day label (shown while dragging)
+    row = {"align-items": "center", "flex-wrap": "wrap", "margin-top": "36px"}
+    with solara.Row(gap="12px", style=row, classes=["abm-scrubber"]):
         with solara.Column(style={"flex": "1 1 320px", "max-width": "640px"}):
             solara.SliderInt(
                 "day shown", value=shown, min=0, max=max(live, 1), on_value=seek, disabled=live == 0, thumb_label=True
