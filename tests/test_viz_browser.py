@@ -207,6 +207,13 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
         wait_for_status(page, f"s.startsWith('Day {played} of 730')")
         page.wait_for_selector(".abm-looking-back", state="detached")
         assert lattice_sources(page)[0] == live_lattice
+        # Play from an earlier day replays the kept days up to the live day, then runs on.
+        slider.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+        page.wait_for_selector(".abm-looking-back")
+        page.get_by_role("button", name="▶").click()
+        page.wait_for_selector(".abm-looking-back", state="detached", timeout=60_000)
+        wait_for_status(page, f"parseInt(s.split(' ')[1]) > {played}", timeout_ms=60_000)
+        page.get_by_role("button", name="❚❚").click()
 
         drawer = ".v-navigation-drawer"
         before = page.eval_on_selector(drawer, "d => d.getBoundingClientRect().width")

@@ -231,7 +231,7 @@ def Scrubber(arms: Arms) -> None:
         force_update()
 
     # room above for the slider's day label (shown while dragging)
-    row = {"align-items": "center", "flex-wrap": "wrap", "margin-top": "36px"}
+    row = {"align-items": "center", "flex-wrap": "wrap", "padding-top": "30px"}  # ma-0: margins are overridden
     with solara.Row(gap="12px", style=row, classes=["abm-scrubber"]):
         with solara.Column(style={"flex": "1 1 320px", "max-width": "640px"}):
             solara.SliderInt(
@@ -360,7 +360,8 @@ def ArmsView(arms: Arms, arm_view: Callable[[Arm, Arms, int], None], title: str)
     with solara.Column(gap="8px", style={"padding": "12px"}):
         Scrubber(arms)
         if len(arms.arms) > 1:
-            figure(arms_chart({a.letter: a.table(day) for a in arms.arms}, arms.days, title))
+            tables = {a.letter: a.table(day) for a in arms.arms}
+            figure(arms_chart(tables, arms.days, title, {a.letter: a.label for a in arms.arms}))
         with solara.Row(gap="24px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             for arm in arms.arms:
                 arm_view(arm, arms, day)

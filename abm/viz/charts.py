@@ -250,10 +250,13 @@ def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()
 ARM_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#CC79A7")  # schedules A-D (Okabe-Ito)
 
 
-def arms_chart(tables: dict[str, pd.DataFrame], days: int, title: str) -> dict[str, Any]:
+def arms_chart(
+    tables: dict[str, pd.DataFrame], days: int, title: str, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Spec of each schedule's total cells (log axis), one line per schedule (``tables``: letter ->
-    its daily table), on one day axis."""
+    its daily table), on one day axis; the legend names each letter's schedule (``labels``)."""
     letters = list(tables)
+    names = {letter: f"{letter} · {(labels or {}).get(letter, letter)}" for letter in letters}
     length = max(len(t) for t in tables.values())
     data = pd.DataFrame({"day": range(length)})
     for letter, table in tables.items():  # a schedule that ended early (eradicated) stops its line
@@ -272,11 +275,17 @@ def arms_chart(tables: dict[str, pd.DataFrame], days: int, title: str) -> dict[s
                 color=alt.Color(
                     "schedule:N",
                     scale=alt.Scale(domain=letters, range=list(ARM_COLOURS[: len(letters)])),
-                    legend=alt.Legend(title="schedule", orient="right"),
+                    legend=alt.Legend(
+                        title=None,
+                        orient="bottom",
+                        direction="vertical",
+                        labelLimit=0,
+                        labelExpr=f"{json.dumps(names)}[datum.label]",
+                    ),
                 ),
                 tooltip=["schedule:N", "day:Q", alt.Tooltip("cells:Q", format=",.0f")],
             )
             .properties(width=600, height=130, title=title)
         )
 
-    return _spec(("arms", tuple(letters), days, title), data, build)
+    return _spec(("arms", tuple(names.items()), days, title), data, build)
