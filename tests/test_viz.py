@@ -17,7 +17,7 @@ from abm.biology.mechanisms import AXL_HIGH, C797S, COUNT_COLUMNS, MET_AMPLIFIED
 from abm.config.scenario import load
 from abm.report.colours import DRAW_PRIORITY, EMPTY_COLOUR, MECHANISM_COLOURS, drawn_as, rgb, state_rgb
 from abm.viz import assets
-from abm.viz.app import ViewedPatient, ViewedTumour, days_so_far
+from abm.viz.app import PatientArms, TumourArms, days_so_far
 from abm.viz.controls import as_kind, shipped_scenarios
 from abm.viz.lattice import lattice_png
 from tests.conftest import SCENARIOS
@@ -104,32 +104,39 @@ def test_a_scenario_moves_between_models_keeping_schedule_rates_days_and_seed() 
     assert as_kind(spatial, "spatial") is spatial
 
 
-@pytest.mark.parametrize("model_class", [ViewedTumour, ViewedPatient])
+@pytest.mark.parametrize("model_class", [TumourArms, PatientArms])
 def test_solaraviz_reset_builds_the_edited_scenario_with_the_chosen_seed(model_class) -> None:
-    """Mesa's own Reset code path: ``type(model)(**kwargs)`` from SolaraViz's model parameters."""
+    """Mesa's own Reset code path: ``type(model)(**kwargs)`` from SolaraViz's model parameters,
+    with a second schedule compared: both arms built, on the chosen seed, stepped together."""
     from mesa.visualization.solara_viz import _build_model_init_kwargs
 
-    kind = "spatial" if model_class is ViewedTumour else "clone"
+    from abm.clinic.schedule import DosingBlock
+
+    kind = "spatial" if model_class is TumourArms else "clone"
     edited = as_kind(load(None, {"model.days": 40, "model.initial_cells": 300}), kind)
     edited = edited.model_copy(update={"schedule": ()})
-    draft = solara.reactive(edited)
-    model = model_class(draft=draft)
-    kwargs = _build_model_init_kwargs(
-        model, {"draft": draft, "seed": 3}, add_scenario_when_empty=True, require_model_accepts_scenario=True
-    )
+    draft, compared = solara.reactive(edited), solara.reactive([])
+    model = model_class(draft=draft, compared=compared)
+    assert len(model.arms) == 1
+    compared.set([(DosingBlock(drug="osimertinib"),)])
+    params = {"draft": draft, "compared": compared, "seed": 3}
+    kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True, require_model_accepts_scenario=True)
     assert "scenario" not in kwargs  # Mesa's Scenario is for models that name it; these build their own
     rebuilt = type(model)(**kwargs)
-    assert rebuilt.config.model.seed == 3 and rebuilt.days == 40
-    assert rebuilt.config.schedule == () and not any(rebuilt.doses.values())
+    untreated, treated = (arm.model for arm in rebuilt.arms)
+    assert untreated.config.model.seed == treated.config.model.seed == 3 and rebuilt.days == 40
+    assert untreated.config.schedule == () and not any(untreated.doses.values())
+    assert treated.doses["osimertinib"] == 1.0
     rebuilt.step()
-    assert rebuilt.day == 1 and len(days_so_far(rebuilt)) == 2
+    assert rebuilt.day == untreated.day == treated.day == 1 and len(days_so_far(untreated)) == 2
 
 
 def test_days_so_far_takes_only_fully_collected_days() -> None:
-    model = ViewedTumour(
+    arms = TumourArms(
         draft=solara.reactive(load(None, {"model.width": 20, "model.height": 20, "model.initial_cells": 100}))
     )
-    model.step()
+    arms.step()
+    model = arms.arms[0].model
     model.datacollector.model_vars["total"].append(123)  # a day half collected by a stepping thread
     table = days_so_far(model)
     assert len(table) == 2 and list(table["day"]) == [0, 1]
@@ -168,7 +175,7 @@ def test_run_chart_spec_is_altairs_spec_of_the_same_rows() -> None:
 
     from abm.viz.charts import counts_chart, doses_chart, run_chart, with_spans
 
-    model = ViewedTumour(draft=solara.reactive(load(None, {"model.days": 60})))
+    model = TumourArms(draft=solara.reactive(load(None, {"model.days": 60}))).arms[0].model
     for _ in range(2):  # the second call reuses the template built by the first
         for _ in range(20):
             model.step()
@@ -256,7 +263,7 @@ def test_the_play_thread_waits_for_a_render_in_progress_elsewhere() -> None:
     pacer = RenderPacer()
     pacer.render_context = SimpleNamespace(thread_lock=threading.Lock())
     scenario = load(None, {"model.width": 20, "model.height": 20, "model.initial_cells": 100})
-    model = ViewedTumour(draft=solara.reactive(scenario), pacer=pacer)
+    model = TumourArms(draft=solara.reactive(scenario), pacer=pacer)
     pacer.render_context.thread_lock.acquire()  # a render in progress in this thread
     player = threading.Thread(target=model.step)
     player.start()
@@ -267,11 +274,11 @@ def test_the_play_thread_waits_for_a_render_in_progress_elsewhere() -> None:
     assert model.day == 1
 
 
-@pytest.mark.parametrize("model_class", [ViewedTumour, ViewedPatient])
+@pytest.mark.parametrize("model_class", [TumourArms, PatientArms])
 def test_the_viz_seed_is_validated(model_class) -> None:
     from abm.io.errors import InputError
 
-    kind = "spatial" if model_class is ViewedTumour else "clone"
+    kind = "spatial" if model_class is TumourArms else "clone"
     draft = solara.reactive(as_kind(load(None, {"model.days": 5, "model.initial_cells": 300}), kind))
     with pytest.raises(InputError, match=r"^the seed: model\.seed: -1 is not allowed"):
         model_class(draft=draft, seed=-1)
@@ -292,7 +299,7 @@ def test_the_default_run_tells_response_then_regrowth_by_met_and_its_events() ->
     progression of the sampled tumour (seed 0)."""
     from abm.viz.story import events, status
 
-    model = ViewedTumour(draft=solara.reactive(load(None, {"model.days": 400})))
+    model = TumourArms(draft=solara.reactive(load(None, {"model.days": 400}))).arms[0].model
     lines = []
     while model.day < 400:
         model.step()
@@ -339,7 +346,7 @@ def test_the_exported_run_is_abm_runs_timeseries_of_the_days_played() -> None:
     from abm.viz.app import run_csv
 
     scenario = load(None, {"model.days": 60})
-    model = ViewedTumour(draft=solara.reactive(scenario))
+    model = TumourArms(draft=solara.reactive(scenario)).arms[0].model
     for _ in range(30):
         model.step()
     exported = run_csv(model)
@@ -348,3 +355,111 @@ def test_the_exported_run_is_abm_runs_timeseries_of_the_days_played() -> None:
     full.iloc[:31].to_csv(expected, index=False, lineterminator="\n")
     assert exported == expected.getvalue()
     assert len(pd.read_csv(io.StringIO(exported))) == 31
+
+
+def _compared(kind: str = "spatial", **overrides):
+    """The default scenario (on ``kind``) on osimertinib, compared with osimertinib + the AXL
+    inhibitor from day 30, as the page builds them."""
+    from abm.clinic.schedule import DosingBlock
+
+    scenario = as_kind(load(None, {"model.days": 90, **overrides}), kind)
+    later = (DosingBlock(drug="osimertinib"), DosingBlock(drug="bemcentinib", start=30))
+    model_class = TumourArms if kind == "spatial" else PatientArms
+    return model_class(draft=solara.reactive(scenario), compared=solara.reactive([later]))
+
+
+@pytest.mark.parametrize("kind", ["spatial", "clone"])
+def test_compared_schedules_share_the_tumour_and_stream_until_their_doses_differ(kind: str) -> None:
+    """Common random numbers: osimertinib alone and with bemcentinib from day 30 are the same
+    tumour, cell for cell, until day 30 (the lattice too), and part after; each arm is what
+    ``abm run`` gives for its scenario and seed."""
+    from abm.experiments.run import run_scenario
+
+    arms = _compared(kind)
+    for _ in range(60):
+        arms.step()
+    alone, combined = (arm.table() for arm in arms.arms)
+    counts = ["total", *COUNT_COLUMNS]
+    assert alone[counts].iloc[:31].equals(combined[counts].iloc[:31])  # the day-30 row: before day 30's doses
+    assert not alone[counts].iloc[31:].equals(combined[counts].iloc[31:])
+    assert (combined["bemcentinib"].iloc[:30] == 0).all() and (combined["bemcentinib"].iloc[30:] == 1).all()
+    if kind == "spatial":
+        assert np.array_equal(arms.arms[0].lattice(30), arms.arms[1].lattice(30))
+        assert not np.array_equal(arms.arms[0].lattice(60), arms.arms[1].lattice(60))
+    alone_run = run_scenario(arms.arms[0].scenario, progress=False).timeseries
+    assert alone_run[counts].iloc[:61].equals(alone[counts].astype("int64"))
+    combined_run = run_scenario(arms.arms[1].scenario, progress=False).timeseries
+    assert combined_run[counts].iloc[:61].equals(combined[counts].astype("int64"))
+
+
+def test_compare_offers_osimertinib_with_the_axl_inhibitor_from_the_shipped_scenario() -> None:
+    from abm.viz.arms import schedule_label, shipped_schedule
+    from abm.viz.controls import schedule_to_compare
+
+    default = load(None)
+    first = schedule_to_compare(default, [])
+    assert (
+        first
+        == load(SCENARIOS / "osimertinib-axl-upfront.toml").schedule
+        == shipped_schedule("osimertinib-axl-upfront")
+    )
+    assert schedule_label(first) == "osimertinib + bemcentinib (AXL inhibitor)"
+    second = schedule_to_compare(default, [first])  # then one more drug on the last one shown
+    assert [b.drug for b in second] == ["osimertinib", "bemcentinib", "savolitinib"]
+
+
+def test_the_scrubber_shows_a_kept_day_and_play_replays_to_the_live_day_then_runs_on() -> None:
+    """Looking back at day 5 shows day 5's table and lattice (those of a run stopped there); a
+    step replays day 6 without running the models; back at the live day, steps run them again."""
+    from abm.experiments.run import run_scenario
+
+    arms = _compared()
+    for _ in range(10):
+        arms.step()
+    arms.view(5)
+    assert (arms.day, arms.shown) == (10, 5)
+    arm = arms.arms[0]
+    assert list(arm.table(arms.shown)["day"]) == list(range(6))
+    run = run_scenario(arm.scenario, snapshots=(5,), progress=False)
+    assert np.array_equal(arm.lattice(5), run.snapshots[5])
+    arms.step()  # replayed, not run
+    assert (arms.day, arms.shown, arm.model.day) == (10, 6, 10)
+    arms.view(9)
+    arms.step()  # day 10: the live day again
+    assert arms.viewing is None and arms.shown == 10
+    arms.step()
+    assert (arms.day, arms.shown, arm.model.day) == (11, 11, 11)
+    arms.view(40)  # past the live day: the live day
+    assert arms.viewing is None
+
+
+@pytest.mark.parametrize("kind", ["spatial", "clone"])
+def test_the_exported_report_is_abm_runs_report_of_the_days_played(tmp_path: Path, kind: str) -> None:
+    """The page's report download after 40 days is the report.html ``abm run --days 40 --report``
+    writes for the same scenario and seed (the same figures and tables)."""
+    from abm.experiments.run import run_scenario, write_run
+    from abm.report.build import build_report
+
+    arms = _compared(kind)
+    for _ in range(40):
+        arms.step()
+    arm = arms.arms[1]
+    exported = arm.report_html().decode()
+    scenario = arm.scenario.model_copy(update={"model": arm.scenario.model.model_copy(update={"days": 40})})
+    write_run(run_scenario(scenario, progress=False), tmp_path)
+    expected = build_report(tmp_path).read_text()
+    assert "Tumour burden and drug doses" in exported and ("Lattice snapshots" in exported) == (kind == "spatial")
+    # the heading names the run (the command's report names its folder)
+    heading = (
+        "<h1>abm report: abm viz, osimertinib continuous (osimertinib + bemcentinib (AXL inhibitor) from day 30), "
+    )
+    assert heading + "seed 0, days 0-40</h1>" in exported
+    assert "<title>abm report: osimertinib-continuous-day40</title>" in exported
+    named = "<title>.*</title>|<h1>.*</h1>"
+    assert re.sub(named, "", exported) == re.sub(named, "", expected)
+
+
+def test_a_small_share_of_the_tumour_is_not_written_as_zero() -> None:
+    from abm.viz.story import percent
+
+    assert [percent(x) for x in (0.35, 0.01, 0.0029, 0.000012, 0.0)] == ["35%", "1%", "0.29%", "0.0012%", "0%"]

@@ -2,8 +2,11 @@
 
 Loads the page, sees the lattice and charts drawn, steps, edits the schedule, resets and sees
 the model follow the edit, then opens the virtual-patient page; plays the built-in default to
-its MET-amplified regrowth, hovers on the lattice, checks the sidebar and the schedule blocks'
-fields. Fails on any console error, failed request or request leaving 127.0.0.1. Screenshots go to tests/artifacts/viz/.
+its MET-amplified regrowth, hovers on the lattice, downloads the timeseries and the report,
+scrubs back to an earlier day and replays, checks the sidebar and the schedule blocks' fields;
+compares osimertinib with osimertinib + the AXL inhibitor side by side on both pages. Fails on
+any console error, failed request or request leaving 127.0.0.1. Screenshots go to
+tests/artifacts/viz/.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from tests.viz_browser import (
     cells_of,
     chart_pixels,
     chromium_page,
+    compare_and_reset,
     day_of,
     lattice_drawn,
+    lattice_sources,
     status,
+    statuses,
     viz_server,
     wait_for_drawn,
     wait_for_status,
@@ -135,7 +141,9 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_selector(".abm-site-info")
         hovered = page.inner_text(".abm-site-info")
-        assert hovered.startswith(("site (60, 59) · cell:", "site (60, 60) · cell:")), hovered
+        # the image's centre is the corner of four sites (which one the pointer lands on is rounding)
+        centre = tuple(f"site ({x}, {y}) · cell:" for x in (59, 60) for y in (59, 60))
+        assert hovered.startswith(centre), hovered
         page.screenshot(path=ARTIFACTS / "5-default-day0-hover.png")
         page.mouse.move(box["x"] + 3, box["y"] + 3)  # a corner: empty
         page.wait_for_function("document.querySelector('.abm-site-info').innerText.includes('empty')")
@@ -163,6 +171,49 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
         rows = Path(download.value.path()).read_text().splitlines()
         assert download.value.suggested_filename == f"osimertinib-continuous-day{played}-timeseries.csv"
         assert rows[0].startswith("day,total,sensitive,") and len(rows) == played + 2, (rows[0], len(rows))
+        # ... and the report abm run --report writes, of the same days
+        with page.expect_download(timeout=60_000) as download:
+            page.locator(".abm-export-report").click()
+        assert download.value.suggested_filename == f"osimertinib-continuous-day{played}-report.html"
+        report = Path(download.value.path()).read_text()
+        for part in (
+            f"days 0-{played}</h1>",
+            "Tumour burden and drug doses",
+            "Lattice snapshots",
+            "data:image/png;base64",
+        ):
+            assert part in report, part
+
+        # The scrubber: back to a quarter of the days played; the lattice, chart and status show that day.
+        live_lattice, live_chart = lattice_sources(page)[0], chart_pixels(page)
+        slider = page.locator(".abm-scrubber .v-slider")
+        box = slider.bounding_box()
+        slider.click(position={"x": box["width"] * 0.25, "y": box["height"] / 2})
+        page.wait_for_selector(".abm-looking-back")
+        back = day_of(status(page))
+        assert 0 < back < played / 2, (back, played)
+        assert f"the run is on day {played}" in page.inner_text(".abm-looking-back")
+        assert lattice_sources(page)[0] != live_lattice
+        page.wait_for_function(
+            "old => document.querySelector('.vega-embed canvas').toDataURL() !== old", arg=live_chart, timeout=30_000
+        )
+        page.wait_for_timeout(1_000)
+        page.screenshot(path=ARTIFACTS / "8-scrubbed-back.png")
+        # Step replays the next kept day (the run stays on its live day); "back to day N" returns.
+        page.get_by_role("button", name="Step").click()
+        wait_for_status(page, f"s.startsWith('Day {back + 1} of 730')")
+        assert f"the run is on day {played}" in page.inner_text(".abm-looking-back")
+        page.locator(".abm-live").click()
+        wait_for_status(page, f"s.startsWith('Day {played} of 730')")
+        page.wait_for_selector(".abm-looking-back", state="detached")
+        assert lattice_sources(page)[0] == live_lattice
+        # Play from an earlier day replays the kept days up to the live day, then runs on.
+        slider.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+        page.wait_for_selector(".abm-looking-back")
+        page.get_by_role("button", name="▶").click()
+        page.wait_for_selector(".abm-looking-back", state="detached", timeout=60_000)
+        wait_for_status(page, f"parseInt(s.split(' ')[1]) > {played}", timeout_ms=60_000)
+        page.get_by_role("button", name="❚❚").click()
 
         drawer = ".v-navigation-drawer"
         before = page.eval_on_selector(drawer, "d => d.getBoundingClientRect().width")
@@ -185,6 +236,78 @@ def test_default_page_tells_response_then_regrowth_and_keeps_each_block_its_own_
         assert page.locator(".abm-block-0 .abm-dose input").input_value() == "1.0"
         assert page.locator(".abm-block-1 .abm-dose input").input_value() == "-1"
         page.locator(".abm-controls").screenshot(path=ARTIFACTS / "7-invalid-dose-in-block-2.png")
+
+        assert watch.problems() == []
+        log = server.log_text()
+    assert "Traceback" not in log and "Warning" not in log, log
+
+
+def test_osimertinib_and_osimertinib_with_the_axl_inhibitor_side_by_side() -> None:
+    """ "compare with another schedule" adds osimertinib + the AXL inhibitor; after Reset both
+    schedules show the same day-0 tumour (common random numbers), step and play together, each
+    with its lattice, hover and charts; the patient page likewise, each with its RECIST course."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with viz_server() as server, chromium_page() as (page, watch):
+        page.goto(server.url + "/")
+        wait_for_drawn(page, charts=1)
+        page.locator(".abm-compare").click()
+        page.wait_for_selector(".abm-compared-B")
+        assert "Schedule B: osimertinib + bemcentinib (AXL inhibitor)" in page.inner_text(".abm-compared-B")
+        page.get_by_role("button", name="Reset").click()
+        page.wait_for_function("document.querySelectorAll('.abm-arm-name').length == 2")
+        wait_for_drawn(page, charts=3)  # the comparison chart, then each schedule's
+        names = page.eval_on_selector_all(".abm-arm-name", "es => es.map(e => e.innerText)")
+        assert names == ["A · osimertinib", "B · osimertinib + bemcentinib (AXL inhibitor)"], names
+        a, b = statuses(page)
+        assert a.startswith("Day 0 of 730 · 3,000 cells") and b.startswith("Day 0 of 730 · 3,000 cells"), (a, b)
+        assert "today: osimertinib 1 " in a + " " and "today: osimertinib 1, bemcentinib 1" in b, (a, b)
+        first, second = lattice_sources(page)
+        assert first == second  # the same founding tumour, site for site
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function("document.querySelectorAll('.abm-status').length == 2")
+        wait_for_status(page, "s.startsWith('Day 1 of 730')")
+        page.wait_for_function(
+            "[...document.querySelectorAll('.abm-status')].every(e => e.innerText.startsWith('Day 1 of 730'))"
+        )
+        page.screenshot(path=ARTIFACTS / "9-compare-day1.png")
+        page.get_by_role("button", name="▶").click()
+        wait_for_status(page, "parseInt(s.split(' ')[1]) >= 150", timeout_ms=300_000)
+        page.get_by_role("button", name="❚❚").click()
+        page.wait_for_timeout(1_500)
+        a, b = statuses(page)
+        assert day_of(a) == day_of(b) >= 150, (a, b)  # stepped together
+        assert cells_of(a) != cells_of(b)
+        first, second = lattice_sources(page)
+        assert first != second
+        # hover on schedule B's lattice
+        box = page.locator(".abm-lattice img").nth(1).bounding_box()
+        page.mouse.move(box["x"] + 2, box["y"] + 2)
+        page.wait_for_function(
+            "(() => { const e = document.querySelector('.abm-site-info');"
+            " return e && e.innerText.includes('empty'); })()"
+        )
+        page.screenshot(path=ARTIFACTS / "10-compare-played.png")
+        page.set_viewport_size({"width": 1400, "height": 1900})  # the page scrolls inside its layout
+        page.wait_for_timeout(1_500)
+        page.screenshot(path=ARTIFACTS / "10b-compare-played-full.png")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+        page.mouse.move(0, 0)
+
+        # The patient page: the same two schedules on one virtual patient, each with its RECIST course.
+        page.goto(server.url + "/patient")
+        wait_for_drawn(page, charts=2)
+        compare_and_reset(page, charts=5)
+        page.get_by_role("button", name="▶").click()
+        wait_for_status(page, "parseInt(s.split(' ')[1]) >= 120", timeout_ms=300_000)  # two scans after baseline
+        page.get_by_role("button", name="❚❚").click()
+        page.wait_for_timeout(1_500)
+        a, b = statuses(page)
+        assert day_of(a) == day_of(b), (a, b)
+        for text in (a, b):
+            assert "Best response PR · no progression yet" in text, text
+        page.set_viewport_size({"width": 1400, "height": 1500})
+        page.wait_for_timeout(1_500)
+        page.screenshot(path=ARTIFACTS / "11-patient-compare.png")
 
         assert watch.problems() == []
         log = server.log_text()

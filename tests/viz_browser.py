@@ -183,6 +183,25 @@ def wait_for_status(page, predicate_js: str, timeout_ms: float = 60_000) -> None
     )
 
 
+def statuses(page) -> list[str]:
+    """The day / burden / doses line of each schedule shown, in order (A, B, ...)."""
+    return [t.replace("\n", " ") for t in page.eval_on_selector_all(STATUS, "es => es.map(e => e.innerText)")]
+
+
+def lattice_sources(page) -> list[str]:
+    """The lattice images' data URLs, one per schedule shown."""
+    return page.eval_on_selector_all(".abm-lattice img", "es => es.map(e => e.src)")
+
+
+def compare_and_reset(page, charts: int) -> None:
+    """ "compare with another schedule", then Reset: until both schedules and ``charts`` charts are drawn."""
+    page.locator(".abm-compare").click()
+    page.wait_for_selector(".abm-compared-B")
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("document.querySelectorAll('.abm-arm-name').length == 2")
+    wait_for_drawn(page, charts=charts)
+
+
 def day_of(text: str) -> int:
     """The day number of a status line ('Day 12 of 365 · ...')."""
     return int(text.split()[1])

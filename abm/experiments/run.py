@@ -79,7 +79,7 @@ def run_scenario(
     started = time.perf_counter()
     model = model_for(scenario)
     built = time.perf_counter()
-    recorder = _Recorder(model, snapshot_days(model.days) if snapshots is None else snapshots) if record else None
+    recorder = Recorder(model, snapshot_days(model.days) if snapshots is None else snapshots) if record else None
     bar = tqdm(total=model.days, unit="day", disable=None if progress is None else not progress, leave=False)
     with bar:
         while model.running:
@@ -122,7 +122,7 @@ def with_concentrations(df: pd.DataFrame, model: SpatialTumour | CloneTumour) ->
     return pd.concat([df, pd.DataFrame(columns, index=df.index)], axis=1)
 
 
-class _Recorder:
+class Recorder:
     """Keeps, day by day, the counts by state, the clones' counts and the lattice snapshots."""
 
     def __init__(self, model: SpatialTumour | CloneTumour, snapshots: tuple[int, ...]) -> None:

@@ -24,7 +24,7 @@ from abm.biology.drugs import DRUG_NAMES
 from abm.biology.mechanisms import COUNT_COLUMNS
 from abm.report.colours import DRUG_COLOURS, MECHANISM_COLOURS
 
-WIDTH = 380
+WIDTH = 340  # two charts (and vega-embed's menu) side by side in a 1400 px window beside the sidebar
 MAX_ROWS = 1500  # days drawn per chart: a chart is ~400 px wide, and the page redraws every day
 _TEMPLATES: dict[Hashable, tuple[dict[str, Any], list[str]]] = {}
 
@@ -116,8 +116,10 @@ def counts_chart(data: pd.DataFrame, shown: list[str], days: int) -> alt.LayerCh
     rules = marked.mark_rule(color=EVENT_COLOUR, strokeDash=[4, 3]).encode(
         x=_day_axis(days), tooltip=["day:Q", "event:N"]
     )
+    # Read upwards, hanging from the top of the plot just right of its rule (offsets are before the
+    # rotation: dx moves down, dy right), so a day-0 label stays off the y axis.
     labels = marked.mark_text(
-        align="left", baseline="top", angle=270, dx=-4, dy=3, fontSize=10, color=EVENT_COLOUR
+        align="right", baseline="top", angle=270, dx=-4, dy=3, fontSize=10, color=EVENT_COLOUR
     ).encode(x=_day_axis(days), y=alt.value(0), text="event:N")
     return alt.layer(lines, rules, labels).properties(width=WIDTH, height=190, title="Cells per mechanism")
 
@@ -243,3 +245,47 @@ def shares_chart(table: pd.DataFrame, days: int, scheduled: tuple[str, ...] = ()
         return alt.vconcat(chart, doses_chart(d, drugs, top, days)).resolve_scale(color="independent")
 
     return _spec(("shares", tuple(shown), tuple(drugs), top, days), data, build)
+
+
+ARM_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#CC79A7")  # schedules A-D (Okabe-Ito)
+
+
+def arms_chart(
+    tables: dict[str, pd.DataFrame], days: int, title: str, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Spec of each schedule's total cells (log axis), one line per schedule (``tables``: letter ->
+    its daily table), on one day axis; the legend names each letter's schedule (``labels``)."""
+    letters = list(tables)
+    names = {letter: f"{letter} · {(labels or {}).get(letter, letter)}" for letter in letters}
+    length = max(len(t) for t in tables.values())
+    data = pd.DataFrame({"day": range(length)})
+    for letter, table in tables.items():  # a schedule that ended early (eradicated) stops its line
+        data[letter] = table["total"].reindex(range(length)).to_numpy(dtype=float)
+    data = thin(data)
+
+    def build(d: pd.DataFrame) -> alt.Chart:
+        return (
+            alt.Chart(d)
+            .transform_fold(letters, as_=["schedule", "cells"])
+            .transform_filter("isValid(datum.cells) && datum.cells > 0")
+            .mark_line(interpolate="step-after")
+            .encode(
+                x=_day_axis(days),
+                y=alt.Y("cells:Q", title="cells", scale=alt.Scale(type="log"), axis=alt.Axis(format=".0e")),
+                color=alt.Color(
+                    "schedule:N",
+                    scale=alt.Scale(domain=letters, range=list(ARM_COLOURS[: len(letters)])),
+                    legend=alt.Legend(
+                        title=None,
+                        orient="bottom",
+                        direction="vertical",
+                        labelLimit=0,
+                        labelExpr=f"{json.dumps(names)}[datum.label]",
+                    ),
+                ),
+                tooltip=["schedule:N", "day:Q", alt.Tooltip("cells:Q", format=",.0f")],
+            )
+            .properties(width=600, height=130, title=title)
+        )
+
+    return _spec(("arms", tuple(names.items()), days, title), data, build)

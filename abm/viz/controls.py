@@ -17,9 +17,11 @@ import solara
 from abm.biology.drugs import DRUG_NAMES, DRUGS
 from abm.biology.mechanisms import Route
 from abm.clinic.readouts import READOUT_NAMES
+from abm.clinic.schedule import DosingBlock
 from abm.config.paths import set_in
 from abm.config.scenario import CloneSettings, ScenarioConfig, SpatialSettings, file_kind, load, validate
 from abm.io.errors import InputError
+from abm.viz.arms import COMPARE_WITH, LETTERS, schedule_label, shipped_schedule, with_schedule
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 
@@ -101,8 +103,14 @@ def _heading(text: str) -> None:
 
 
 @solara.component
-def ScenarioControls(draft: solara.Reactive[ScenarioConfig], kind: str, initial: ScenarioConfig) -> None:
-    """Controls editing ``draft``, the scenario the next Reset builds."""
+def ScenarioControls(
+    draft: solara.Reactive[ScenarioConfig],
+    kind: str,
+    initial: ScenarioConfig,
+    compared: solara.Reactive[list[tuple[DosingBlock, ...]]] | None = None,
+) -> None:
+    """Controls editing ``draft``, the scenario the next Reset builds, and ``compared``, the
+    schedules it is compared with (each on the same scenario and seed)."""
     data = solara.use_reactive(initial.model_dump(mode="json"))
     error = solara.use_reactive("")
     choices = solara.use_memo(lambda: shipped_scenarios(kind), [])
@@ -143,10 +151,12 @@ def ScenarioControls(draft: solara.Reactive[ScenarioConfig], kind: str, initial:
     with solara.Column(gap="0px"):
         if error.value:
             solara.Error(error.value, dense=True, classes=["abm-controls-error"])
-    _heading("Schedule (applies on Reset)")
+    _heading(
+        "Schedule A (applies on Reset)" if compared is not None and compared.value else "Schedule (applies on Reset)"
+    )
     for index, block in enumerate(current["schedule"]):
         BlockControls(index, block, edit, remove).key(f"block-{index}")
-    with solara.Row():
+    with solara.Row(style={"flex-wrap": "wrap"}):
         solara.Button(
             "add drug",
             icon_name="mdi-plus",
@@ -160,6 +170,17 @@ def ScenarioControls(draft: solara.Reactive[ScenarioConfig], kind: str, initial:
             ),
             classes=["abm-add-block"],
         )
+        if compared is not None and len(compared.value) < len(LETTERS) - 1:
+            solara.Button(
+                "compare with another schedule",
+                icon_name="mdi-compare-horizontal",
+                text=True,
+                on_click=lambda: compared.set([*compared.value, schedule_to_compare(draft.value, compared.value)]),
+                classes=["abm-compare"],
+            )
+    if compared is not None:
+        for index, schedule in enumerate(compared.value):
+            ComparedSchedule(index, schedule, draft.value, compared).key(f"compared-{index}-{len(compared.value)}")
     _heading("Lattice and tumour" if kind == "spatial" else "Tumour")
     with solara.Row(style={"flex-wrap": "wrap"}):
         for name in MODEL_FIELDS[kind]:
@@ -181,16 +202,101 @@ def ScenarioControls(draft: solara.Reactive[ScenarioConfig], kind: str, initial:
         )
 
 
+def schedule_to_compare(scenario: ScenarioConfig, compared: list[tuple[DosingBlock, ...]]) -> tuple[DosingBlock, ...]:
+    """The schedule "compare" adds: osimertinib + the AXL inhibitor upfront (the shipped
+    ``arms.COMPARE_WITH``) when not shown yet, else the shown schedule with one more drug
+    (``next_drug``)."""
+    shown = [scenario.schedule, *compared]
+    first = shipped_schedule(COMPARE_WITH)
+    if first not in shown:
+        return first
+    blocks = list(shown[-1])
+    return (*blocks, DosingBlock(drug=next_drug([b.drug for b in blocks])))
+
+
+@solara.component
+def ComparedSchedule(
+    index: int,
+    schedule: tuple[DosingBlock, ...],
+    scenario: ScenarioConfig,
+    compared: solara.Reactive[list[tuple[DosingBlock, ...]]],
+) -> None:
+    """A schedule compared with the scenario's (B, C, ...): its blocks, a shipped scenario's
+    schedule to start from, and a button taking it away. Each edit is validated as the scenario's
+    schedule is; the last valid one is what the next Reset builds."""
+    letter = LETTERS[index + 1]
+    data = solara.use_reactive({"schedule": [b.model_dump(mode="json", exclude_defaults=True) for b in schedule]})
+    error = solara.use_reactive("")
+    sources = solara.use_memo(lambda: shipped_schedules(), [])
+
+    def apply(new: dict[str, Any]) -> None:
+        data.set(new)
+        try:
+            checked = with_schedule(scenario, new["schedule"], f"the controls (schedule {letter})").schedule
+        except InputError as problem:
+            error.set(str(problem))
+            return
+        error.set("")
+        compared.set([checked if i == index else s for i, s in enumerate(compared.value)])
+
+    def edit(path: tuple[str | int, ...]) -> Callable[[Any], None]:
+        return lambda value: apply(edited(data.value, path, value))
+
+    def take(label: str) -> None:
+        apply({"schedule": [b.model_dump(mode="json", exclude_defaults=True) for b in sources[label]]})
+
+    blocks = data.value["schedule"]
+    with solara.Card(margin=0, elevation=2, classes=[f"abm-compared-{letter}"], style={"margin-top": "10px"}):
+        with solara.Row(style={"align-items": "center"}):
+            _heading(f"Schedule {letter}: {schedule_label(schedule)}")
+            solara.Button(
+                icon_name="mdi-close",
+                icon=True,
+                on_click=lambda: compared.set([s for i, s in enumerate(compared.value) if i != index]),
+                classes=[f"abm-remove-{letter}"],
+            )
+        solara.Select(
+            "take the schedule of", values=list(sources), value=None, on_value=take, classes=[f"abm-take-{letter}"]
+        )
+        with solara.Column(gap="0px"):
+            if error.value:
+                solara.Error(error.value, dense=True, classes=["abm-controls-error"])
+        for number, block in enumerate(blocks):
+            BlockControls(
+                number, block, edit, lambda i: apply(without_block(data.value, i)), prefix=f"abm-{letter}-"
+            ).key(f"{letter}-block-{number}")
+        solara.Button(
+            "add drug",
+            icon_name="mdi-plus",
+            text=True,
+            on_click=lambda: apply(
+                edited(data.value, ("schedule",), [*blocks, {"drug": next_drug([b["drug"] for b in blocks])}])
+            ),
+            classes=[f"abm-add-block-{letter}"],
+        )
+
+
+def shipped_schedules() -> dict[str, tuple[DosingBlock, ...]]:
+    """The schedules of the shipped single-tumour scenarios, by the scenario's name (each once)."""
+    found: dict[str, tuple[DosingBlock, ...]] = {}
+    for label, path in shipped_scenarios("clone").items():
+        schedule = load(path).schedule
+        if schedule not in found.values():
+            found[f"{label.split(':')[0]}: {schedule_label(schedule)}"] = schedule
+    return found
+
+
 @solara.component
 def BlockControls(
     index: int,
     block: dict[str, Any],
     edit: Callable[[tuple[str | int, ...]], Callable],
     remove: Callable[[int], None],
+    prefix: str = "abm-",
 ) -> None:
     """One dosing block: drug, dose, start and stop (a day or a readout trigger), on/off days, adaptive."""
     here = ("schedule", index)
-    with solara.Card(margin=0, elevation=1, classes=[f"abm-block-{index}"]):
+    with solara.Card(margin=0, elevation=1, classes=[f"{prefix}block-{index}"]):
         with solara.Row():
             solara.Select("drug", values=list(DRUG_NAMES), value=block["drug"], on_value=edit((*here, "drug")))
             dose = block.get("dose", 1.0)

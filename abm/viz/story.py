@@ -63,6 +63,11 @@ def events(table: pd.DataFrame, scenario: ScenarioConfig) -> list[tuple[int, str
     return sorted(found)
 
 
+def percent(share: float) -> str:
+    """A share as a percentage a reader can tell from zero: '35%', '0.29%', '0.0012%'."""
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{100 * share:.2g}%"
+
+
 def leading(row: pd.Series) -> str | None:
     """The mechanism other than persistence carried by most cells in ``row`` (None: none)."""
     carried = {name: row[name] for name in LABELS if name not in ("sensitive", "persister") and row[name] > 0}
@@ -85,14 +90,14 @@ def status(table: pd.DataFrame, treated: bool) -> str:
     if not treated:
         return "No drug today: the tumour grows." if rising else "No drug today."
     if falling:
-        return f"Responding: the drugs kill sensitive cells; {share:.0%} of the day-0 tumour is left."
+        return f"Responding: the drugs kill sensitive cells; {percent(share)} of the day-0 tumour is left."
     mechanism = leading(today)
     if rising and mechanism is not None and table["total"].min() < 0.8 * baseline:
         carried = today[mechanism] / today["total"]
         return (
             f"Regrowing by {LABELS[mechanism]}: {carried:.0%} of cells carry it and the drugs do not stop them "
-            f"({share:.0%} of the day-0 tumour)."
+            f"({percent(share)} of the day-0 tumour)."
         )
     if rising:
-        return f"Growing under treatment ({share:.0%} of the day-0 tumour)."
-    return f"Holding: cells die about as fast as they divide ({share:.0%} of the day-0 tumour)."
+        return f"Growing under treatment ({percent(share)} of the day-0 tumour)."
+    return f"Holding: cells die about as fast as they divide ({percent(share)} of the day-0 tumour)."
