@@ -30,7 +30,7 @@ def progression_days(table: pd.DataFrame, scenario: ScenarioConfig) -> list[int]
     (``clinic.recist``) every imaging interval of the table's days, the lattice's cells scaled up
     to the tumour it samples (a lattice of 3,000 cells is a sub-millimetre lesion to RECIST)."""
     every, scale = scenario.clinical.imaging_interval_days, represented(scenario)
-    recist = Recist()
+    recist = Recist(residual_fraction=scenario.clinical.residual_lesion_fraction)  # as the clinic's scans
     for day, total in zip(table["day"], table["total"], strict=True):
         if day % every == 0:
             recist.scan(int(day), float(total) * scale)

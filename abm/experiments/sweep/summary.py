@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from abm.experiments.sweep.metrics import CENSORED_BY
+from abm.experiments.trial_stats import median_pfs
 from abm.io.schema import POINT, STATUS
 
 SENSITIVITY_DESIGNS = ("morris", "sobol")
@@ -35,24 +36,21 @@ def is_censored_metric(metric: str, runs: pd.DataFrame) -> bool:
 
 def censored_medians(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
     """Per combination of ``by``: the Kaplan-Meier median of a censored day ``metric`` over its
-    finished replicates (inf: not reached), its 95% CI (lifelines; inf: no upper end, NaN: none),
-    and the numbers of runs, events and censored runs."""
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
-
+    finished replicates (inf: not reached), its 95% CI (``trial_stats.median_pfs``; a low end of
+    NaN: none, a high end of inf: no upper end), and the numbers of runs, events and censored runs."""
     event = CENSORED_BY[metric]
     rows = []
     for key, group in runs.dropna(subset=[metric, event]).groupby(by):
-        kmf = KaplanMeierFitter().fit(group[metric], event_observed=group[event].astype(bool))
-        lo, hi = median_survival_times(kmf.confidence_interval_).iloc[0]
-        events = int(group[event].astype(bool).sum())
+        observed = group[event].astype(bool)
+        median, (lo, hi) = median_pfs(group[metric], observed)
+        events = int(observed.sum())
         keys = key if isinstance(key, tuple) else (key,)
         rows.append(
             {
                 **dict(zip(by, keys, strict=True)),
-                "median": float(kmf.median_survival_time_),
-                "low": float(lo),
-                "high": float(hi),
+                "median": math.inf if median is None else median,
+                "low": math.nan if lo is None else lo,
+                "high": math.inf if hi is None else hi,
                 "n": len(group),
                 "events": events,
                 "censored": len(group) - events,

@@ -24,13 +24,11 @@ CAPACITY = 1e11
 
 def first_progression_scan(p: Parameters, cells: float, clinical: ClinicalSettings, scans: int = 12) -> int | None:
     """Index of the first scan (1 = day 56) calling progression for an untreated-like course."""
-    recist = Recist()
-    baseline = total = cells
+    recist = Recist(residual_fraction=clinical.residual_lesion_fraction)
+    total = cells
     for day in range(scans * clinical.imaging_interval_days + 1):
-        if day % clinical.imaging_interval_days == 0:
-            lesion = total + clinical.residual_lesion_fraction * baseline
-            if recist.scan(day, lesion):
-                return day // clinical.imaging_interval_days
+        if day % clinical.imaging_interval_days == 0 and recist.scan(day, total):
+            return day // clinical.imaging_interval_days
         loss = p.death_rate + float(crowding_loss(p.division_rate, p.death_rate, total, CAPACITY))
         total *= (1.0 - loss) * (1.0 + p.division_rate)
     return None
