@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from abm.experiments.trial import Distribution, Trial, load_trial, patient_characteristics, patient_seeds, run_trial
-from abm.experiments.trial_stats import median_pfs, summarise_trial
+from abm.experiments.trial_stats import format_summary, median_pfs, summarise_trial
 from tests.conftest import ROOT, SCENARIOS
 
 FIRST_LINE = SCENARIOS / "trial-first-line.toml"
@@ -152,6 +152,22 @@ def test_second_line_response_counts_only_patients_with_a_second_line_scan() -> 
     assert [hr["arm"] for hr in summary["hazard_ratios_pfs2"]] == ["B"]
     assert summary["hazard_ratios_pfs2"][0]["hr"] < 1  # B's second progressions come later
     assert [hr["arm"] for hr in summary["hazard_ratios"]] == ["B", "C"]
+
+
+def test_an_arm_without_progressions_has_no_hazard_ratio_and_the_summary_says_so() -> None:
+    """A Cox fit against an arm with no event has no maximum (the estimate runs off to 0 or
+    infinity, its CI unbounded): not estimable, and the printed summary says so (it crashed)."""
+    rows = [
+        {"arm": arm, "patient": i, "pfs_days": days, "progressed": progressed, "responded": False}
+        for arm, progressed in (("held", False), ("progressing", True))
+        for i, days in enumerate([100, 200, 300, 1825] if progressed else [1825] * 4)
+    ]
+    table = pd.DataFrame(rows).assign(
+        mechanisms_at_progression="", best_response="SD", pfs2_days=1825, progressed2=False
+    )
+    summary = summarise_trial(table, ["held", "progressing"])
+    assert summary["hazard_ratios"] == [{"arm": "progressing", "reference": "held", "hr": None, "ci": [None, None]}]
+    assert "HR progressing vs held: not estimable" in format_summary("t", summary)
 
 
 @pytest.mark.slow

@@ -131,7 +131,10 @@ def hazard_ratio(
         }
     )
     result = {ARM: arm, REFERENCE: reference, HR: None, CI: [None, None]}
-    if data[PROGRESSED].sum() == 0 or data["treated"].nunique() < 2:
+    # An arm without a single progression leaves the Cox likelihood without a maximum (the estimate
+    # runs off to 0 or infinity with an unbounded CI): not estimable, as with no events at all.
+    events = data.groupby("treated")[PROGRESSED].sum()
+    if data["treated"].nunique() < 2 or (events == 0).any():
         return result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -193,10 +196,12 @@ def format_summary(name: str, summary: dict[str, Any]) -> str:
             )
     for label, key in (("HR", HAZARD_RATIOS), ("HR for PFS2", HAZARD_RATIOS_PFS2)):
         for hr in summary.get(key, []):
+            lo, hi = hr[CI]
             if hr[HR] is None:
                 lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: not estimable")
+            elif lo is None or hi is None:
+                lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI not estimable)")
             else:
-                lo, hi = hr[CI]
                 lines.append(f"  {label} {hr[ARM]} vs {hr[REFERENCE]}: {hr[HR]:.2f} (95% CI {lo:.2f}-{hi:.2f})")
     finding = headline(summary)
     return "\n".join([*lines, f"  finding: {finding}"] if finding else lines)
