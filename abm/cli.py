@@ -720,8 +720,9 @@ def _drugs() -> int:
                 print(f"                {potency.source}")
         if drug.cytotoxic:
             print(
-                f"    steady state  blocks no route; kills {drug.cytotoxic:.0%} of the cells dividing in a day at the "
-                f"standard exposure (with pk: exposure {high:.1f} on the day of a dose, {sorted(exposures)[-2]:.2f} "
+                f"    steady state  blocks no route; kills dividing cells at {drug.cytotoxic:g}x the untreated "
+                f"tumour's net growth at the standard exposure (Norton-Simon: < 1 slows a tumour, > 1 shrinks it; "
+                f"with pk: exposure {high:.1f} on the day of a dose, {sorted(exposures)[-2]:.2f} "
                 f"or less on the other {len(exposures) - 1} days of the cycle)"
             )
         print(f"    sources     action: {drug.source}")

@@ -97,7 +97,10 @@ def test_drugs_shows_regimen_half_life_blocks_at_steady_state_and_sources(capsys
                 assert f"{route.value} {strength:.0%}" in text, name
         assert pk.source in text and pk.reference.source in text and drug.source in text, name
         if drug.cytotoxic:
-            assert f"blocks no route; kills {drug.cytotoxic:.0%} of the cells dividing" in text, name
+            assert (
+                f"blocks no route; kills dividing cells at {drug.cytotoxic:g}x the untreated tumour's net growth"
+                in text
+            ), name
         if pk.interval_days > 1 and drug.blocks:
             assert f"each day of its {pk.interval_days}-day cycle" in text, name
     assert "egfr_t790m_c797s 80%" in "\n".join(sections["amivantamab"])

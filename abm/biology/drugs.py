@@ -4,9 +4,10 @@ A new drug is one new row in ``DRUGS``. Nothing elsewhere names a drug: models, 
 and outputs read this table.
 
 Two kinds of action. A targeted drug blocks signalling routes (``blocks``). A cytotoxic drug
-(chemotherapy) blocks none: it kills cells in proportion to how often they divide (``cytotoxic``,
-applied in ``abm.biology.rules.cytotoxic_kill``), less what the drug-tolerant states escape
-(``abm.biology.rules.chemotherapy_escape``).
+(chemotherapy) blocks none: it kills cells in proportion to how often they divide and to how fast
+the untreated tumour would grow at its size (``cytotoxic``, applied in
+``abm.biology.rules.cytotoxic_hazard`` and ``hit_probability``), less what the drug-tolerant states
+escape (``abm.biology.rules.chemotherapy_escape``).
 
 ``blocks[route]`` is the fraction of that route's signalling a standard dose (relative
 dose 1.0) shuts off. The seeds give which drug hits which route (biology.md 'Drugs',
@@ -17,9 +18,10 @@ Dose response and combinations follow one rule, Bliss independence: a relative d
 drug with strength b blocks 1 - (1 - b)**x of the route, and drugs hitting the same route
 act independently, so the unblocked fractions multiply.
 
-``cytotoxic``: the share of a day's dividing cells that a day at the standard exposure kills, so a
-cell dividing with probability d per day dies of it with probability f x d; at relative exposure
-x the cell survives with (1 - f d)^x, and cytotoxic drugs act independently (survivals multiply).
+``cytotoxic`` (strength f): a day at relative exposure x kills a cell dividing with probability d per
+day with hazard f x d g, g the tumour's untreated growth per division at its size (Norton-Simon,
+``rules.hit_probability``); so f is the kill over the untreated tumour's net growth: f < 1 slows a
+tumour, f = 1 holds it, f > 1 shrinks it. Cytotoxic drugs act independently (hazards add).
 
 ``potency``: routes the drug reaches only at concentrations well above its standard exposure, each
 with its own exposure-response (``RoutePotency``): the first- and second-generation EGFR TKIs on
@@ -72,7 +74,7 @@ class Drug:
     blocks: MappingProxyType[Route, float]
     source: str
     pk: Pharmacokinetics
-    cytotoxic: float = 0.0  # share of the day's dividing cells killed at the standard exposure
+    cytotoxic: float = 0.0  # kill at the standard exposure over the untreated tumour's net growth
     potency: MappingProxyType[Route, RoutePotency] = MappingProxyType({})
 
     def route_exposure(self, route: Route, relative_concentration: float) -> float:
@@ -98,8 +100,8 @@ def _drug(
     potency: dict[str, RoutePotency] | None = None,
     **blocks: float,
 ) -> Drug:
-    if not 0.0 <= cytotoxic <= 1.0 or not all(0.0 < b <= 1.0 for b in blocks.values()):
-        raise ValueError(f"{name}: strengths are fractions")
+    if not 0.0 <= cytotoxic <= 10.0 or not all(0.0 < b <= 1.0 for b in blocks.values()):
+        raise ValueError(f"{name}: route strengths are fractions, a cytotoxic strength 0 to 10")
     if not blocks and not cytotoxic:
         raise ValueError(f"{name}: a drug blocks a route or kills dividing cells")
     potency = potency or {}
@@ -671,27 +673,28 @@ DRUGS: dict[str, Drug] = {
             met=0.8,
         ),
         # Platinum-pemetrexed chemotherapy (4 cycles, then pemetrexed maintenance): no route block; it
-        # kills dividing cells whatever their routes (``cytotoxic``). Magnitudes: assumptions, constrained
-        # by the model's cell-loss factor (~0.94 at diagnosis: a kill of ~7% of divisions stops a
-        # tumour's growth) and two trials: pemetrexed alone in 2nd line about stops growth (ORR 9.1%,
-        # median PFS 2.9 months: Hanna 2004 J Clin Oncol 22(9):1589), so 0.08; with carboplatin,
-        # 1 - (1 - 0.13)(1 - 0.08) = 0.20 of divisions, a tumour at diagnosis loses about half its
-        # cells over 4 cycles, and some reach a partial response, as platinum-pemetrexed after
-        # gefitinib did in about a third (IMPRESS, cisplatin-pemetrexed: median PFS 5.4 months in both arms; the
-        # ORR of ~34% recalled, not confirmed; Soria 2015 Lancet Oncol 16(8):990).
+        # kills dividing cells whatever their routes, in proportion to the untreated tumour's growth
+        # (``cytotoxic``: kill over net growth, Norton-Simon). Magnitudes: assumptions. Pemetrexed alone
+        # slows a tumour but rarely shrinks one (2nd line: ORR 9.1%, median PFS 2.9 months, Hanna 2004 J
+        # Clin Oncol 22(9):1589), so below 1: 0.5 halves its growth. Carboplatin: the pair must do to the
+        # default tumour at diagnosis (10^10 cells) what it did when the kill was a share of divisions
+        # (session 8, then 0.13 and 0.08): leave ~38% of its cells after 4 cycles (clone model: 2.0 leaves
+        # 38%; 1.5, 55%; 2.5, 25%), about half lost and some partial responses, as platinum-pemetrexed
+        # after gefitinib gave in about a third (IMPRESS, cisplatin-pemetrexed: median PFS 5.4 months in
+        # both arms; the ORR of ~34% recalled, not confirmed; Soria 2015 Lancet Oncol 16(8):990).
         _drug(
             "carboplatin",
             "chemotherapy (platinum)",
             "assumption constrained by IMPRESS (Soria 2015 Lancet Oncol 16:990) with pemetrexed",
             CARBOPLATIN_PK,
-            cytotoxic=0.13,
+            cytotoxic=2.0,
         ),
         _drug(
             "pemetrexed",
             "chemotherapy (antifolate)",
             "assumption constrained by Hanna 2004 J Clin Oncol 22:1589 (2nd-line pemetrexed alone)",
             PEMETREXED_PK,
-            cytotoxic=0.08,
+            cytotoxic=0.5,
         ),
         # --- issue 17, the routes: after the nineteen above (earlier drugs keep their dosing streams).
         # Dabrafenib, a BRAF inhibitor, with the MEK inhibitor trametinib: the approved pair for BRAF

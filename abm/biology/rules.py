@@ -8,8 +8,9 @@ the daughter matrix of a division (mutations), and motility. States are the bit 
 Control of a cell is the bypass logic of 003 §2, §4, §5.1: the product over the routes it
 has of how much of each route the drugs block. A cell with one open route is uncontrolled.
 Chemotherapy is the other kind of drug action: it blocks no route and kills cells in proportion
-to how often they divide (``cytotoxic_kill``), part of every state's death probability; the
-drug-tolerant states (AXL-high, IGF-1R-active) escape most of it (``chemotherapy_escape``).
+to how often they divide and to how fast the untreated tumour would grow at its size
+(``cytotoxic_hazard``, ``hit_probability``: Norton-Simon); the drug-tolerant states (AXL-high,
+IGF-1R-active) escape most of it (``chemotherapy_escape``).
 """
 
 from __future__ import annotations
@@ -193,6 +194,23 @@ def division_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarra
     return np.where(CARRIES[PERSISTER], p.persister_division_rate, cycling)
 
 
+def gompertz_position(burden: float | np.ndarray, capacity: float | np.ndarray) -> np.ndarray:
+    """Where a tumour of ``burden`` cells stands on its Gompertzian way to ``capacity``: ln N / ln K,
+    in [0, 1]. Its untreated net growth per division is ~(1 - this): ~0.05 for the default tumour at
+    diagnosis (10^10 cells, plateau 3.67x), ~0.25 for a tumour a TKI shrank to 10^8."""
+    # Plain ufuncs on numbers or arrays, so the compiled cohort kernel runs this same definition.
+    scale = np.log(np.maximum(burden, 1.0)) / np.log(np.maximum(capacity, 2.0))
+    return np.minimum(np.maximum(scale, 0.0), 1.0)
+
+
+def crowding_at(
+    division_rate: float | np.ndarray, death_rate: float | np.ndarray, position: float | np.ndarray
+) -> np.ndarray:
+    """``crowding_loss`` of a tumour at ``gompertz_position`` ``position``."""
+    at_capacity = division_rate / (1.0 + division_rate)  # (1 - loss)(1 + division) = 1
+    return np.maximum(at_capacity - death_rate, 0.0) * position
+
+
 def crowding_loss(
     division_rate: float | np.ndarray,
     death_rate: float | np.ndarray,
@@ -210,57 +228,64 @@ def crowding_loss(
     while cells regrowing in a bed emptied by a drug grow several times faster (the flare on
     TKI withdrawal, Chaft 2011 Clin Cancer Res 17:6298).
     """
-    # Plain ufuncs on numbers or arrays, so the compiled cohort kernel runs this same definition.
-    scale = np.log(np.maximum(burden, 1.0)) / np.log(np.maximum(capacity, 2.0))
-    at_capacity = division_rate / (1.0 + division_rate)  # (1 - loss)(1 + division) = 1
-    return np.maximum(at_capacity - death_rate, 0.0) * np.minimum(np.maximum(scale, 0.0), 1.0)
+    return crowding_at(division_rate, death_rate, gompertz_position(burden, capacity))
 
 
-def hit_probability(death: float | np.ndarray, crowding: float | np.ndarray, cycling: float | np.ndarray):
-    """Probability per day that a cell is hit: its state's ``death`` (lost or drug-killed) plus
-    the tumour's ``crowding`` loss if it cycles (persisters do not crowd out)."""
-    return np.minimum(1.0, death + crowding * cycling)
+def hit_probability(
+    death: float | np.ndarray,
+    crowding: float | np.ndarray,
+    cycling: float | np.ndarray,
+    cytotoxic: float | np.ndarray,
+    growth: float | np.ndarray,
+):
+    """Probability per day that a cell is hit: its state's ``death`` (lost or killed by a TKI),
+    the tumour's ``crowding`` loss if it cycles (persisters do not crowd out), and the chemotherapy
+    kill: its state's ``cytotoxic`` hazard (``RuleTables.cytotoxic``) times ``growth``, the tumour's
+    untreated growth per division at its size (1 - ``gompertz_position``).
+
+    So a cytotoxic drug kills in proportion to the growth the untreated tumour would have (Norton and
+    Simon 1977 Cancer Treat Rep 61:1307; Norton 1988 Cancer Res 48:7067, the Gompertz of this model):
+    a lasting weak drug (strength < 1) slows a tumour at every size and leaves its plateau where it
+    is; a strong one (> 1) shrinks it, the faster the smaller it gets. A kill in proportion to
+    division alone would move the plateau instead, and hold a tumour below its size for years.
+    """
+    return np.minimum(1.0, death + crowding * cycling - np.expm1(-cytotoxic * growth))
 
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
-    """Per state: the part of the daily death probability that the drugs cause."""
+    """Per state: the part of the daily death probability that the TKIs and other targeted drugs cause."""
     return p.drug_kill_rate * _control(p, _blocks_key(blocks))
 
 
-def cytotoxic_kill(division: np.ndarray, exposures: tuple[tuple[float, float], ...]) -> np.ndarray:
-    """Per state: probability per day that the cytotoxic drugs kill a cell that divides with
-    probability ``division`` per day, whatever its routes.
-
-    Each drug (strength f, relative exposure x: ``drugs.cytotoxic_exposures``) kills f of the
-    day's dividing cells at the standard exposure, so a cell survives it with (1 - f x division)^x
-    (x repeated independent hits: a cycle's kill follows its AUC, however the AUC falls over the
-    days), and survivals multiply across drugs. A cell that does not divide (a persister barely
-    divides; a cell whose every route is blocked does not) is spared.
-    """
-    survival = np.ones_like(division)
-    for strength, exposure in exposures:
-        survival = survival * (1.0 - strength * division) ** exposure
-    return 1.0 - survival
-
-
-def death_probability(
-    p: Parameters, blocks: dict[Route, float], cytotoxic: tuple[tuple[float, float], ...] = ()
+def cytotoxic_hazard(
+    p: Parameters, blocks: dict[Route, float], exposures: tuple[tuple[float, float], ...]
 ) -> np.ndarray:
-    """Per state: probability per day that a cell is hit: lost, or killed by the drugs.
+    """Per state: the chemotherapy's kill hazard per day in a tumour growing at full speed (``growth``
+    1 in ``hit_probability``, which scales it by the tumour's actual untreated growth).
+
+    Each cytotoxic drug (strength f, relative exposure x: ``drugs.cytotoxic_exposures``) adds
+    f x division: it hits cells as they divide (a cell that does not divide, a persister barely,
+    a cell whose every route is blocked not at all, is spared), and a cycle's kill follows its AUC,
+    however the AUC falls over the days. Hazards of several drugs add (independent kills). The
+    drug-tolerant states escape part of it (``chemotherapy_escape``).
+    """
+    if not exposures:
+        return np.zeros(N_STATES)
+    strength = sum(f * x for f, x in exposures)
+    escaped = chemotherapy_escape(p, persister_support_block(blocks))
+    return strength * division_probability(p, blocks) * (1.0 - escaped)
+
+
+def death_probability(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
+    """Per state: probability per day that a cell is lost, or killed by the targeted drugs (the
+    chemotherapy's kill is ``cytotoxic_hazard``, scaled each day in ``hit_probability``).
 
     A hit cell dies unless it is rescued as a persister (``rescue_matrix``). A persister's
     survival leans on its AXL or IGF-1R route (003 §5.2): blocking it kills the persister.
-    Chemotherapy (``cytotoxic``: ``drugs.cytotoxic_exposures``) adds its kill of dividing cells
-    (``cytotoxic_kill``) to every state's, less the share the drug-tolerant states escape
-    (``chemotherapy_escape``); its dead are not rescued.
     """
     support = persister_support_block(blocks)
     persister = np.minimum(1.0, p.persister_death_rate + p.persister_kill_rate * support)
-    death = np.where(CARRIES[PERSISTER], persister, np.minimum(1.0, p.death_rate + drug_kill(p, blocks)))
-    if not cytotoxic:  # no chemotherapy: the very numbers of before it was added
-        return death
-    escaped = chemotherapy_escape(p, support)
-    return np.minimum(1.0, death + cytotoxic_kill(division_probability(p, blocks), cytotoxic) * (1.0 - escaped))
+    return np.where(CARRIES[PERSISTER], persister, np.minimum(1.0, p.death_rate + drug_kill(p, blocks)))
 
 
 def chemotherapy_escape(p: Parameters, support_block: np.ndarray) -> np.ndarray:
@@ -467,7 +492,8 @@ class RuleTables:
     """
 
     division: np.ndarray  # (S,) per day
-    death: np.ndarray  # (S,) per day: hit (lost or drug-killed)
+    death: np.ndarray  # (S,) per day: hit (lost or killed by a targeted drug)
+    cytotoxic: np.ndarray  # (S,) chemotherapy kill hazard per day at full growth (``hit_probability``)
     motility: np.ndarray  # (S,) per day
     control: np.ndarray  # (S,) fraction of signalling blocked
     params: Parameters = field(repr=False)
@@ -715,13 +741,14 @@ def rule_tables(p: Parameters, doses: tuple[float, ...]) -> RuleTables:
     blocks = {r: b * (1.0 - p.egfr_tki_insensitivity) if r in EGFR_ROUTES else b for r, b in blocks.items()}
     tables = RuleTables(
         division=division_probability(p, blocks),
-        death=death_probability(p, blocks, cytotoxic_exposures(given)),
+        death=death_probability(p, blocks),
+        cytotoxic=cytotoxic_hazard(p, blocks, cytotoxic_exposures(given)),
         motility=np.where(CARRIES[AXL_HIGH], p.axl_high_motility, 0.0),
         control=control(p, blocks),
         params=p,
         blocks=blocks,
     )
-    for array in (tables.division, tables.death, tables.motility):
+    for array in (tables.division, tables.death, tables.cytotoxic, tables.motility):
         array.setflags(write=False)
     return tables
 

@@ -32,7 +32,7 @@ import numpy as np
 from abm.biology.founding import founding_counts
 from abm.biology.mechanisms import GENETIC_MASK, N_STATES, describe
 from abm.biology.parameters import Parameters
-from abm.biology.rules import CYCLING, DAUGHTER_ROW, FIELD_BITS, crowding_loss
+from abm.biology.rules import CYCLING, DAUGHTER_ROW, FIELD_BITS, crowding_at, gompertz_position, hit_probability
 from abm.config.scenario import ScenarioConfig
 from abm.models.base import TumourModel
 from abm.models.cohort import PatientTables
@@ -244,15 +244,25 @@ class CloneTumour(TumourModel):
     def _begin_day(self) -> None:
         self._refresh_tables()
         self._group_living()
-        # Gompertzian cell loss per tumour (``rules.crowding_loss``), on cycling cells only.
-        self._crowding = crowding_loss(self._division_rate, self._death_rate, self._totals, self._capacity)
+        # Gompertzian cell loss per tumour (``rules.crowding_loss``), on cycling cells only, and the
+        # untreated growth per division that scales the chemotherapy's kill (``rules.hit_probability``).
+        position = gompertz_position(self._totals, self._capacity)
+        self._crowding = crowding_at(self._division_rate, self._death_rate, position)
+        self._growth = 1.0 - position
         self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
 
     def _death_event(self) -> None:
         """Each cell is hit or not; a hit cell dies or is rescued as a persister (by route):
         one multinomial per clone over (not hit, dies, rescued as each persister)."""
         patients, states = self._live_patients, self._live_states
-        death = np.minimum(1.0, self._tables.death[patients, states] + self._crowding[patients] * CYCLING[states])
+        tables = self._tables
+        death = hit_probability(
+            tables.death[patients, states],
+            self._crowding[patients],
+            CYCLING[states],
+            tables.cytotoxic[patients, states],
+            self._growth[patients],
+        )
         rescued = self._tables.rescue_any[patients, states]
         routes = rescued[:, None] * self._tables.rescue_probs[patients, states]
         split = self._split(self._counts[self._live], 1.0 - death, np.maximum(death - rescued, 0.0), routes)

@@ -46,8 +46,8 @@ class PatientTables:
     def __init__(self, n: int) -> None:
         self.current: list[RuleTables | None] = [None] * n
         self.moves: list[tuple | None] = [None] * n  # patient p's moves as last copied in
-        self.division, self.death, self.rescue_any, self.switch_any, self.mutate_any = (
-            np.zeros((n, N_STATES)) for _ in range(5)
+        self.division, self.death, self.cytotoxic, self.rescue_any, self.switch_any, self.mutate_any = (
+            np.zeros((n, N_STATES)) for _ in range(6)
         )
         self.rescue_targets = np.zeros((n, N_STATES, RESCUE_TARGETS), dtype=np.int64)
         self.rescue_probs = np.zeros((n, N_STATES, RESCUE_TARGETS))
@@ -64,10 +64,10 @@ class PatientTables:
             return
         self.current[p] = tables
         if tables is None:
-            for array in (self.division, self.death, self.rescue_any, self.switch_any, self.mutate_any):
+            for array in (self.division, self.death, self.cytotoxic, self.rescue_any, self.switch_any, self.mutate_any):
                 array[p] = 0.0
             return
-        self.division[p], self.death[p] = tables.division, tables.death
+        self.division[p], self.death[p], self.cytotoxic[p] = tables.division, tables.death, tables.cytotoxic
         self.rescue_any[p], self.switch_any[p], self.mutate_any[p] = (
             tables.rescue_any,
             tables.switch_any,
@@ -89,6 +89,7 @@ class PatientTables:
         return (
             self.division,
             self.death,
+            self.cytotoxic,
             self.rescue_any,
             self.rescue_targets,
             self.rescue_probs,

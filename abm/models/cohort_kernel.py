@@ -5,7 +5,7 @@ A virtual patient's tumour is held as its cells in each of the ``N_STATES`` stat
 keep ancestry, merge without changing the process. Each day, for each living state, the
 events of ``abm.biology.day.DAY`` in that order, drawn from the patient's own stream
 (``abm.models.streams``) with the probabilities of ``abm.biology.rules`` (the patient's rule tables at its
-current doses, ``hit_probability`` and ``crowding_loss`` compiled from their one definition):
+current doses, ``hit_probability``, ``gompertz_position`` and ``crowding_at`` compiled from their one definition):
 
 - death: each cell is hit (``hit_probability``) or not; a hit cell dies or is rescued as a
   persister by one of its routes;
@@ -27,7 +27,7 @@ import numpy as np
 
 from abm.biology.day import DAY
 from abm.biology.mechanisms import COUNT_COLUMNS
-from abm.biology.rules import crowding_loss, hit_probability
+from abm.biology.rules import crowding_at, gompertz_position, hit_probability
 from abm.clinic.readouts import DAILY_READOUTS
 from abm.models.streams import binomial, njit_without_refcounts
 
@@ -35,7 +35,8 @@ from abm.models.streams import binomial, njit_without_refcounts
 COMPILED_DAY = ("death", "division", "switch", "move")
 assert DAY == COMPILED_DAY, "abm.biology.day.DAY changed: update abm.models.cohort_kernel"
 
-_crowding = numba.njit(cache=True, error_model="numpy")(crowding_loss)
+_position = numba.njit(cache=True, error_model="numpy")(gompertz_position)
+_crowding_at = numba.njit(cache=True, error_model="numpy")(crowding_at)
 _hit = numba.njit(cache=True, error_model="numpy")(hit_probability)
 
 # What a watch reads: the index of a readout in ``readouts.DAILY_READOUTS`` (the day, cells,
@@ -154,8 +155,8 @@ def advance(
     its rates for ``crowding_loss``; ``nadir[p]`` the fewest cells seen (updated).
     ``work``: ``work_arrays(counts.shape[1])``.
     """
-    division, death, rescue_any, rescue_targets, rescue_probs, switch_any = tables[:6]
-    switch_targets, switch_probs, mutate_any, daughter_targets, daughter_probs = tables[6:]
+    division, death, cytotoxic, rescue_any, rescue_targets, rescue_probs, switch_any = tables[:7]
+    switch_targets, switch_probs, mutate_any, daughter_targets, daughter_probs = tables[7:]
     n_states = counts.shape[1]
     plain_mask = daughter_probs.shape[1] // 2 - 1  # rules.DAUGHTER_ROW and FIELD_BITS, inline
     new, seen, order, live = work
@@ -170,7 +171,8 @@ def advance(
                 total += row[s]
         d = day[p]
         while d < stop[p]:
-            crowd = _crowding(division_rate[p], death_rate[p], float(total), capacity[p])
+            position = _position(float(total), capacity[p])
+            crowd = _crowding_at(division_rate[p], death_rate[p], position)
             n_seen = n_live
             for i in range(n_live):
                 order[i] = live[i]
@@ -179,7 +181,7 @@ def advance(
                 s = live[i]
                 n = row[s]
                 # death: not hit, or hit and dies, or hit and rescued as a persister
-                hit = _hit(death[p, s], crowd, cycling[s])
+                hit = _hit(death[p, s], crowd, cycling[s], cytotoxic[p, s], 1.0 - position)
                 survivors = binomial(stream, n, 1.0 - hit) if hit < 1.0 else 0
                 rescue = rescue_any[p, s]
                 if survivors < n and rescue > 0.0:

@@ -39,8 +39,8 @@ from mesa.discrete_space import CellAgent
 
 from abm.biology.founding import founding_states
 from abm.biology.mechanisms import N_STATES, Mechanism, describe, has, mechanisms_of
-from abm.biology.rules import CYCLING, crowding_loss, draw_transitions
-from abm.config.scenario import ScenarioConfig
+from abm.biology.rules import CYCLING, crowding_at, draw_transitions, gompertz_position, hit_probability
+from abm.config.scenario import ScenarioConfig, plateau
 from abm.models.base import TumourModel
 from abm.models.mesa_adapter import (
     MOORE,
@@ -359,13 +359,17 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
         course = self.course
         self._tables = course.tables  # for today's doses
         assert self._tables is not None
-        self._death_today = self._tables.death
-        settings = course.config.model
+        settings, p = course.config.model, course.params
+        represents = settings.represents_cells or settings.initial_cells
         if settings.carrying_capacity is not None:  # Gompertzian crowding of the tumour it is or samples
-            scale = (settings.represents_cells or settings.initial_cells) / settings.initial_cells
-            p, burden = course.params, self._occupied.size * scale
-            crowding = crowding_loss(p.division_rate, p.death_rate, burden, settings.carrying_capacity)
-            self._death_today = self._tables.death + crowding * CYCLING
+            burden = self._occupied.size * represents / settings.initial_cells
+            position = gompertz_position(burden, settings.carrying_capacity)
+            crowding = crowding_at(p.division_rate, p.death_rate, position)
+        else:  # room decides growth; the chemotherapy's kill takes the growth of such a tumour at diagnosis
+            position, crowding = gompertz_position(represents, plateau(p, represents)), 0.0
+        self._death_today = hit_probability(
+            self._tables.death, crowding, CYCLING, self._tables.cytotoxic, 1.0 - position
+        )
         self._alive = self._occupied  # cells not hit today, ascending sites
         self._arrived = np.empty(0, dtype=np.int64)  # sites occupied today by daughters and movers
 
