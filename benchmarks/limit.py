@@ -20,8 +20,7 @@ import time
 
 import numpy as np
 
-from abm.biology.drugs import DRUG_NAMES
-from abm.biology.rules import CYCLING, crowding_loss, rule_tables
+from abm.biology.rules import CYCLING, crowding_at, doses_key, gompertz_position, hit_probability, rule_tables
 from abm.config.scenario import ScenarioConfig
 from abm.models.cohort import found_tumours, run_cohort
 from abm.models.course import Course
@@ -40,7 +39,7 @@ def scenario(days: int) -> ScenarioConfig:
 def numpy_limit(counts: np.ndarray, sc: ScenarioConfig, days: int, seed: int = 0) -> np.ndarray:
     """The minimal numpy branching process: ``days`` days of every patient at once."""
     p = sc.parameters
-    t = rule_tables(p, tuple(1.0 if d == "osimertinib" else 0.0 for d in DRUG_NAMES))
+    t = rule_tables(p, doses_key({"osimertinib": 1.0}))
     moves = {"rescue": t.rescue_moves, "daughter": t.daughter_moves, "switch": t.switch_moves}
     rng = np.random.default_rng(seed)
     counts = counts.copy()
@@ -55,8 +54,11 @@ def numpy_limit(counts: np.ndarray, sc: ScenarioConfig, days: int, seed: int = 0
     for _ in range(days):
         patients, states = np.nonzero(counts)
         n = counts[patients, states]
-        crowd = crowding_loss(p.division_rate, p.death_rate, counts.sum(axis=1).astype(float), capacity)
-        hit = np.minimum(1.0, t.death[states] + crowd[patients] * CYCLING[states])
+        position = gompertz_position(counts.sum(axis=1).astype(float), capacity)
+        crowd = crowding_at(p.division_rate, p.death_rate, position)
+        hit = hit_probability(
+            t.death[states], crowd[patients], CYCLING[states], t.cytotoxic[states], 1.0 - position[patients]
+        )
         survivors = rng.binomial(n, 1.0 - hit)
         rescued = rng.binomial(
             n - survivors, np.divide(t.rescue_any[states], hit, where=hit > 0, out=np.zeros_like(hit))
