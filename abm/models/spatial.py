@@ -362,7 +362,7 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
         settings, p = course.config.model, course.params
         represents = settings.represents_cells or settings.initial_cells
         if settings.carrying_capacity is not None:  # Gompertzian crowding of the tumour it is or samples
-            burden = self._occupied.size * represents / settings.initial_cells
+            burden = self._occupied.size * (represents / settings.initial_cells)
             position = gompertz_position(burden, settings.carrying_capacity)
             crowding = crowding_at(p.division_rate, p.death_rate, position)
         else:  # room decides growth; the chemotherapy's kill takes the growth of such a tumour at diagnosis
