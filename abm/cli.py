@@ -653,7 +653,8 @@ def _print_summary(summary: dict, out: Path) -> None:
     carried = ", ".join(f"{k} {v:,}" for k, v in last.items() if k != "total" and v)
     print(f"  final: {carried or 'no cells'}")
     if summary.get("regrowth"):
-        by = ", ".join(f"{name} {share:.0%}" for name, share in list(summary["regrowth"]["by"].items())[:3])
+        shares = [(name, share) for name, share in summary["regrowth"]["by"].items() if share >= 0.005][:3]
+        by = ", ".join(f"{name} {share:.0%}" for name, share in shares)
         print(f"  regrew after day {summary['regrowth']['from_day']} by {by} of the cells gained")
     model = summary["model"]
     if model.get("represents_cells") or model.get("mutation_scale", 1.0) != 1.0:

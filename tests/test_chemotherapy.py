@@ -42,6 +42,7 @@ from abm.biology.rules import (
 )
 from abm.clinic.dosing import Dosing
 from abm.config.scenario import ScenarioConfig
+from abm.experiments.run import run_scenario
 from abm.experiments.trial import load_trial, run_trial
 from abm.experiments.trial_stats import summarise_trial
 from abm.models.clone import CloneTumour
@@ -304,3 +305,19 @@ def test_pemetrexed_alone_slows_a_tumour_but_does_not_hold_it(tmp_path: Path) ->
     untreated, pemetrexed = (arms[arm]["median_pfs_days"] for arm in ("untreated", "pemetrexed"))
     assert untreated is not None and pemetrexed is not None
     assert untreated < pemetrexed <= 3.0 * untreated
+
+
+def test_a_run_says_its_regrowth_after_chemotherapy_is_of_the_sensitive_cells() -> None:
+    """4 cycles of platinum-pemetrexed and nothing after: the tumour shrinks, then regrows by the
+    drug-naive cells chemotherapy does not select against; the run's summary says so (it credited
+    the few resistant cells with the whole regrowth, leaving the sensitive ones out)."""
+    config = ScenarioConfig.model_validate(
+        {
+            "model": {"kind": "clone", "initial_cells": 10**10, "days": 365},
+            "schedule": [{"drug": "carboplatin", "stop": 84}, {"drug": "pemetrexed", "stop": 84}],
+        }
+    )
+    summary = run_scenario(config, progress=False, record=False).summary
+    assert summary["nadir"]["total"] < 0.6 * 10**10
+    by = summary["regrowth"]["by"]
+    assert next(iter(by)) == "sensitive" and by["sensitive"] > 0.99

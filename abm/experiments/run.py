@@ -166,12 +166,14 @@ def model_for(scenario: ScenarioConfig) -> SpatialTumour | CloneTumour:
 
 
 def regrowth(df: pd.DataFrame, nadir: int) -> dict[str, Any] | None:
-    """After a response, the mechanisms the tumour regrew by: each resistance column's share of the
-    cells gained since the nadir, largest first. None when it did not regrow by 20% over the nadir."""
+    """After a response, what the tumour regrew by: each column's share of the cells gained since the
+    nadir, largest first, ``sensitive`` (cells with no mechanism: a regrowth off the drug or under a
+    drug that does not stop them, chemotherapy alone) among them. Persisters, which barely divide,
+    are left out. None when it did not regrow by 20% over the nadir."""
     low, last = df.iloc[nadir], df.iloc[-1]
     if nadir == len(df) - 1 or last["total"] < 1.2 * max(low["total"], 1):
         return None
-    gained = {c: int(last[c] - low[c]) for c in COUNT_COLUMNS if c not in ("sensitive", "persister")}
+    gained = {c: int(last[c] - low[c]) for c in COUNT_COLUMNS if c != "persister"}
     total = sum(g for g in gained.values() if g > 0)
     shares = {c: round(g / total, 3) for c, g in sorted(gained.items(), key=lambda kv: -kv[1]) if g > 0}
     return {"from_day": int(low[DAY]), "cells_gained": int(last["total"] - low["total"]), "by": shares}

@@ -251,7 +251,7 @@ RUN_SUMMARY = _table(
     fraction_alive | float |  | final / initial cells
     nadir | dict |  | day and total of the fewest cells
     extinct | bool |  | no cell left
-    regrowth | dict |  | the mechanisms the tumour regrew by after its nadir, or null
+    regrowth | dict |  | what the tumour regrew by after its nadir (column shares of the cells gained), or null
     timing | dict |  | wall-clock seconds and rates
     model | dict |  | the model settings
     parameters | dict |  | every parameter
