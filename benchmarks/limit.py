@@ -57,7 +57,7 @@ def numpy_limit(counts: np.ndarray, sc: ScenarioConfig, days: int, seed: int = 0
         position = gompertz_position(counts.sum(axis=1).astype(float), capacity)
         crowd = crowding_at(p.division_rate, p.death_rate, position)
         hit = hit_probability(
-            t.death[states], crowd[patients], CYCLING[states], t.cytotoxic[states], 1.0 - position[patients]
+            t.death[states], crowd[patients], CYCLING[states], t.cytotoxic[states], position[patients]
         )
         survivors = rng.binomial(n, 1.0 - hit)
         rescued = rng.binomial(

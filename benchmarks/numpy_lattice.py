@@ -33,8 +33,9 @@ import numpy as np
 from abm.biology.drugs import DRUG_NAMES
 from abm.biology.founding import founding_states
 from abm.biology.mechanisms import N_STATES
-from abm.biology.rules import CYCLING, crowding_loss, doses_key, draw_transitions, rule_tables
+from abm.biology.rules import doses_key, draw_transitions, rule_tables
 from abm.config.scenario import ScenarioConfig
+from abm.models.spatial import lattice_hit_probability
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from spatial import benchmark_scenario, timed  # benchmarks/spatial.py: the workload and its timing
@@ -119,11 +120,7 @@ class NumpyLattice:
     def step(self) -> None:
         """One day: death (or rescue), division, switching, moving; then today's counts."""
         lattice, rng, tables, settings, p = self.lattice, self.rng, self.tables, self.settings, self.params
-        death = tables.death
-        if settings.carrying_capacity is not None:  # Gompertzian crowding, as the spatial model
-            scale = (settings.represents_cells or settings.initial_cells) / settings.initial_cells
-            burden = self.occupied.size * scale
-            death = death + crowding_loss(p.division_rate, p.death_rate, burden, settings.carrying_capacity) * CYCLING
+        death = lattice_hit_probability(tables, p, settings, self.occupied.size)  # as the spatial model
         counts = self.counts.copy()
         cells = self.occupied
         states = lattice[cells].astype(np.intp)  # table look-ups by intp are several times faster than by int16

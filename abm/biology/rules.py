@@ -236,12 +236,12 @@ def hit_probability(
     crowding: float | np.ndarray,
     cycling: float | np.ndarray,
     cytotoxic: float | np.ndarray,
-    growth: float | np.ndarray,
+    position: float | np.ndarray,
 ):
     """Probability per day that a cell is hit: its state's ``death`` (lost or killed by a TKI),
     the tumour's ``crowding`` loss if it cycles (persisters do not crowd out), and the chemotherapy
-    kill: its state's ``cytotoxic`` hazard (``RuleTables.cytotoxic``) times ``growth``, the tumour's
-    untreated growth per division at its size (1 - ``gompertz_position``).
+    kill: its state's ``cytotoxic`` hazard (``RuleTables.cytotoxic``) times the tumour's untreated
+    growth per division at its size, 1 - its ``gompertz_position`` ``position``.
 
     So a cytotoxic drug kills in proportion to the growth the untreated tumour would have (Norton and
     Simon 1977 Cancer Treat Rep 61:1307; Norton 1988 Cancer Res 48:7067, the Gompertz of this model):
@@ -249,7 +249,7 @@ def hit_probability(
     is; a strong one (> 1) shrinks it, the faster the smaller it gets. A kill in proportion to
     division alone would move the plateau instead, and hold a tumour below its size for years.
     """
-    return np.minimum(1.0, death + crowding * cycling - np.expm1(-cytotoxic * growth))
+    return np.minimum(1.0, death + crowding * cycling - np.expm1(-cytotoxic * (1.0 - position)))
 
 
 def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
@@ -260,8 +260,8 @@ def drug_kill(p: Parameters, blocks: dict[Route, float]) -> np.ndarray:
 def cytotoxic_hazard(
     p: Parameters, blocks: dict[Route, float], exposures: tuple[tuple[float, float], ...]
 ) -> np.ndarray:
-    """Per state: the chemotherapy's kill hazard per day in a tumour growing at full speed (``growth``
-    1 in ``hit_probability``, which scales it by the tumour's actual untreated growth).
+    """Per state: the chemotherapy's kill hazard per day in a tumour growing at full speed (position 0
+    in ``hit_probability``, which scales it by the tumour's actual untreated growth).
 
     Each cytotoxic drug (strength f, relative exposure x: ``drugs.cytotoxic_exposures``) adds
     f x division: it hits cells as they divide (a cell that does not divide, a persister barely,

@@ -244,11 +244,10 @@ class CloneTumour(TumourModel):
     def _begin_day(self) -> None:
         self._refresh_tables()
         self._group_living()
-        # Gompertzian cell loss per tumour (``rules.crowding_loss``), on cycling cells only, and the
-        # untreated growth per division that scales the chemotherapy's kill (``rules.hit_probability``).
-        position = gompertz_position(self._totals, self._capacity)
-        self._crowding = crowding_at(self._division_rate, self._death_rate, position)
-        self._growth = 1.0 - position
+        # Where each tumour stands on its Gompertz curve: its crowding loss (on cycling cells only)
+        # and the chemotherapy's kill (``rules.hit_probability``) follow from it.
+        self._position = gompertz_position(self._totals, self._capacity)
+        self._crowding = crowding_at(self._division_rate, self._death_rate, self._position)
         self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
 
     def _death_event(self) -> None:
@@ -261,7 +260,7 @@ class CloneTumour(TumourModel):
             self._crowding[patients],
             CYCLING[states],
             tables.cytotoxic[patients, states],
-            self._growth[patients],
+            self._position[patients],
         )
         rescued = self._tables.rescue_any[patients, states]
         routes = rescued[:, None] * self._tables.rescue_probs[patients, states]

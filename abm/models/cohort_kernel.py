@@ -181,7 +181,7 @@ def advance(
                 s = live[i]
                 n = row[s]
                 # death: not hit, or hit and dies, or hit and rescued as a persister
-                hit = _hit(death[p, s], crowd, cycling[s], cytotoxic[p, s], 1.0 - position)
+                hit = _hit(death[p, s], crowd, cycling[s], cytotoxic[p, s], position)
                 survivors = binomial(stream, n, 1.0 - hit) if hit < 1.0 else 0
                 rescue = rescue_any[p, s]
                 if survivors < n and rescue > 0.0:

@@ -39,8 +39,9 @@ from mesa.discrete_space import CellAgent
 
 from abm.biology.founding import founding_states
 from abm.biology.mechanisms import N_STATES, Mechanism, describe, has, mechanisms_of
-from abm.biology.rules import CYCLING, crowding_at, draw_transitions, gompertz_position, hit_probability
-from abm.config.scenario import ScenarioConfig, plateau
+from abm.biology.parameters import Parameters
+from abm.biology.rules import CYCLING, RuleTables, crowding_at, draw_transitions, gompertz_position, hit_probability
+from abm.config.scenario import ScenarioConfig, SpatialSettings, plateau
 from abm.models.base import TumourModel
 from abm.models.mesa_adapter import (
     MOORE,
@@ -108,6 +109,20 @@ class TumourCell(CellAgent):
 
     def __repr__(self) -> str:
         return f"TumourCell({self.unique_id}, {self.cell.coordinate}, {describe(self.state)})"
+
+
+def lattice_hit_probability(tables: RuleTables, p: Parameters, settings: SpatialSettings, cells: int) -> np.ndarray:
+    """Per state: the probability that a lattice cell is hit today (``rules.hit_probability``), the
+    lattice of ``cells`` cells scaled up to the tumour it samples. With a ``carrying_capacity`` the
+    tumour crowds as a Gompertzian one; without, room alone decides growth, and the chemotherapy's
+    kill takes the untreated growth of a tumour of its size at diagnosis (a constant)."""
+    represents = settings.represents_cells or settings.initial_cells
+    if settings.carrying_capacity is not None:
+        position = gompertz_position(cells * (represents / settings.initial_cells), settings.carrying_capacity)
+        crowding = crowding_at(p.division_rate, p.death_rate, position)
+    else:
+        position, crowding = gompertz_position(represents, plateau(p, represents)), 0.0
+    return hit_probability(tables.death, crowding, CYCLING, tables.cytotoxic, position)
 
 
 class SpatialTumour(AgentsOnDemand, TumourModel):
@@ -359,16 +374,8 @@ class SpatialTumour(AgentsOnDemand, TumourModel):
         course = self.course
         self._tables = course.tables  # for today's doses
         assert self._tables is not None
-        settings, p = course.config.model, course.params
-        represents = settings.represents_cells or settings.initial_cells
-        if settings.carrying_capacity is not None:  # Gompertzian crowding of the tumour it is or samples
-            burden = self._occupied.size * (represents / settings.initial_cells)
-            position = gompertz_position(burden, settings.carrying_capacity)
-            crowding = crowding_at(p.division_rate, p.death_rate, position)
-        else:  # room decides growth; the chemotherapy's kill takes the growth of such a tumour at diagnosis
-            position, crowding = gompertz_position(represents, plateau(p, represents)), 0.0
-        self._death_today = hit_probability(
-            self._tables.death, crowding, CYCLING, self._tables.cytotoxic, 1.0 - position
+        self._death_today = lattice_hit_probability(
+            self._tables, course.params, course.config.model, self._occupied.size
         )
         self._alive = self._occupied  # cells not hit today, ascending sites
         self._arrived = np.empty(0, dtype=np.int64)  # sites occupied today by daughters and movers
